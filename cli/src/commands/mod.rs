@@ -1,0 +1,23 @@
+//! One module per subcommand; `run` is the single dispatch point.
+
+pub mod info;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+/// Settings every command needs, resolved once from the global flags.
+pub struct Ctx {
+    pub url: String,
+    pub output: crate::output::OutputFormat,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = Ctx {
+        url: cli.global.url.clone().unwrap_or_else(|| "http://localhost:8083".to_owned()),
+        output: cli.global.output,
+    };
+    match cli.command {
+        Command::Info(args) => info::run(&ctx, args).await,
+    }
+}

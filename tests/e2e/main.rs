@@ -1,0 +1,3 @@
+//! Workspace-level end-to-end tests against the real environment.
+
+mod environment;

@@ -1,0 +1,1 @@
+//! Root-cause analysis of Java `printStackTrace` text as Kafka Connect returns it.
