@@ -35,10 +35,19 @@ pub struct GlobalArgs {
     /// Log requests to stderr (credentials are never logged)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Kafka bootstrap servers for commands that read or write topics (dlq)
+    #[arg(long, global = true, env = "CONNECTCTL_BOOTSTRAP_SERVERS")]
+    pub bootstrap_servers: Option<String>,
+    /// librdkafka property for commands that use Kafka, e.g. -X security.protocol=SASL_SSL
+    #[arg(short = 'X', global = true, value_name = "KEY=VALUE")]
+    pub kafka_property: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show the worker's version, commit and Kafka cluster id
     Info(crate::commands::info::InfoArgs),
+    /// Inspect and replay dead letter queues
+    #[command(subcommand)]
+    Dlq(crate::commands::dlq::DlqCommand),
 }

@@ -198,13 +198,24 @@ pub fn consume(topic: &str, expected: usize, timeout: Duration, read_committed: 
         )
         .create()
         .unwrap();
-    let md = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).expect("metadata");
+    let deadline = Instant::now() + timeout;
+    // The topic may not exist yet (e.g. a DLQ that Connect creates on the first failure).
+    let partitions = loop {
+        let md = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).expect("metadata");
+        let t = &md.topics()[0];
+        if t.error().is_none() && !t.partitions().is_empty() {
+            break t.partitions().iter().map(|p| p.id()).collect::<Vec<_>>();
+        }
+        if Instant::now() >= deadline {
+            return Vec::new();
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
     let mut tpl = TopicPartitionList::new();
-    for p in md.topics()[0].partitions() {
-        tpl.add_partition_offset(topic, p.id(), Offset::Beginning).unwrap();
+    for p in partitions {
+        tpl.add_partition_offset(topic, p, Offset::Beginning).unwrap();
     }
     consumer.assign(&tpl).unwrap();
-    let deadline = Instant::now() + timeout;
     let mut out = Vec::new();
     while out.len() < expected && Instant::now() < deadline {
         match consumer.poll(Duration::from_millis(200)) {

@@ -1,0 +1,10 @@
+//! `connect-worker`: a Kafka Connect worker in Rust, compatible with Apache Kafka Connect's REST
+//! API, configuration keys, plugin class names and DLQ format.
+
+pub mod config;
+pub mod rest;
+
+/// The Apache Kafka Connect release whose REST API and behaviour this worker implements. Reported
+/// as `version` by `GET /` so that clients that gate features on the Connect version (stop,
+/// offsets, PATCH config) see what they can use; `commit` names this worker's own build.
+pub const CONNECT_API_VERSION: &str = "4.3.1";
