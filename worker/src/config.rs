@@ -14,7 +14,11 @@ pub enum ConfigError {
     #[error("worker config is missing required key '{0}'")]
     Missing(&'static str),
     #[error("worker config key '{key}' has an invalid value '{value}': {reason}")]
-    Invalid { key: &'static str, value: String, reason: String },
+    Invalid {
+        key: &'static str,
+        value: String,
+        reason: String,
+    },
 }
 
 /// Parses Java properties text: `key=value`, `key: value` or `key value`; `#`/`!` comments;
@@ -23,8 +27,10 @@ pub fn parse_properties(text: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut logical = String::new();
     for raw in text.lines() {
-        let line = if logical.is_empty() { raw.trim_start() } else { raw.trim_start() };
-        if logical.is_empty() && (line.is_empty() || line.starts_with('#') || line.starts_with('!')) {
+        // Java trims leading whitespace of continuation lines too.
+        let line = raw.trim_start();
+        if logical.is_empty() && (line.is_empty() || line.starts_with('#') || line.starts_with('!'))
+        {
             continue;
         }
         // An odd number of trailing backslashes continues the logical line.
@@ -119,13 +125,18 @@ impl WorkerConfig {
             .filter(|v| !v.trim().is_empty())
             .cloned()
             .ok_or(ConfigError::Missing("bootstrap.servers"))?;
-        let listeners = raw.get("listeners").map(String::as_str).unwrap_or("http://:8083");
+        let listeners = raw
+            .get("listeners")
+            .map(String::as_str)
+            .unwrap_or("http://:8083");
         let first = listeners.split(',').next().unwrap_or_default().trim();
-        let hostport = first.strip_prefix("http://").ok_or_else(|| ConfigError::Invalid {
-            key: "listeners",
-            value: listeners.to_owned(),
-            reason: "only http:// listeners are supported".to_owned(),
-        })?;
+        let hostport = first
+            .strip_prefix("http://")
+            .ok_or_else(|| ConfigError::Invalid {
+                key: "listeners",
+                value: listeners.to_owned(),
+                reason: "only http:// listeners are supported".to_owned(),
+            })?;
         let rest_listen = match hostport.rsplit_once(':') {
             Some(("", port)) => format!("0.0.0.0:{port}"),
             Some(_) => hostport.to_owned(),
@@ -137,7 +148,11 @@ impl WorkerConfig {
                 });
             }
         };
-        Ok(WorkerConfig { bootstrap_servers, rest_listen, raw })
+        Ok(WorkerConfig {
+            bootstrap_servers,
+            rest_listen,
+            raw,
+        })
     }
 }
 
@@ -154,7 +169,10 @@ mod tests {
         );
         assert_eq!(p["bootstrap.servers"], "localhost:9092");
         assert_eq!(p["listeners"], "http://:8083");
-        assert_eq!(p["key.converter"], "org.apache.kafka.connect.json.JsonConverter");
+        assert_eq!(
+            p["key.converter"],
+            "org.apache.kafka.connect.json.JsonConverter"
+        );
         assert_eq!(p["multi"], "a,b");
         assert_eq!(p["escaped key"], "tab\there");
         assert_eq!(p["unicode"], "é");
@@ -165,9 +183,15 @@ mod tests {
     fn listeners_resolve() {
         let mut m = BTreeMap::new();
         m.insert("bootstrap.servers".to_owned(), "b:9092".to_owned());
-        assert_eq!(WorkerConfig::from_map(m.clone()).unwrap().rest_listen, "0.0.0.0:8083");
+        assert_eq!(
+            WorkerConfig::from_map(m.clone()).unwrap().rest_listen,
+            "0.0.0.0:8083"
+        );
         m.insert("listeners".to_owned(), "http://127.0.0.1:1234".to_owned());
-        assert_eq!(WorkerConfig::from_map(m.clone()).unwrap().rest_listen, "127.0.0.1:1234");
+        assert_eq!(
+            WorkerConfig::from_map(m.clone()).unwrap().rest_listen,
+            "127.0.0.1:1234"
+        );
         m.insert("listeners".to_owned(), "https://x:1".to_owned());
         assert!(WorkerConfig::from_map(m).is_err());
         assert!(matches!(

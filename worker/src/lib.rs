@@ -2,6 +2,9 @@
 //! API, configuration keys, plugin class names and DLQ format.
 
 pub mod config;
+pub mod converters;
+pub mod data;
+pub mod error;
 pub mod rest;
 
 /// The Apache Kafka Connect release whose REST API and behaviour this worker implements. Reported

@@ -51,7 +51,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let Mode::Standalone { worker_config, connectors: _ } = cli.mode;
+    let Mode::Standalone {
+        worker_config,
+        connectors: _,
+    } = cli.mode;
     let config = WorkerConfig::load(&worker_config)?;
     if config.raw.contains_key("plugin.path") {
         eprintln!("connect-worker: plugin.path is ignored: every plugin is built in");
@@ -60,9 +63,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.rest_listen)
         .await
         .with_context(|| format!("cannot listen on {} (listeners)", config.rest_listen))?;
-    eprintln!("connect-worker: REST API on http://{}", listener.local_addr()?);
+    eprintln!(
+        "connect-worker: REST API on http://{}",
+        listener.local_addr()?
+    );
     let app = router(Arc::new(AppState { kafka_cluster_id }));
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 

@@ -7,9 +7,16 @@ use connect_testkit::{Connect, env};
 
 #[test]
 fn version_runs() {
-    let out = Command::new(env!("CARGO_BIN_EXE_connect-worker")).arg("--version").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_connect-worker"))
+        .arg("--version")
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    assert!(String::from_utf8(out.stdout).unwrap().starts_with("connect-worker "));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("connect-worker ")
+    );
 }
 
 #[test]
@@ -19,7 +26,10 @@ fn root_matches_apache_connect_on_the_same_cluster() {
     let props = dir.path().join("worker.properties");
     std::fs::write(
         &props,
-        format!("bootstrap.servers={}\nlisteners=http://127.0.0.1:0\n", env.bootstrap_servers),
+        format!(
+            "bootstrap.servers={}\nlisteners=http://127.0.0.1:0\n",
+            env.bootstrap_servers
+        ),
     )
     .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_connect-worker"))

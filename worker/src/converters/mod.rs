@@ -1,0 +1,74 @@
+//! Converters translate between Kafka bytes and the Connect data model, under Apache's class
+//! names so that `key.converter`/`value.converter` settings carry over unchanged.
+
+mod bytes;
+mod json;
+mod string;
+
+use std::collections::BTreeMap;
+
+pub use bytes::ByteArrayConverter;
+pub use json::JsonConverter;
+pub use string::StringConverter;
+
+use crate::data::{Schema, SchemaAndValue, Value};
+use crate::error::{ConnectError, class};
+
+/// `org.apache.kafka.connect.storage.Converter`.
+pub trait Converter: Send + Sync {
+    /// The Java class name, reported in `__connect.errors.class.name`.
+    fn class(&self) -> &'static str;
+    /// Connect data to bytes; `None` is a Kafka null (tombstone).
+    fn to_bytes(
+        &self,
+        topic: &str,
+        schema: Option<&Schema>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>, ConnectError>;
+    /// Bytes (or a Kafka null) to Connect data.
+    fn to_connect(&self, topic: &str, bytes: Option<&[u8]>)
+    -> Result<SchemaAndValue, ConnectError>;
+}
+
+/// Converter settings with the `key.converter.`/`value.converter.` prefix removed.
+pub type ConverterConfig = BTreeMap<String, String>;
+
+/// Parses a boolean setting the way Kafka's `ConfigDef` does (case-insensitive `true`/`false`).
+pub(crate) fn bool_setting(
+    config: &ConverterConfig,
+    key: &str,
+    default: bool,
+) -> Result<bool, ConnectError> {
+    match config.get(key).map(|v| v.trim()) {
+        None => Ok(default),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(ConnectError::new(
+            class::CONFIG,
+            format!(
+                "Invalid value {v} for configuration {key}: Expected value to be either true or false"
+            ),
+        )),
+    }
+}
+
+/// The Java class of the object a Connect value is in Java, for Connect's error messages.
+pub(crate) fn java_class(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Boolean(_) => "class java.lang.Boolean",
+        Value::Int8(_) => "class java.lang.Byte",
+        Value::Int16(_) => "class java.lang.Short",
+        Value::Int32(_) => "class java.lang.Integer",
+        Value::Int64(_) => "class java.lang.Long",
+        Value::Float32(_) => "class java.lang.Float",
+        Value::Float64(_) => "class java.lang.Double",
+        Value::String(_) => "class java.lang.String",
+        Value::Bytes(_) => "class [B",
+        Value::Array(_) => "class java.util.ArrayList",
+        Value::Map(_) => "class java.util.HashMap",
+        Value::Struct(_) => "class org.apache.kafka.connect.data.Struct",
+        Value::Decimal(_) => "class java.math.BigDecimal",
+        Value::Date(_) | Value::Time(_) | Value::Timestamp(_) => "class java.util.Date",
+    }
+}

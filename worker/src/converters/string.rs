@@ -1,0 +1,108 @@
+//! `org.apache.kafka.connect.storage.StringConverter`: text in, text out, no schema on the wire.
+
+use super::{Converter, ConverterConfig};
+use crate::data::{Schema, SchemaAndValue, Value};
+use crate::error::{ConnectError, class};
+
+pub const CLASS: &str = "org.apache.kafka.connect.storage.StringConverter";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Utf8,
+    Latin1,
+}
+
+/// Strings encoded with `converter.encoding` (UTF-8 by default; ISO-8859-1 is also accepted).
+#[derive(Debug, Clone)]
+pub struct StringConverter {
+    encoding: Encoding,
+}
+
+impl StringConverter {
+    pub fn new(config: &ConverterConfig) -> Result<StringConverter, ConnectError> {
+        let enc = config
+            .get("converter.encoding")
+            .map(|s| s.trim().to_ascii_uppercase());
+        let encoding = match enc.as_deref() {
+            None | Some("UTF-8") | Some("UTF8") => Encoding::Utf8,
+            Some("ISO-8859-1") | Some("LATIN1") | Some("ISO8859_1") => Encoding::Latin1,
+            Some(other) => {
+                return Err(ConnectError::new(
+                    class::CONFIG,
+                    format!(
+                        "Invalid value {other} for configuration converter.encoding: unsupported encoding"
+                    ),
+                ));
+            }
+        };
+        Ok(StringConverter { encoding })
+    }
+}
+
+impl Converter for StringConverter {
+    fn class(&self) -> &'static str {
+        CLASS
+    }
+
+    fn to_bytes(
+        &self,
+        _: &str,
+        _: Option<&Schema>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>, ConnectError> {
+        if value.is_null() {
+            return Ok(None);
+        }
+        let text = value.java_string();
+        Ok(Some(match self.encoding {
+            Encoding::Utf8 => text.into_bytes(),
+            // Java replaces unmappable characters with '?'.
+            Encoding::Latin1 => text
+                .chars()
+                .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+                .collect(),
+        }))
+    }
+
+    fn to_connect(&self, _: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue, ConnectError> {
+        let value = match bytes {
+            None => Value::Null,
+            Some(b) => Value::String(match self.encoding {
+                // Java's decoder substitutes U+FFFD for malformed input, it never fails.
+                Encoding::Utf8 => String::from_utf8_lossy(b).into_owned(),
+                Encoding::Latin1 => b.iter().map(|&c| char::from(c)).collect(),
+            }),
+        };
+        Ok(SchemaAndValue::new(Some(Schema::optional_string()), value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        let c = StringConverter::new(&Default::default()).unwrap();
+        let sv = c.to_connect("t", Some(b"h\xc3\xa9")).unwrap();
+        assert_eq!(sv.value, Value::String("hé".into()));
+        assert_eq!(sv.schema.as_deref(), Some(&*Schema::optional_string()));
+        assert_eq!(c.to_connect("t", None).unwrap().value, Value::Null);
+        assert_eq!(
+            c.to_bytes("t", None, &Value::Int32(5)).unwrap(),
+            Some(b"5".to_vec())
+        );
+        assert_eq!(c.to_bytes("t", None, &Value::Null).unwrap(), None);
+        let latin: ConverterConfig =
+            [("converter.encoding".to_owned(), "ISO-8859-1".to_owned())].into();
+        let c = StringConverter::new(&latin).unwrap();
+        assert_eq!(
+            c.to_bytes("t", None, &Value::String("é".into())).unwrap(),
+            Some(vec![0xe9])
+        );
+        assert!(
+            StringConverter::new(&[("converter.encoding".to_owned(), "EBCDIC".to_owned())].into())
+                .is_err()
+        );
+    }
+}
