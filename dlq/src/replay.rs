@@ -1,0 +1,749 @@
+//! Replay: DLQ records back into their source topics, optionally fixed, exactly once.
+//!
+//! Exactly-once rests on Kafka transactions (KIP-98/447): each batch of replayed records and the
+//! DLQ read position of the replay group are committed in one transaction, so a replay killed at
+//! any point and run again neither loses nor duplicates a record for `read_committed` readers.
+//! The transactional id is derived from the group, so a new run fences a zombie of the old one.
+//!
+//! The replay group does not join the group protocol: partitions are assigned by hand from the
+//! group's committed offsets, which avoids rebalance delays and works for one replay at a time per
+//! group (the transactional id's fencing enforces that).
+//!
+//! Records are never guessed at: one with no origin (and no `--to`) stops the replay before it,
+//! with the position committed up to there, so the user can rerun with `--to` and lose nothing.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use rdkafka::client::ClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
+use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
+use rdkafka::util::Timeout;
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use serde::Serialize;
+
+use crate::filter::Filter;
+use crate::fix::{self, Editable, Fix};
+use crate::headers::PREFIX;
+use crate::inspect::KafkaConfig;
+use crate::record::{HeaderList, RecordView};
+
+/// Header counting how often a record has been replayed (UTF-8 decimal).
+pub const REPLAY_COUNT: &str = "connectctl.replay.count";
+/// Header naming the DLQ record a replayed record came from: `dlqtopic/partition/offset`.
+pub const REPLAY_SOURCE: &str = "connectctl.replay.source";
+
+/// What to replay and how.
+#[derive(Debug, Clone)]
+pub struct ReplayOptions {
+    pub dlq_topic: String,
+    /// The consumer group that remembers how far the DLQ has been replayed.
+    pub group: String,
+    /// Send every record here instead of its original topic.
+    pub to: Option<String>,
+    /// Produce to the record's original partition instead of partitioning by key.
+    pub keep_partition: bool,
+    /// Records already replayed this many times are quarantined (reported, not replayed).
+    pub max_replays: u32,
+    pub fixes: Vec<Fix>,
+    /// Abort on the first record a fix cannot apply to, instead of skipping it.
+    pub strict: bool,
+    pub filter: Filter,
+    /// Stop after this many records have been replayed.
+    pub limit: Option<u64>,
+    /// Records per second, at most.
+    pub rate: Option<f64>,
+    /// Transactions (default) or plain idempotent produce followed by an offset commit.
+    pub exactly_once: bool,
+    /// Records per transaction, at most.
+    pub batch_size: usize,
+}
+
+impl ReplayOptions {
+    /// Defaults for replaying `dlq_topic`: group `connectctl-replay-<dlq>`, exactly once.
+    pub fn new(dlq_topic: &str) -> ReplayOptions {
+        ReplayOptions {
+            dlq_topic: dlq_topic.to_owned(),
+            group: default_group(dlq_topic, &Filter::default()),
+            to: None,
+            keep_partition: false,
+            max_replays: 3,
+            fixes: Vec::new(),
+            strict: false,
+            filter: Filter::default(),
+            limit: None,
+            rate: None,
+            exactly_once: true,
+            batch_size: 10_000,
+        }
+    }
+}
+
+/// The replay group for a DLQ: `connectctl-replay-<dlq>`. A filtered replay gets a group of its
+/// own (suffixed by a hash of the filter), so replaying one cause now and another later never
+/// skips the second cause's records.
+pub fn default_group(dlq_topic: &str, filter: &Filter) -> String {
+    if filter.is_empty() {
+        format!("connectctl-replay-{dlq_topic}")
+    } else {
+        format!(
+            "connectctl-replay-{dlq_topic}-{:08x}",
+            fnv1a(format!("{filter:?}").as_bytes()) as u32
+        )
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+    })
+}
+
+/// A record that was not replayed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// `dlqtopic/partition/offset`
+    pub source: String,
+    pub reason: String,
+}
+
+/// The outcome of a replay.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReplaySummary {
+    pub group: String,
+    pub replayed: u64,
+    pub skipped_by_filter: u64,
+    /// Same origin as a record replayed earlier in this run (Connect's DLQ is at-least-once).
+    pub duplicates: u64,
+    pub quarantined: Vec<Skipped>,
+    pub fix_failed: Vec<Skipped>,
+    /// Records replayed per target topic.
+    pub targets: BTreeMap<String, u64>,
+    pub transactions: u64,
+    /// Set when the replay stopped early, e.g. at a record with no origin.
+    pub stopped: Option<Skipped>,
+    pub elapsed_ms: u64,
+}
+
+impl ReplaySummary {
+    /// Whether anything needs the user's attention (non-zero exit).
+    pub fn has_failures(&self) -> bool {
+        !self.fix_failed.is_empty() || self.stopped.is_some()
+    }
+}
+
+/// Progress, reported after every transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub read: u64,
+    pub replayed: u64,
+    /// Records between the start position and the end of the DLQ when the replay began.
+    pub total: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("invalid Kafka client setting")]
+    Config(#[source] KafkaError),
+    #[error(
+        "cannot read the DLQ topic {topic} (does it exist, and are the bootstrap servers right?)"
+    )]
+    Metadata {
+        topic: String,
+        #[source]
+        source: KafkaError,
+    },
+    #[error("topic {0} does not exist")]
+    UnknownTopic(String),
+    #[error(
+        "the brokers refused transactions for {transactional_id} (Kafka < 2.5, or no \
+         TransactionalId ACL): rerun with --at-least-once"
+    )]
+    Transactions {
+        transactional_id: String,
+        #[source]
+        source: KafkaError,
+    },
+    #[error(
+        "another replay with group {group} took over (its producer fenced this one); \
+         let it finish, or use --group for an independent replay"
+    )]
+    Fenced { group: String },
+    #[error("{what} failed")]
+    Kafka {
+        what: &'static str,
+        #[source]
+        source: KafkaError,
+    },
+    #[error("record {record} cannot be fixed (fix #{}: {error}); aborting because of --strict", index + 1)]
+    Strict {
+        record: String,
+        index: usize,
+        error: fix::FixError,
+    },
+    #[error("the brokers did not accept replayed records: {reason}")]
+    Delivery { reason: String },
+}
+
+/// Remembers delivery failures: a transaction whose records failed must not commit, and the
+/// user must hear the broker's reason (e.g. an unknown target topic, a record too large).
+#[derive(Default)]
+struct Deliveries {
+    failed: std::sync::atomic::AtomicU64,
+    last_error: std::sync::Mutex<Option<String>>,
+}
+
+impl ClientContext for Deliveries {}
+
+impl ProducerContext for Deliveries {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+        if let Err((e, m)) = result {
+            self.failed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!(
+                "{e} (topic {}, partition {})",
+                m.topic(),
+                m.partition()
+            ));
+        }
+    }
+}
+
+impl Deliveries {
+    /// Takes the failures since the last call.
+    fn take_failure(&self) -> Option<String> {
+        if self.failed.swap(0, std::sync::atomic::Ordering::Relaxed) == 0 {
+            return None;
+        }
+        self.last_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .or(Some("unknown error".into()))
+    }
+}
+
+/// One produced record waiting in the current transaction.
+struct Outgoing {
+    topic: String,
+    partition: Option<i32>,
+    key: Option<Vec<u8>>,
+    value: Option<Vec<u8>>,
+    headers: Vec<(String, Option<Vec<u8>>)>,
+    timestamp: Option<i64>,
+}
+
+/// The decision for one DLQ record.
+enum Decision {
+    Replay(Outgoing),
+    Skip,
+    Stop(Skipped),
+}
+
+fn client_config(kafka: &KafkaConfig) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    if let Some(b) = &kafka.bootstrap_servers {
+        c.set("bootstrap.servers", b);
+    }
+    for (k, v) in &kafka.properties {
+        c.set(k, v);
+    }
+    c
+}
+
+/// Replays the DLQ from the group's position to the end the DLQ had when the replay started.
+pub fn replay(
+    kafka: &KafkaConfig,
+    opts: &ReplayOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ReplaySummary, ReplayError> {
+    let started = Instant::now();
+    let timeout = kafka.timeout.max(Duration::from_secs(10));
+
+    let consumer: BaseConsumer = client_config(kafka)
+        .set("group.id", &opts.group)
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        // Only committed DLQ records: a replay never resurrects an aborted write.
+        .set("isolation.level", "read_committed")
+        .set("enable.partition.eof", "false")
+        .create()
+        .map_err(ReplayError::Config)?;
+
+    let md = consumer
+        .fetch_metadata(Some(&opts.dlq_topic), timeout)
+        .map_err(|source| ReplayError::Metadata {
+            topic: opts.dlq_topic.clone(),
+            source,
+        })?;
+    let topic_md = md
+        .topics()
+        .first()
+        .filter(|t| t.error().is_none() && !t.partitions().is_empty());
+    let Some(topic_md) = topic_md else {
+        return Err(ReplayError::UnknownTopic(opts.dlq_topic.clone()));
+    };
+    let partitions: Vec<i32> = topic_md.partitions().iter().map(|p| p.id()).collect();
+
+    // Where to start (the group's committed offset) and where to stop (today's end).
+    let mut wanted = TopicPartitionList::new();
+    for p in &partitions {
+        wanted.add_partition(&opts.dlq_topic, *p);
+    }
+    let committed = consumer
+        .committed_offsets(wanted, timeout)
+        .map_err(|source| ReplayError::Kafka {
+            what: "reading the replay group's offsets",
+            source,
+        })?;
+    let mut start: HashMap<i32, i64> = HashMap::new();
+    let mut end: HashMap<i32, i64> = HashMap::new();
+    let mut total = 0u64;
+    let mut assignment = TopicPartitionList::new();
+    for p in &partitions {
+        let (low, high) = consumer
+            .fetch_watermarks(&opts.dlq_topic, *p, timeout)
+            .map_err(|source| ReplayError::Kafka {
+                what: "reading the DLQ's offsets",
+                source,
+            })?;
+        let from = committed
+            .find_partition(&opts.dlq_topic, *p)
+            .and_then(|e| match e.offset() {
+                Offset::Offset(o) => Some(o),
+                _ => None,
+            })
+            .unwrap_or(low)
+            .max(low);
+        start.insert(*p, from);
+        end.insert(*p, high);
+        if from < high {
+            total += (high - from) as u64;
+            assignment
+                .add_partition_offset(&opts.dlq_topic, *p, Offset::Offset(from))
+                .map_err(|source| ReplayError::Kafka {
+                    what: "assigning the DLQ",
+                    source,
+                })?;
+        }
+    }
+
+    let mut summary = ReplaySummary {
+        group: opts.group.clone(),
+        ..Default::default()
+    };
+    if assignment.count() == 0 {
+        summary.elapsed_ms = started.elapsed().as_millis() as u64;
+        return Ok(summary);
+    }
+    consumer
+        .assign(&assignment)
+        .map_err(|source| ReplayError::Kafka {
+            what: "assigning the DLQ",
+            source,
+        })?;
+
+    let transactional_id = format!("{}-producer", opts.group);
+    let mut pc = client_config(kafka);
+    pc.set("enable.idempotence", "true")
+        .set("acks", "all")
+        // Keyed records land where the Java client puts them (murmur2), next to their siblings.
+        .set("partitioner", "murmur2_random")
+        .set("linger.ms", "20")
+        .set("batch.num.messages", "10000")
+        .set("queue.buffering.max.messages", "1000000")
+        .set("compression.type", "lz4")
+        // A target that cannot take the records must fail the batch well inside the transaction.
+        .set("message.timeout.ms", "30000");
+    if opts.exactly_once {
+        pc.set("transactional.id", &transactional_id);
+        pc.set("transaction.timeout.ms", "60000");
+    }
+    let producer: BaseProducer<Deliveries> = pc
+        .create_with_context(Deliveries::default())
+        .map_err(ReplayError::Config)?;
+    if opts.exactly_once {
+        producer
+            .init_transactions(timeout)
+            .map_err(|source| ReplayError::Transactions {
+                transactional_id: transactional_id.clone(),
+                source,
+            })?;
+    }
+
+    let mut remaining: HashSet<i32> = start
+        .iter()
+        .filter(|(p, from)| **from < end[*p])
+        .map(|(p, _)| *p)
+        .collect();
+    let mut seen_origins: HashSet<(String, i32, i64)> = HashSet::new();
+    let mut read = 0u64;
+    let rate_started = Instant::now();
+
+    'batches: while !remaining.is_empty() {
+        // Offsets to commit with this batch: the next offset after the last record handled.
+        let mut next: HashMap<i32, i64> = HashMap::new();
+        let mut batch: Vec<(String, Outgoing)> = Vec::new();
+        let mut batch_summary = ReplaySummary::default();
+        let batch_started = Instant::now();
+        let mut stop: Option<Skipped> = None;
+
+        while batch.len() < opts.batch_size
+            && !remaining.is_empty()
+            && batch_started.elapsed() < Duration::from_millis(1000)
+        {
+            if let Some(limit) = opts.limit {
+                if summary.replayed + batch.len() as u64 >= limit {
+                    remaining.clear();
+                    break;
+                }
+            }
+            let Some(msg) = consumer.poll(Duration::from_millis(100)) else {
+                continue;
+            };
+            let msg = msg.map_err(|source| ReplayError::Kafka {
+                what: "reading the DLQ",
+                source,
+            })?;
+            let p = msg.partition();
+            if msg.offset() >= end[&p] {
+                remaining.remove(&p);
+                continue;
+            }
+            read += 1;
+            let source = format!("{}/{}/{}", opts.dlq_topic, p, msg.offset());
+            match decide(opts, &msg, &source, &mut seen_origins, &mut batch_summary)? {
+                Decision::Stop(skipped) => {
+                    stop = Some(skipped);
+                    break;
+                }
+                Decision::Skip => {}
+                Decision::Replay(out) => batch.push((source, out)),
+            }
+            next.insert(p, msg.offset() + 1);
+            if msg.offset() + 1 >= end[&p] {
+                remaining.remove(&p);
+            }
+        }
+
+        if next.is_empty() && stop.is_none() {
+            continue;
+        }
+        let produced = batch.len() as u64;
+        commit_batch(&producer, &consumer, opts, batch, &next, timeout)?;
+        summary.transactions += 1;
+        summary.replayed += produced;
+        summary.skipped_by_filter += batch_summary.skipped_by_filter;
+        summary.duplicates += batch_summary.duplicates;
+        summary.quarantined.append(&mut batch_summary.quarantined);
+        summary.fix_failed.append(&mut batch_summary.fix_failed);
+        for (t, n) in batch_summary.targets {
+            *summary.targets.entry(t).or_default() += n;
+        }
+        progress(Progress {
+            read,
+            replayed: summary.replayed,
+            total,
+        });
+        if let Some(s) = stop {
+            summary.stopped = Some(s);
+            break 'batches;
+        }
+        if let Some(rate) = opts.rate {
+            // Sleep until the average rate is back under the limit.
+            let due = Duration::from_secs_f64(summary.replayed as f64 / rate.max(0.001));
+            if let Some(wait) = due.checked_sub(rate_started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+    }
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(summary)
+}
+
+/// Decides what happens to one DLQ record, counting skips into `batch`.
+fn decide(
+    opts: &ReplayOptions,
+    msg: &BorrowedMessage<'_>,
+    source: &str,
+    seen_origins: &mut HashSet<(String, i32, i64)>,
+    batch: &mut ReplaySummary,
+) -> Result<Decision, ReplayError> {
+    let headers = msg
+        .headers()
+        .map(HeaderList::Kafka)
+        .unwrap_or(HeaderList::None);
+    let view = RecordView::new(
+        msg.topic(),
+        msg.partition(),
+        msg.offset(),
+        msg.timestamp().to_millis(),
+        msg.key(),
+        msg.payload(),
+        headers,
+    );
+    if !opts.filter.matches(&view) {
+        batch.skipped_by_filter += 1;
+        return Ok(Decision::Skip);
+    }
+    let origin = view
+        .context
+        .origin()
+        .map(|(t, p, o)| (String::from_utf8_lossy(t).into_owned(), p, o));
+    if let Some(o) = &origin {
+        if !seen_origins.insert(o.clone()) {
+            batch.duplicates += 1;
+            return Ok(Decision::Skip);
+        }
+    }
+    let target = match (&opts.to, &origin) {
+        (Some(to), _) => to.clone(),
+        (None, Some((topic, _, _))) => topic.clone(),
+        (None, None) => {
+            return Ok(Decision::Stop(Skipped {
+                source: source.to_owned(),
+                reason: "the record has no origin headers (was errors.deadletterqueue.context.headers.enable \
+                         false?); rerun with --to TOPIC to choose its target"
+                    .to_owned(),
+            }));
+        }
+    };
+    let partition = if opts.keep_partition {
+        match &origin {
+            Some((_, p, _)) => Some(*p),
+            None => {
+                return Ok(Decision::Stop(Skipped {
+                    source: source.to_owned(),
+                    reason: "--keep-partition needs the original partition, and this record has no origin \
+                             headers; rerun without --keep-partition"
+                        .to_owned(),
+                }));
+            }
+        }
+    } else {
+        None
+    };
+
+    // The record's own headers, without Connect's error context or an earlier replay's marks.
+    let mut count = 0u32;
+    let mut own: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+    for (name, value) in view.headers.iter() {
+        if name == REPLAY_COUNT {
+            count = value
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+        } else if name == REPLAY_SOURCE || name.starts_with(PREFIX) {
+            continue;
+        } else {
+            own.push((name.to_owned(), value.map(<[u8]>::to_vec)));
+        }
+    }
+    if count >= opts.max_replays {
+        batch.quarantined.push(Skipped {
+            source: source.to_owned(),
+            reason: format!(
+                "already replayed {count} times (--max-replays {})",
+                opts.max_replays
+            ),
+        });
+        return Ok(Decision::Skip);
+    }
+
+    let mut record = Editable {
+        key: msg.key().map(<[u8]>::to_vec),
+        value: msg.payload().map(<[u8]>::to_vec),
+        headers: own,
+    };
+    if !opts.fixes.is_empty() {
+        match fix::apply_all(&opts.fixes, &record) {
+            Ok(fixed) => record = fixed,
+            Err((index, error)) if opts.strict => {
+                return Err(ReplayError::Strict {
+                    record: source.to_owned(),
+                    index,
+                    error,
+                });
+            }
+            Err((index, error)) => {
+                batch.fix_failed.push(Skipped {
+                    source: source.to_owned(),
+                    reason: format!(
+                        "fix #{} ({}): {error}",
+                        index + 1,
+                        fix_label(&opts.fixes[index])
+                    ),
+                });
+                return Ok(Decision::Skip);
+            }
+        }
+    }
+    record.headers.push((
+        REPLAY_COUNT.to_owned(),
+        Some((count + 1).to_string().into_bytes()),
+    ));
+    record
+        .headers
+        .push((REPLAY_SOURCE.to_owned(), Some(source.as_bytes().to_vec())));
+    *batch.targets.entry(target.clone()).or_default() += 1;
+    Ok(Decision::Replay(Outgoing {
+        topic: target,
+        partition,
+        key: record.key,
+        value: record.value,
+        headers: record.headers,
+        timestamp: msg.timestamp().to_millis(),
+    }))
+}
+
+fn fix_label(fix: &Fix) -> String {
+    let s = format!("{fix:?}");
+    s.split([' ', '{'])
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
+}
+
+/// Produces one batch and commits it together with the DLQ position; on a retriable failure
+/// the transaction is aborted and the batch is sent again.
+fn commit_batch(
+    producer: &BaseProducer<Deliveries>,
+    consumer: &BaseConsumer,
+    opts: &ReplayOptions,
+    batch: Vec<(String, Outgoing)>,
+    next: &HashMap<i32, i64>,
+    timeout: Duration,
+) -> Result<(), ReplayError> {
+    let mut offsets = TopicPartitionList::new();
+    for (p, o) in next {
+        offsets
+            .add_partition_offset(&opts.dlq_topic, *p, Offset::Offset(*o))
+            .map_err(|source| ReplayError::Kafka {
+                what: "recording the DLQ position",
+                source,
+            })?;
+    }
+    let fenced = |e: &KafkaError| {
+        matches!(
+            e.rdkafka_error_code(),
+            Some(
+                rdkafka::types::RDKafkaErrorCode::Fenced
+                    | rdkafka::types::RDKafkaErrorCode::ProducerFenced
+            )
+        )
+    };
+    let meta = if opts.exactly_once {
+        Some(
+            consumer
+                .group_metadata()
+                .ok_or_else(|| ReplayError::Delivery {
+                    reason: "the consumer has no group metadata to commit the DLQ position with"
+                        .into(),
+                })?,
+        )
+    } else {
+        None
+    };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result = (|| -> Result<(), KafkaError> {
+            if opts.exactly_once {
+                producer.begin_transaction()?;
+            }
+            for (_, out) in &batch {
+                send(producer, out)?;
+            }
+            if let Some(meta) = &meta {
+                producer.send_offsets_to_transaction(&offsets, meta, timeout)?;
+                producer.commit_transaction(timeout)?;
+            } else {
+                producer.flush(Timeout::After(timeout))?;
+            }
+            Ok(())
+        })();
+        let failure = producer.context().take_failure();
+        match (result, failure) {
+            (Ok(()), None) => {
+                if meta.is_none() {
+                    consumer
+                        .commit(&offsets, rdkafka::consumer::CommitMode::Sync)
+                        .map_err(|source| ReplayError::Kafka {
+                            what: "committing the DLQ position",
+                            source,
+                        })?;
+                }
+                return Ok(());
+            }
+            (Ok(()), Some(reason)) => {
+                // Without transactions the good records of this batch are already written;
+                // the position is not advanced, so a rerun sends them again (at-least-once).
+                return Err(ReplayError::Delivery { reason });
+            }
+            (Err(e), _) if fenced(&e) => {
+                return Err(ReplayError::Fenced {
+                    group: opts.group.clone(),
+                });
+            }
+            (Err(e), failure) => {
+                if opts.exactly_once {
+                    let _ = producer.abort_transaction(timeout);
+                }
+                if attempt >= 5 {
+                    return Err(match failure {
+                        Some(reason) => ReplayError::Delivery { reason },
+                        None => ReplayError::Kafka {
+                            what: "committing a replay batch",
+                            source: e,
+                        },
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(200 * attempt));
+            }
+        }
+    }
+}
+
+fn send(producer: &BaseProducer<Deliveries>, out: &Outgoing) -> Result<(), KafkaError> {
+    let mut headers = OwnedHeaders::new_with_capacity(out.headers.len());
+    for (k, v) in &out.headers {
+        headers = headers.insert(Header {
+            key: k,
+            value: v.as_deref(),
+        });
+    }
+    let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&out.topic).headers(headers);
+    if let Some(k) = &out.key {
+        rec = rec.key(k.as_slice());
+    }
+    if let Some(v) = &out.value {
+        rec = rec.payload(v.as_slice());
+    }
+    if let Some(p) = out.partition {
+        rec = rec.partition(p);
+    }
+    if let Some(ts) = out.timestamp {
+        rec = rec.timestamp(ts);
+    }
+    let mut rec = Some(rec);
+    while let Some(r) = rec.take() {
+        match producer.send(r) {
+            Ok(()) => {}
+            Err((
+                KafkaError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull),
+                back,
+            )) => {
+                producer.poll(Duration::from_millis(20));
+                rec = Some(back);
+            }
+            Err((e, _)) => return Err(e),
+        }
+    }
+    producer.poll(Duration::ZERO);
+    Ok(())
+}
