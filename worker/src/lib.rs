@@ -2,9 +2,12 @@
 //! API, configuration keys, plugin class names and DLQ format.
 
 pub mod config;
+pub mod connectors;
 pub mod converters;
 pub mod data;
 pub mod error;
+pub mod plugin;
+pub mod registry;
 pub mod rest;
 
 /// The Apache Kafka Connect release whose REST API and behaviour this worker implements. Reported

@@ -3,8 +3,25 @@
 use super::{Converter, java_class};
 use crate::data::{Schema, SchemaAndValue, Type, Value};
 use crate::error::ConnectError;
+use crate::plugin::config_def::{
+    ConfigKey, ConfigType, DefaultValue, Importance, Validator, Width,
+};
 
 pub const CLASS: &str = "org.apache.kafka.connect.converters.ByteArrayConverter";
+
+/// The converter's config keys, as Apache defines them.
+pub static CONFIG_DEF: &[ConfigKey] = &[ConfigKey {
+    name: "converter.type",
+    ty: ConfigType::String,
+    default: DefaultValue::None,
+    importance: Importance::Low,
+    documentation: "How this converter will be used.",
+    group: None,
+    order: -1,
+    width: Width::None,
+    display_name: "converter.type",
+    validator: Validator::None,
+}];
 
 #[derive(Debug, Clone, Default)]
 pub struct ByteArrayConverter;

@@ -13,8 +13,87 @@ use serde_json::{Map, Number, Value as Json};
 use super::{Converter, ConverterConfig, bool_setting, java_class};
 use crate::data::{self, Decimal, Schema, SchemaAndValue, SchemaRef, Struct, Type, Value};
 use crate::error::{ConnectError, class};
+use crate::plugin::config_def::{
+    ConfigKey, ConfigType, DefaultValue, Importance, Validator, Width,
+};
 
 pub const CLASS: &str = "org.apache.kafka.connect.json.JsonConverter";
+
+/// The converter's config keys, as Apache defines them.
+pub static CONFIG_DEF: &[ConfigKey] = &[
+    ConfigKey {
+        name: "converter.type",
+        ty: ConfigType::String,
+        default: DefaultValue::None,
+        importance: Importance::Low,
+        documentation: "How this converter will be used.",
+        group: None,
+        order: -1,
+        width: Width::None,
+        display_name: "converter.type",
+        validator: Validator::None,
+    },
+    ConfigKey {
+        name: "schemas.enable",
+        ty: ConfigType::Boolean,
+        default: DefaultValue::Value("true"),
+        importance: Importance::High,
+        documentation: "Include schemas within each of the serialized values and keys.",
+        group: Some("Schemas"),
+        order: 0,
+        width: Width::Medium,
+        display_name: "Enable Schemas",
+        validator: Validator::None,
+    },
+    ConfigKey {
+        name: "schemas.cache.size",
+        ty: ConfigType::Int,
+        default: DefaultValue::Value("1000"),
+        importance: Importance::High,
+        documentation: "The maximum number of schemas that can be cached in this converter instance.",
+        group: Some("Schemas"),
+        order: 1,
+        width: Width::Medium,
+        display_name: "Schema Cache Size",
+        validator: Validator::None,
+    },
+    ConfigKey {
+        name: "schema.content",
+        ty: ConfigType::String,
+        default: DefaultValue::Null,
+        importance: Importance::High,
+        documentation: "When set, this is used as the schema for all messages, and the schemas within each of the message will be ignored.Otherwise, the schema will be included in the content of each message. This configuration applies only 'schemas.enable' is true, and it exclusively affects the sink connector.",
+        group: Some("Schemas"),
+        order: 2,
+        width: Width::Medium,
+        display_name: "Schema Content",
+        validator: Validator::None,
+    },
+    ConfigKey {
+        name: "decimal.format",
+        ty: ConfigType::String,
+        default: DefaultValue::Value("BASE64"),
+        importance: Importance::Low,
+        documentation: "Controls which format this converter will serialize decimals in. This value is case insensitive and can be either 'BASE64' (default) or 'NUMERIC'",
+        group: Some("Serialization"),
+        order: 0,
+        width: Width::Medium,
+        display_name: "Decimal Format",
+        validator: Validator::OneOfCaseInsensitive(&["BASE64", "NUMERIC"]),
+    },
+    ConfigKey {
+        name: "replace.null.with.default",
+        ty: ConfigType::Boolean,
+        default: DefaultValue::Value("true"),
+        importance: Importance::Low,
+        documentation: "Whether to replace fields that have a default value and that are null to the default value. When set to true, the default value is used, otherwise null is used.",
+        group: Some("Serialization"),
+        order: 1,
+        width: Width::Medium,
+        display_name: "Replace null with default",
+        validator: Validator::None,
+    },
+];
 
 const ENVELOPE_ERROR: &str = "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.";
 

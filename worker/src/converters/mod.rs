@@ -1,13 +1,15 @@
 //! Converters translate between Kafka bytes and the Connect data model, under Apache's class
 //! names so that `key.converter`/`value.converter` settings carry over unchanged.
 
-mod bytes;
-mod json;
-mod string;
+pub mod bytes;
+pub mod header;
+pub mod json;
+pub mod string;
 
 use std::collections::BTreeMap;
 
 pub use bytes::ByteArrayConverter;
+pub use header::SimpleHeaderConverter;
 pub use json::JsonConverter;
 pub use string::StringConverter;
 

@@ -3,8 +3,39 @@
 use super::{Converter, ConverterConfig};
 use crate::data::{Schema, SchemaAndValue, Value};
 use crate::error::{ConnectError, class};
+use crate::plugin::config_def::{
+    ConfigKey, ConfigType, DefaultValue, Importance, Validator, Width,
+};
 
 pub const CLASS: &str = "org.apache.kafka.connect.storage.StringConverter";
+
+/// The converter's config keys, as Apache defines them.
+pub static CONFIG_DEF: &[ConfigKey] = &[
+    ConfigKey {
+        name: "converter.type",
+        ty: ConfigType::String,
+        default: DefaultValue::None,
+        importance: Importance::Low,
+        documentation: "How this converter will be used.",
+        group: None,
+        order: -1,
+        width: Width::None,
+        display_name: "converter.type",
+        validator: Validator::None,
+    },
+    ConfigKey {
+        name: "converter.encoding",
+        ty: ConfigType::String,
+        default: DefaultValue::Value("UTF-8"),
+        importance: Importance::High,
+        documentation: "The name of the Java character set to use for encoding strings as byte arrays.",
+        group: None,
+        order: -1,
+        width: Width::Medium,
+        display_name: "Encoding",
+        validator: Validator::None,
+    },
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Encoding {

@@ -1,0 +1,241 @@
+//! Every plugin this worker ships, as a plain list: class name, aliases, kind, version, config
+//! definition and factory. `/connector-plugins` iterates it and validation reads the config
+//! definitions without building a plugin.
+
+use connect_api::{ConfigMap, PluginInfo};
+
+use crate::connectors::{file_sink, file_source};
+use crate::converters::{self, Converter, ConverterConfig};
+use crate::error::ConnectError;
+use crate::plugin::Connector;
+use crate::plugin::config_def::ConfigKey;
+
+/// The plugin kinds of `GET /connector-plugins` (`PluginType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PluginType {
+    Source,
+    Sink,
+    Converter,
+    HeaderConverter,
+    Transformation,
+    Predicate,
+}
+
+impl PluginType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PluginType::Source => "source",
+            PluginType::Sink => "sink",
+            PluginType::Converter => "converter",
+            PluginType::HeaderConverter => "header_converter",
+            PluginType::Transformation => "transformation",
+            PluginType::Predicate => "predicate",
+        }
+    }
+}
+
+/// How to build a plugin; the variant fixes what it can be used as.
+#[derive(Clone, Copy)]
+pub enum Factory {
+    Connector(fn(&ConfigMap) -> Result<Box<dyn Connector>, ConnectError>),
+    Converter(fn(&ConverterConfig) -> Result<Box<dyn Converter>, ConnectError>),
+}
+
+/// One plugin.
+#[derive(Clone, Copy)]
+pub struct PluginEntry {
+    pub class: &'static str,
+    pub aliases: &'static [&'static str],
+    /// Converters are also header converters, as in Apache.
+    pub types: &'static [PluginType],
+    pub version: &'static str,
+    pub config_def: &'static [ConfigKey],
+    pub factory: Factory,
+}
+
+impl PluginEntry {
+    pub fn matches(&self, name: &str) -> bool {
+        self.class == name || self.aliases.contains(&name)
+    }
+
+    pub fn is_connector(&self) -> bool {
+        matches!(self.factory, Factory::Connector(_))
+    }
+
+    pub fn connector_type(&self) -> Option<PluginType> {
+        self.types
+            .iter()
+            .copied()
+            .find(|t| matches!(t, PluginType::Source | PluginType::Sink))
+    }
+}
+
+const VERSION: &str = crate::CONNECT_API_VERSION;
+
+fn json_converter(c: &ConverterConfig) -> Result<Box<dyn Converter>, ConnectError> {
+    Ok(Box::new(converters::JsonConverter::new(c)?))
+}
+
+fn string_converter(c: &ConverterConfig) -> Result<Box<dyn Converter>, ConnectError> {
+    Ok(Box::new(converters::StringConverter::new(c)?))
+}
+
+fn bytes_converter(_: &ConverterConfig) -> Result<Box<dyn Converter>, ConnectError> {
+    Ok(Box::new(converters::ByteArrayConverter))
+}
+
+fn simple_header_converter(_: &ConverterConfig) -> Result<Box<dyn Converter>, ConnectError> {
+    Ok(Box::new(converters::SimpleHeaderConverter))
+}
+
+/// The built-in plugins, sorted by class name within each kind as Apache lists them.
+pub static BUILTIN: &[PluginEntry] = &[
+    PluginEntry {
+        class: file_sink::CLASS,
+        aliases: &["FileStreamSink", "FileStreamSinkConnector"],
+        types: &[PluginType::Sink],
+        version: VERSION,
+        config_def: file_sink::CONFIG_DEF,
+        factory: Factory::Connector(file_sink::create),
+    },
+    PluginEntry {
+        class: file_source::CLASS,
+        aliases: &["FileStreamSource", "FileStreamSourceConnector"],
+        types: &[PluginType::Source],
+        version: VERSION,
+        config_def: file_source::CONFIG_DEF,
+        factory: Factory::Connector(file_source::create),
+    },
+    PluginEntry {
+        class: converters::bytes::CLASS,
+        aliases: &["ByteArrayConverter", "ByteArray"],
+        types: &[PluginType::Converter, PluginType::HeaderConverter],
+        version: VERSION,
+        config_def: converters::bytes::CONFIG_DEF,
+        factory: Factory::Converter(bytes_converter),
+    },
+    PluginEntry {
+        class: converters::json::CLASS,
+        aliases: &["JsonConverter", "Json"],
+        types: &[PluginType::Converter, PluginType::HeaderConverter],
+        version: VERSION,
+        config_def: converters::json::CONFIG_DEF,
+        factory: Factory::Converter(json_converter),
+    },
+    PluginEntry {
+        class: converters::header::CLASS,
+        aliases: &["SimpleHeaderConverter", "Simple"],
+        types: &[PluginType::HeaderConverter],
+        version: VERSION,
+        config_def: converters::header::CONFIG_DEF,
+        factory: Factory::Converter(simple_header_converter),
+    },
+    PluginEntry {
+        class: converters::string::CLASS,
+        aliases: &["StringConverter", "String"],
+        types: &[PluginType::Converter, PluginType::HeaderConverter],
+        version: VERSION,
+        config_def: converters::string::CONFIG_DEF,
+        factory: Factory::Converter(string_converter),
+    },
+];
+
+/// Looks a plugin up by class name or alias.
+pub fn find(name: &str) -> Option<&'static PluginEntry> {
+    BUILTIN.iter().find(|e| e.matches(name.trim()))
+}
+
+/// Looks a connector up by class name or alias.
+pub fn find_connector(name: &str) -> Option<&'static PluginEntry> {
+    find(name).filter(|e| e.is_connector())
+}
+
+/// `GET /connector-plugins`: connectors only, or every plugin grouped by kind in Apache's order
+/// (connectors, converters, header converters, transformations, predicates).
+pub fn plugin_infos(connectors_only: bool) -> Vec<PluginInfo> {
+    let kinds: &[PluginType] = if connectors_only {
+        &[PluginType::Sink, PluginType::Source]
+    } else {
+        &[
+            PluginType::Sink,
+            PluginType::Source,
+            PluginType::Converter,
+            PluginType::HeaderConverter,
+            PluginType::Transformation,
+            PluginType::Predicate,
+        ]
+    };
+    let mut out = Vec::new();
+    // Sinks and sources are listed together, sorted by class name.
+    let mut connectors: Vec<&PluginEntry> = BUILTIN.iter().filter(|e| e.is_connector()).collect();
+    connectors.sort_by_key(|e| e.class);
+    for e in connectors {
+        if let Some(t) = e.connector_type() {
+            out.push(info(e, t));
+        }
+    }
+    for &kind in kinds
+        .iter()
+        .filter(|k| !matches!(k, PluginType::Sink | PluginType::Source))
+    {
+        let mut entries: Vec<&PluginEntry> =
+            BUILTIN.iter().filter(|e| e.types.contains(&kind)).collect();
+        entries.sort_by_key(|e| e.class);
+        out.extend(entries.into_iter().map(|e| info(e, kind)));
+    }
+    out
+}
+
+fn info(e: &PluginEntry, t: PluginType) -> PluginInfo {
+    PluginInfo {
+        class_name: e.class.to_owned(),
+        plugin_type: t.as_str().to_owned(),
+        version: Some(e.version.to_owned()),
+        extra: Default::default(),
+    }
+}
+
+/// Apache's `PluginDesc.toString()`, used in the "no such connector class" message.
+pub fn plugin_desc(e: &PluginEntry) -> String {
+    let t = e.types.first().map_or("unknown", |t| t.as_str());
+    format!(
+        "PluginDesc{{klass=class {c}, name='{c}', version='{v}', encodedVersion={v}, type={t}, typeName='{t}', location='classpath'}}",
+        c = e.class,
+        v = e.version
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_by_class_and_alias() {
+        assert_eq!(find("FileStreamSink").unwrap().class, file_sink::CLASS);
+        assert_eq!(
+            find("org.apache.kafka.connect.json.JsonConverter")
+                .unwrap()
+                .aliases[0],
+            "JsonConverter"
+        );
+        assert!(find_connector("JsonConverter").is_none());
+        assert!(find("com.example.Nope").is_none());
+    }
+
+    #[test]
+    fn connector_plugins_match_the_real_listing() {
+        let fixture: Vec<PluginInfo> = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/rest/connector-plugins.json"
+        )))
+        .unwrap();
+        assert_eq!(plugin_infos(true), fixture);
+        let all = plugin_infos(false);
+        let kinds: Vec<&str> = all.iter().map(|p| p.plugin_type.as_str()).collect();
+        assert_eq!(kinds[..4], ["sink", "source", "converter", "converter"]);
+        assert!(
+            all.iter().any(|p| p.class_name == converters::header::CLASS
+                && p.plugin_type == "header_converter")
+        );
+    }
+}
