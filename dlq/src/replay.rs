@@ -59,6 +59,14 @@ pub struct ReplayOptions {
     pub exactly_once: bool,
     /// Records per transaction, at most.
     pub batch_size: usize,
+    /// Only plan: read and decide, produce and commit nothing.
+    pub dry_run: bool,
+    /// How many replayed records to show before and after the fixes (dry run and confirmation).
+    pub preview: usize,
+    /// Skip records older than this (epoch ms) or below this offset; they stay behind the
+    /// replay position like any filtered record.
+    pub since: Option<i64>,
+    pub from_offset: Option<i64>,
 }
 
 impl ReplayOptions {
@@ -77,6 +85,10 @@ impl ReplayOptions {
             rate: None,
             exactly_once: true,
             batch_size: 10_000,
+            dry_run: false,
+            preview: 0,
+            since: None,
+            from_offset: None,
         }
     }
 }
@@ -124,6 +136,9 @@ pub struct ReplaySummary {
     pub transactions: u64,
     /// Set when the replay stopped early, e.g. at a record with no origin.
     pub stopped: Option<Skipped>,
+    /// The first records to replay, before and after the fixes.
+    pub preview: Vec<Preview>,
+    pub dry_run: bool,
     pub elapsed_ms: u64,
 }
 
@@ -131,6 +146,42 @@ impl ReplaySummary {
     /// Whether anything needs the user's attention (non-zero exit).
     pub fn has_failures(&self) -> bool {
         !self.fix_failed.is_empty() || self.stopped.is_some()
+    }
+}
+
+/// One record as it is in the DLQ and as it would be replayed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    pub source: String,
+    pub target: String,
+    pub partition: Option<i32>,
+    pub before: PreviewRecord,
+    pub after: PreviewRecord,
+}
+
+/// Key, value and headers as text (lossy UTF-8) for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PreviewRecord {
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub headers: Vec<(String, Option<String>)>,
+}
+
+impl PreviewRecord {
+    fn new(
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[(String, Option<Vec<u8>>)],
+    ) -> Self {
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        PreviewRecord {
+            key: key.map(text),
+            value: value.map(text),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_deref().map(text)))
+                .collect(),
+        }
     }
 }
 
@@ -335,6 +386,7 @@ pub fn replay(
 
     let mut summary = ReplaySummary {
         group: opts.group.clone(),
+        dry_run: opts.dry_run,
         ..Default::default()
     };
     if assignment.count() == 0 {
@@ -364,10 +416,15 @@ pub fn replay(
         pc.set("transactional.id", &transactional_id);
         pc.set("transaction.timeout.ms", "60000");
     }
-    let producer: BaseProducer<Deliveries> = pc
-        .create_with_context(Deliveries::default())
-        .map_err(ReplayError::Config)?;
-    if opts.exactly_once {
+    let producer: Option<BaseProducer<Deliveries>> = if opts.dry_run {
+        None
+    } else {
+        Some(
+            pc.create_with_context(Deliveries::default())
+                .map_err(ReplayError::Config)?,
+        )
+    };
+    if let (true, Some(producer)) = (opts.exactly_once, &producer) {
         producer
             .init_transactions(timeout)
             .map_err(|source| ReplayError::Transactions {
@@ -382,6 +439,7 @@ pub fn replay(
         .map(|(p, _)| *p)
         .collect();
     let mut seen_origins: HashSet<(String, i32, i64)> = HashSet::new();
+    let mut preview_left = opts.preview;
     let mut read = 0u64;
     let rate_started = Instant::now();
 
@@ -417,7 +475,14 @@ pub fn replay(
             }
             read += 1;
             let source = format!("{}/{}/{}", opts.dlq_topic, p, msg.offset());
-            match decide(opts, &msg, &source, &mut seen_origins, &mut batch_summary)? {
+            match decide(
+                opts,
+                &msg,
+                &source,
+                &mut seen_origins,
+                &mut batch_summary,
+                &mut preview_left,
+            )? {
                 Decision::Stop(skipped) => {
                     stop = Some(skipped);
                     break;
@@ -435,8 +500,11 @@ pub fn replay(
             continue;
         }
         let produced = batch.len() as u64;
-        commit_batch(&producer, &consumer, opts, batch, &next, timeout)?;
-        summary.transactions += 1;
+        if let Some(producer) = &producer {
+            commit_batch(producer, &consumer, opts, batch, &next, timeout)?;
+            summary.transactions += 1;
+        }
+        summary.preview.append(&mut batch_summary.preview);
         summary.replayed += produced;
         summary.skipped_by_filter += batch_summary.skipped_by_filter;
         summary.duplicates += batch_summary.duplicates;
@@ -473,6 +541,7 @@ fn decide(
     source: &str,
     seen_origins: &mut HashSet<(String, i32, i64)>,
     batch: &mut ReplaySummary,
+    preview_left: &mut usize,
 ) -> Result<Decision, ReplayError> {
     let headers = msg
         .headers()
@@ -487,7 +556,11 @@ fn decide(
         msg.payload(),
         headers,
     );
-    if !opts.filter.matches(&view) {
+    let too_old = opts
+        .since
+        .is_some_and(|t| view.timestamp.is_some_and(|ts| ts < t));
+    let too_low = opts.from_offset.is_some_and(|o| msg.offset() < o);
+    if too_old || too_low || !opts.filter.matches(&view) {
         batch.skipped_by_filter += 1;
         return Ok(Decision::Skip);
     }
@@ -591,6 +664,25 @@ fn decide(
         .headers
         .push((REPLAY_SOURCE.to_owned(), Some(source.as_bytes().to_vec())));
     *batch.targets.entry(target.clone()).or_default() += 1;
+    if *preview_left > 0 {
+        *preview_left -= 1;
+        let original: Vec<(String, Option<Vec<u8>>)> = view
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.map(<[u8]>::to_vec)))
+            .collect();
+        batch.preview.push(Preview {
+            source: source.to_owned(),
+            target: target.clone(),
+            partition,
+            before: PreviewRecord::new(msg.key(), msg.payload(), &original),
+            after: PreviewRecord::new(
+                record.key.as_deref(),
+                record.value.as_deref(),
+                &record.headers,
+            ),
+        });
+    }
     Ok(Decision::Replay(Outgoing {
         topic: target,
         partition,

@@ -221,6 +221,25 @@ fn fixes_apply_and_unfixable_records_are_reported_not_sent() {
     .iter()
     .map(|f| Fix::parse(f).unwrap())
     .collect();
+    // A dry run plans and previews, and neither produces nor moves the replay position.
+    opts.dry_run = true;
+    opts.preview = 5;
+    let plan = replay(&kafka(), &opts, &mut |_| {}).unwrap();
+    assert!(plan.dry_run);
+    assert_eq!((plan.replayed, plan.transactions), (1, 0));
+    assert_eq!(plan.targets.get(&target), Some(&1));
+    assert_eq!(plan.preview.len(), 1);
+    assert_eq!(
+        plan.preview[0].before.value.as_deref(),
+        Some(r#"{"id":"1","customer":{"zip":"1 2"}}"#)
+    );
+    assert_eq!(
+        plan.preview[0].after.value.as_deref(),
+        Some(r#"{"id":1,"customer_zip":"12"}"#)
+    );
+    assert_eq!(consume(&target, 1, Duration::from_secs(3), true).len(), 0);
+
+    opts.dry_run = false;
     let s = replay(&kafka(), &opts, &mut |_| {}).unwrap();
     assert_eq!(s.replayed, 1);
     assert_eq!(s.fix_failed.len(), 1);
