@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::commands;
 use crate::output::OutputFormat;
 
 const EXIT_CODES: &str = "\
@@ -23,15 +24,25 @@ pub struct Cli {
 /// Flags every command accepts.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Kafka Connect REST URL (default: the current context, else http://localhost:8083)
+    /// Kafka Connect REST URL; several separated by commas are tried in order
+    /// (default: the current context, else http://localhost:8083)
     #[arg(long, global = true, env = "CONNECTCTL_URL")]
     pub url: Option<String>,
+    /// Context from the config file to use for this command
+    #[arg(long, global = true, env = "CONNECTCTL_CONTEXT")]
+    pub context: Option<String>,
     /// Output format
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
     /// Disable colours (also NO_COLOR)
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Show secret config values instead of masking them
+    #[arg(long, global = true)]
+    pub reveal: bool,
+    /// Seconds to keep retrying while Connect rebalances (409 / "rebalance is expected")
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
+    pub retry_timeout: u64,
     /// Log requests to stderr (credentials are never logged)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -45,9 +56,51 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Show the worker's version, commit and Kafka cluster id
-    Info(crate::commands::info::InfoArgs),
+    /// List connectors with their state and health
+    #[command(visible_alias = "list")]
+    Ls(commands::ls::LsArgs),
+    /// Show connectors in detail: grouped config, tasks, topics, status
+    Describe(commands::describe::DescribeArgs),
+    /// Print a connector's configuration
+    Config(commands::config::ConfigArgs),
+    /// Create a connector from a file or from --set pairs
+    Create(commands::create::CreateArgs),
+    /// Create or update connectors from files, showing what changes
+    Apply(commands::apply::ApplyArgs),
+    /// Change or remove single config keys (PATCH, Connect 3.8+)
+    Patch(commands::patch::PatchArgs),
+    /// Compare a connector's live config with a file
+    Diff(commands::diff::DiffArgs),
+    /// Pause connectors
+    Pause(commands::pause::PauseArgs),
+    /// Resume paused or stopped connectors
+    Resume(commands::resume::ResumeArgs),
+    /// Stop connectors (no tasks kept; Connect 3.5+)
+    Stop(commands::stop::StopArgs),
+    /// Restart connectors, their tasks, or one task (NAME/TASK)
+    Restart(commands::restart::RestartArgs),
+    /// Delete connectors, keeping a backup of their config
+    Delete(commands::delete::DeleteArgs),
+    /// Show a connector's tasks, their state, worker and config
+    Tasks(commands::tasks::TasksArgs),
+    /// Show (or reset) the topics a connector has used
+    Topics(commands::topics::TopicsArgs),
+    /// List plugins, or describe one plugin's configuration
+    Plugins(commands::plugins::PluginsArgs),
+    /// Validate a connector config file without creating anything
+    Validate(commands::validate::ValidateArgs),
+    /// Show, alter or reset a connector's offsets (Connect 3.5/3.6+)
+    Offsets(commands::offsets::OffsetsArgs),
+    /// List loggers, or set a logger's level
+    Loggers(commands::loggers::LoggersArgs),
+    /// Show the worker's version, commit, Kafka cluster id and the workers seen
+    Info(commands::info::InfoArgs),
+    /// Ask the worker whether it is ready (GET /health, Connect 3.9+)
+    Health(commands::health::HealthArgs),
+    /// Manage contexts (named clusters) in the config file
+    #[command(subcommand)]
+    Context(commands::context::ContextCommand),
     /// Inspect and replay dead letter queues
     #[command(subcommand)]
-    Dlq(crate::commands::dlq::DlqCommand),
+    Dlq(commands::dlq::DlqCommand),
 }

@@ -1,8 +1,17 @@
 //! HTTP client for the Kafka Connect REST API: one method per endpoint, typed with `connect_api`.
+//!
+//! Everything a request needs beyond its path (auth, TLS, extra headers, failover URLs, retry
+//! budget) is resolved before the client is built, so the endpoint methods stay one-liners.
 
-use std::time::Duration;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-use connect_api::{ErrorMessage, ServerInfo};
+use connect_api::{
+    ConfigInfos, ConfigKeyInfo, ConfigMap, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo,
+    ConnectorTopics, CreateConnectorRequest, ErrorMessage, ExpandedConnectors, Loggers, Message,
+    PluginInfo, ServerInfo, SetLoggerLevel, TaskInfo, WorkerStatus,
+};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 /// What went wrong talking to Connect, worded for the person at the terminal.
@@ -10,55 +19,687 @@ use serde::de::DeserializeOwned;
 pub enum ClientError {
     #[error("cannot reach Kafka Connect at {url}: {reason}")]
     Unreachable { url: String, reason: String },
+    #[error(
+        "Kafka Connect at {url} refused the credentials ({status}: {message}); used {credentials}"
+    )]
+    Unauthorized {
+        url: String,
+        status: u16,
+        message: String,
+        credentials: String,
+    },
     #[error("Kafka Connect at {url} answered {status}: {message}")]
-    Api { url: String, status: u16, message: String },
+    Api {
+        url: String,
+        status: u16,
+        message: String,
+    },
     #[error("Kafka Connect at {url} sent a response connectctl cannot read")]
     Decode {
         url: String,
         #[source]
         source: serde_json::Error,
     },
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl ClientError {
+    /// The HTTP status of an API error, if the server answered at all.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } | ClientError::Unauthorized { status, .. } => {
+                Some(*status)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            ClientError::Api { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// A 404/405 from the JAX-RS router itself (no such route) rather than from a resource
+    /// ("Connector x not found"): the sign that the server predates an endpoint.
+    pub fn is_missing_endpoint(&self) -> bool {
+        match self {
+            ClientError::Api { status: 405, .. } => true,
+            ClientError::Api {
+                status: 404,
+                message,
+                ..
+            } => message.starts_with("HTTP 404") || message.is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// How requests authenticate. The `describe` text goes into 401/403 errors and `-v` logs, so
+/// it names where credentials came from and never their values.
+#[derive(Debug, Clone, Default)]
+pub enum Auth {
+    #[default]
+    None,
+    Basic {
+        username: String,
+        password: String,
+        source: String,
+    },
+    Bearer {
+        token: String,
+        source: String,
+    },
+}
+
+impl Auth {
+    pub fn describe(&self) -> String {
+        match self {
+            Auth::None => "no credentials".to_owned(),
+            Auth::Basic {
+                username, source, ..
+            } => {
+                format!("basic auth as user '{username}' ({source})")
+            }
+            Auth::Bearer { source, .. } => format!("a bearer token ({source})"),
+        }
+    }
+}
+
+/// Everything needed to build a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Tried in order; the next one is used when a worker cannot be reached.
+    pub urls: Vec<String>,
+    pub auth: Auth,
+    /// Extra headers (name, value); values are never logged.
+    pub headers: Vec<(String, String)>,
+    pub ca_file: Option<PathBuf>,
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+    pub insecure: bool,
+    pub verbose: u8,
+    /// How long to keep retrying while Connect rebalances (409, or 500 "rebalance is expected").
+    pub retry_timeout: Duration,
+}
+
+impl ClientSettings {
+    pub fn plain(url: &str) -> Self {
+        ClientSettings {
+            urls: vec![url.to_owned()],
+            auth: Auth::None,
+            headers: Vec::new(),
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
+            insecure: false,
+            verbose: 0,
+            retry_timeout: Duration::from_secs(60),
+        }
+    }
 }
 
 pub struct Client {
     http: reqwest::Client,
-    base: String,
+    bases: Vec<String>,
+    settings: ClientSettings,
+}
+
+/// A raw answer: status and body bytes.
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
 }
 
 impl Client {
-    pub fn new(base: &str) -> Result<Self, ClientError> {
-        let http = reqwest::Client::builder()
+    pub fn new(settings: ClientSettings) -> Result<Self, ClientError> {
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
+            // Connect's own herder timeout is 90 s; wait a little longer so its error wins.
             .timeout(Duration::from_secs(100))
+            .user_agent(concat!("connectctl/", env!("CARGO_PKG_VERSION")));
+        if let Some(ca) = &settings.ca_file {
+            let pem = read_file(ca, "CA file")?;
+            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+                ClientError::Setup(format!(
+                    "CA file {} is not a PEM certificate: {e}",
+                    ca.display()
+                ))
+            })?;
+            builder = builder.add_root_certificate(cert);
+        }
+        match (&settings.cert_file, &settings.key_file) {
+            (Some(cert), Some(key)) => {
+                let cert_pem = read_file(cert, "client certificate")?;
+                let key_pem = read_file(key, "client key")?;
+                let id = reqwest::Identity::from_pkcs8_pem(&cert_pem, &key_pem).map_err(|e| {
+                    ClientError::Setup(format!(
+                        "client certificate {} / key {} cannot be used (the key must be PKCS#8 PEM): {e}",
+                        cert.display(),
+                        key.display()
+                    ))
+                })?;
+                builder = builder.identity(id);
+            }
+            (None, None) => {}
+            _ => {
+                return Err(ClientError::Setup(
+                    "a client certificate needs both cert_file and key_file".to_owned(),
+                ));
+            }
+        }
+        if settings.insecure {
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        let http = builder
             .build()
-            .map_err(|e| ClientError::Unreachable { url: base.to_owned(), reason: e.to_string() })?;
-        Ok(Client { http, base: base.trim_end_matches('/').to_owned() })
+            .map_err(|e| ClientError::Setup(root_reason(&e)))?;
+        let bases: Vec<String> = settings
+            .urls
+            .iter()
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .collect();
+        if bases.is_empty() {
+            return Err(ClientError::Setup(
+                "no Kafka Connect URL configured".to_owned(),
+            ));
+        }
+        Ok(Client {
+            http,
+            bases,
+            settings,
+        })
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
-        let url = format!("{}{path}", self.base);
-        let resp = self.http.get(&url).send().await.map_err(|e| ClientError::Unreachable {
-            url: self.base.clone(),
-            reason: root_reason(&e),
-        })?;
-        let status = resp.status().as_u16();
-        let body = resp.bytes().await.map_err(|e| ClientError::Unreachable {
-            url: self.base.clone(),
-            reason: root_reason(&e),
-        })?;
-        if status >= 400 {
-            let message = serde_json::from_slice::<ErrorMessage>(&body)
-                .map(|e| e.message)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&body).trim().to_owned());
-            return Err(ClientError::Api { url, status, message });
+    /// The first configured URL, for messages.
+    pub fn base(&self) -> &str {
+        &self.bases[0]
+    }
+
+    /// Sends one request, failing over between URLs and retrying while Connect rebalances.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, ClientError> {
+        let started = Instant::now();
+        let mut delay = Duration::from_millis(100);
+        let mut told = false;
+        loop {
+            let answer = self.send_once(method.clone(), path, query, body).await?;
+            let retry = answer.status == 409
+                || (answer.status == 500 && error_message(&answer.body).contains("rebalance"));
+            if !retry || started.elapsed() + delay > self.settings.retry_timeout {
+                return Ok(answer);
+            }
+            if !told {
+                eprintln!(
+                    "Kafka Connect is busy ({}: {}); retrying for up to {}s",
+                    answer.status,
+                    error_message(&answer.body),
+                    self.settings.retry_timeout.as_secs()
+                );
+                told = true;
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(2));
         }
-        serde_json::from_slice(&body).map_err(|source| ClientError::Decode { url, source })
+    }
+
+    async fn send_once(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, ClientError> {
+        let mut last_err = None;
+        for base in &self.bases {
+            let url = format!("{base}{path}");
+            let mut req = self.http.request(method.clone(), &url).query(query);
+            req = match &self.settings.auth {
+                Auth::None => req,
+                Auth::Basic {
+                    username, password, ..
+                } => req.basic_auth(username, Some(password)),
+                Auth::Bearer { token, .. } => req.bearer_auth(token),
+            };
+            for (k, v) in &self.settings.headers {
+                req = req.header(k, v);
+            }
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let t0 = Instant::now();
+            if self.settings.verbose > 0 {
+                let q: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let q = if q.is_empty() {
+                    String::new()
+                } else {
+                    format!("?{}", q.join("&"))
+                };
+                eprintln!(
+                    "> {method} {}{q} ({}{})",
+                    redact_url(&url),
+                    self.settings.auth.describe(),
+                    if self.settings.headers.is_empty() {
+                        String::new()
+                    } else {
+                        let names: Vec<&str> = self
+                            .settings
+                            .headers
+                            .iter()
+                            .map(|(k, _)| k.as_str())
+                            .collect();
+                        format!(", headers {}", names.join(", "))
+                    }
+                );
+            }
+            let resp = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    last_err = Some(ClientError::Unreachable {
+                        url: redact_url(base),
+                        reason: root_reason(&e),
+                    });
+                    continue;
+                }
+            };
+            let status = resp.status().as_u16();
+            let body = resp.bytes().await.map_err(|e| ClientError::Unreachable {
+                url: redact_url(base),
+                reason: root_reason(&e),
+            })?;
+            if self.settings.verbose > 0 {
+                eprintln!(
+                    "< {status} in {} ms ({} bytes)",
+                    t0.elapsed().as_millis(),
+                    body.len()
+                );
+            }
+            if status == 401 || status == 403 {
+                let message = error_message(&body);
+                // 403 also means "topic tracking is disabled"; that one is not about credentials.
+                if !message.contains("Topic tracking") {
+                    return Err(ClientError::Unauthorized {
+                        url: redact_url(base),
+                        status,
+                        message,
+                        credentials: self.settings.auth.describe(),
+                    });
+                }
+            }
+            return Ok(Answer {
+                status,
+                body: body.to_vec(),
+            });
+        }
+        Err(last_err.unwrap_or_else(|| ClientError::Setup("no Kafka Connect URL".to_owned())))
+    }
+
+    fn check(&self, path: &str, answer: &Answer) -> Result<(), ClientError> {
+        if answer.status >= 400 {
+            return Err(ClientError::Api {
+                url: format!("{}{path}", redact_url(self.base())),
+                status: answer.status,
+                message: error_message(&answer.body),
+            });
+        }
+        Ok(())
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, ClientError> {
+        let answer = self.send(method, path, query, body).await?;
+        self.check(path, &answer)?;
+        let bytes = if answer.body.is_empty() {
+            b"null".as_slice()
+        } else {
+            &answer.body
+        };
+        serde_json::from_slice(bytes).map_err(|source| ClientError::Decode {
+            url: format!("{}{path}", redact_url(self.base())),
+            source,
+        })
+    }
+
+    /// A call whose answer body does not matter; returns the status.
+    async fn call_empty(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<u16, ClientError> {
+        let answer = self.send(method, path, query, body).await?;
+        self.check(path, &answer)?;
+        Ok(answer.status)
     }
 
     /// `GET /`
     pub async fn server_info(&self) -> Result<ServerInfo, ClientError> {
-        self.get("/").await
+        self.call(Method::GET, "/", &[], None).await
     }
+
+    /// `GET /health` [3.9]. 503 and 500 carry the same shape as 200, so they are answers here.
+    pub async fn health(&self) -> Result<(u16, WorkerStatus), ClientError> {
+        let answer = self.send(Method::GET, "/health", &[], None).await?;
+        if let Ok(ws) = serde_json::from_slice::<WorkerStatus>(&answer.body) {
+            return Ok((answer.status, ws));
+        }
+        self.check("/health", &answer)?;
+        Err(ClientError::Decode {
+            url: format!("{}/health", self.base()),
+            source: serde_json::from_slice::<WorkerStatus>(&answer.body).unwrap_err(),
+        })
+    }
+
+    /// `GET /connectors`
+    pub async fn connector_names(&self) -> Result<Vec<String>, ClientError> {
+        let mut names: Vec<String> = self.call(Method::GET, "/connectors", &[], None).await?;
+        names.sort();
+        Ok(names)
+    }
+
+    /// `GET /connectors?expand=status&expand=info`. Servers without expand (before 2.3) answer
+    /// with a list of names; then `None` is returned and the caller asks per connector.
+    pub async fn connectors_expanded(&self) -> Result<Option<ExpandedConnectors>, ClientError> {
+        let v: serde_json::Value = self
+            .call(
+                Method::GET,
+                "/connectors",
+                &[("expand", "status"), ("expand", "info")],
+                None,
+            )
+            .await?;
+        if v.is_array() {
+            return Ok(None);
+        }
+        serde_json::from_value(v)
+            .map(Some)
+            .map_err(|source| ClientError::Decode {
+                url: format!("{}/connectors", self.base()),
+                source,
+            })
+    }
+
+    pub async fn connector(&self, name: &str) -> Result<ConnectorInfo, ClientError> {
+        self.call(
+            Method::GET,
+            &format!("/connectors/{}", enc(name)),
+            &[],
+            None,
+        )
+        .await
+    }
+
+    pub async fn config(&self, name: &str) -> Result<ConfigMap, ClientError> {
+        self.call(
+            Method::GET,
+            &format!("/connectors/{}/config", enc(name)),
+            &[],
+            None,
+        )
+        .await
+    }
+
+    pub async fn status(&self, name: &str) -> Result<ConnectorStateInfo, ClientError> {
+        self.call(
+            Method::GET,
+            &format!("/connectors/{}/status", enc(name)),
+            &[],
+            None,
+        )
+        .await
+    }
+
+    pub async fn tasks(&self, name: &str) -> Result<Vec<TaskInfo>, ClientError> {
+        self.call(
+            Method::GET,
+            &format!("/connectors/{}/tasks", enc(name)),
+            &[],
+            None,
+        )
+        .await
+    }
+
+    pub async fn topics(&self, name: &str) -> Result<ConnectorTopics, ClientError> {
+        self.call(
+            Method::GET,
+            &format!("/connectors/{}/topics", enc(name)),
+            &[],
+            None,
+        )
+        .await
+    }
+
+    pub async fn reset_topics(&self, name: &str) -> Result<(), ClientError> {
+        let path = format!("/connectors/{}/topics/reset", enc(name));
+        self.call_empty(Method::PUT, &path, &[], None)
+            .await
+            .map(drop)
+    }
+
+    pub async fn create(&self, req: &CreateConnectorRequest) -> Result<ConnectorInfo, ClientError> {
+        let body = serde_json::to_value(req).expect("a config map always serialises");
+        self.call(Method::POST, "/connectors", &[], Some(&body))
+            .await
+    }
+
+    /// `PUT /connectors/{c}/config`: creates or updates; true when it created the connector.
+    pub async fn put_config(
+        &self,
+        name: &str,
+        config: &ConfigMap,
+    ) -> Result<(bool, ConnectorInfo), ClientError> {
+        let path = format!("/connectors/{}/config", enc(name));
+        let body = serde_json::to_value(config).expect("a config map always serialises");
+        let answer = self.send(Method::PUT, &path, &[], Some(&body)).await?;
+        self.check(&path, &answer)?;
+        let info = serde_json::from_slice(&answer.body).map_err(|source| ClientError::Decode {
+            url: path.clone(),
+            source,
+        })?;
+        Ok((answer.status == 201, info))
+    }
+
+    /// `PATCH /connectors/{c}/config` [3.8]: `null` values remove keys.
+    pub async fn patch_config(
+        &self,
+        name: &str,
+        patch: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<ConnectorInfo, ClientError> {
+        let path = format!("/connectors/{}/config", enc(name));
+        let body = serde_json::Value::Object(patch.clone());
+        self.call(Method::PATCH, &path, &[], Some(&body)).await
+    }
+
+    pub async fn validate(
+        &self,
+        plugin: &str,
+        config: &ConfigMap,
+    ) -> Result<ConfigInfos, ClientError> {
+        let path = format!("/connector-plugins/{}/config/validate", enc(plugin));
+        let body = serde_json::to_value(config).expect("a config map always serialises");
+        self.call(Method::PUT, &path, &[], Some(&body)).await
+    }
+
+    pub async fn pause(&self, name: &str) -> Result<(), ClientError> {
+        let path = format!("/connectors/{}/pause", enc(name));
+        self.call_empty(Method::PUT, &path, &[], None)
+            .await
+            .map(drop)
+    }
+
+    pub async fn resume(&self, name: &str) -> Result<(), ClientError> {
+        let path = format!("/connectors/{}/resume", enc(name));
+        self.call_empty(Method::PUT, &path, &[], None)
+            .await
+            .map(drop)
+    }
+
+    /// `PUT /connectors/{c}/stop` [3.5].
+    pub async fn stop(&self, name: &str) -> Result<(), ClientError> {
+        let path = format!("/connectors/{}/stop", enc(name));
+        self.call_empty(Method::PUT, &path, &[], None)
+            .await
+            .map(drop)
+    }
+
+    /// `POST /connectors/{c}/restart`. With either flag set the answer is the status in which
+    /// the instances to be restarted show RESTARTING; without, there is no body (204).
+    pub async fn restart(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> Result<Option<ConnectorStateInfo>, ClientError> {
+        let path = format!("/connectors/{}/restart", enc(name));
+        let it = include_tasks.to_string();
+        let of = only_failed.to_string();
+        let query = [("includeTasks", it.as_str()), ("onlyFailed", of.as_str())];
+        let answer = self.send(Method::POST, &path, &query, None).await?;
+        self.check(&path, &answer)?;
+        if answer.body.is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_slice(&answer.body)
+            .map(Some)
+            .map_err(|source| ClientError::Decode { url: path, source })
+    }
+
+    pub async fn restart_task(&self, name: &str, task: u32) -> Result<(), ClientError> {
+        let path = format!("/connectors/{}/tasks/{task}/restart", enc(name));
+        self.call_empty(Method::POST, &path, &[], None)
+            .await
+            .map(drop)
+    }
+
+    pub async fn delete(&self, name: &str) -> Result<(), ClientError> {
+        let path = format!("/connectors/{}", enc(name));
+        self.call_empty(Method::DELETE, &path, &[], None)
+            .await
+            .map(drop)
+    }
+
+    /// `GET /connectors/{c}/offsets` [3.5].
+    pub async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, ClientError> {
+        self.call(
+            Method::GET,
+            &format!("/connectors/{}/offsets", enc(name)),
+            &[],
+            None,
+        )
+        .await
+    }
+
+    /// `PATCH /connectors/{c}/offsets` [3.6].
+    pub async fn alter_offsets(
+        &self,
+        name: &str,
+        offsets: &ConnectorOffsets,
+    ) -> Result<Message, ClientError> {
+        let path = format!("/connectors/{}/offsets", enc(name));
+        let body = serde_json::to_value(offsets).expect("offsets always serialise");
+        self.call(Method::PATCH, &path, &[], Some(&body)).await
+    }
+
+    /// `DELETE /connectors/{c}/offsets` [3.6].
+    pub async fn reset_offsets(&self, name: &str) -> Result<Message, ClientError> {
+        let path = format!("/connectors/{}/offsets", enc(name));
+        self.call(Method::DELETE, &path, &[], None).await
+    }
+
+    pub async fn plugins(&self, connectors_only: bool) -> Result<Vec<PluginInfo>, ClientError> {
+        let q = [(
+            "connectorsOnly",
+            if connectors_only { "true" } else { "false" },
+        )];
+        self.call(Method::GET, "/connector-plugins", &q, None).await
+    }
+
+    /// `GET /connector-plugins/{p}/config` [3.2].
+    pub async fn plugin_config(&self, plugin: &str) -> Result<Vec<ConfigKeyInfo>, ClientError> {
+        let path = format!("/connector-plugins/{}/config", enc(plugin));
+        self.call(Method::GET, &path, &[], None).await
+    }
+
+    pub async fn loggers(&self) -> Result<Loggers, ClientError> {
+        self.call(Method::GET, "/admin/loggers", &[], None).await
+    }
+
+    /// `PUT /admin/loggers/{name}`: worker scope answers the logger names it changed; cluster
+    /// scope [3.7] answers 204 and applies everywhere through the config topic.
+    pub async fn set_logger(
+        &self,
+        name: &str,
+        level: &str,
+        scope: Option<&str>,
+    ) -> Result<Vec<String>, ClientError> {
+        let path = format!("/admin/loggers/{}", enc(name));
+        let body = serde_json::to_value(SetLoggerLevel {
+            level: level.to_owned(),
+        })
+        .expect("a level always serialises");
+        let query: Vec<(&str, &str)> = scope.map(|s| vec![("scope", s)]).unwrap_or_default();
+        let answer = self.send(Method::PUT, &path, &query, Some(&body)).await?;
+        self.check(&path, &answer)?;
+        if answer.body.is_empty() {
+            return Ok(Vec::new());
+        }
+        serde_json::from_slice(&answer.body)
+            .map_err(|source| ClientError::Decode { url: path, source })
+    }
+}
+
+/// Percent-encodes a path segment: connector names may hold spaces, slashes or `?`.
+pub fn enc(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'$') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The `message` of an error body, without Connect's trailing pointer to the validate endpoint.
+pub fn error_message(body: &[u8]) -> String {
+    let msg = serde_json::from_slice::<ErrorMessage>(body)
+        .map(|e| e.message)
+        .unwrap_or_else(|_| String::from_utf8_lossy(body).trim().to_owned());
+    match msg.find("\nYou can also find the above list of errors") {
+        Some(i) => msg[..i].to_owned(),
+        None => msg,
+    }
+}
+
+/// Removes `user:password@` from a URL before it is shown or logged.
+pub fn redact_url(url: &str) -> String {
+    if let Some(scheme_end) = url.find("://") {
+        let rest = &url[scheme_end + 3..];
+        let host_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..host_end].rfind('@') {
+            return format!("{}://{}", &url[..scheme_end], &rest[at + 1..]);
+        }
+    }
+    url.to_owned()
+}
+
+fn read_file(path: &PathBuf, what: &str) -> Result<Vec<u8>, ClientError> {
+    std::fs::read(path)
+        .map_err(|e| ClientError::Setup(format!("cannot read {what} {}: {e}", path.display())))
 }
 
 /// The innermost cause of a transport error ("Connection refused (os error 111)"), which is what
@@ -69,4 +710,27 @@ fn root_reason(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_path_segments() {
+        assert_eq!(enc("a b/c?"), "a%20b%2Fc%3F");
+        assert_eq!(enc("my-conn_1.x"), "my-conn_1.x");
+    }
+
+    #[test]
+    fn redacts_userinfo() {
+        assert_eq!(redact_url("https://u:p@h:8083/x"), "https://h:8083/x");
+        assert_eq!(redact_url("http://h:8083"), "http://h:8083");
+    }
+
+    #[test]
+    fn strips_validate_pointer() {
+        let body = br#"{"error_code":400,"message":"bad\nYou can also find the above list of errors at x"}"#;
+        assert_eq!(error_message(body), "bad");
+    }
 }

@@ -4,6 +4,9 @@
 mod cli;
 mod client;
 mod commands;
+mod context;
+mod health;
+mod mask;
 mod output;
 
 use std::process::ExitCode;
@@ -12,7 +15,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

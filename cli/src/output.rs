@@ -1,7 +1,9 @@
 //! Output formats. `-o json` and `-o yaml` print the same typed value the table shows.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
+use colored::Colorize;
+use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -23,4 +25,70 @@ pub fn print_structured<T: Serialize>(format: OutputFormat, value: &T) -> anyhow
         OutputFormat::Yaml => serde_yaml::to_writer(&mut out, value)?,
     }
     Ok(true)
+}
+
+/// Decides once whether colour is used: only on a terminal, never with `NO_COLOR` or `--no-color`.
+pub fn init_color(no_color_flag: bool) {
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let on = !no_color_flag && !no_color_env && std::io::stdout().is_terminal();
+    colored::control::set_override(on);
+    COLOR.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+static COLOR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A table cell for a state or health word; coloured only when colour is on (comfy-table
+/// measures ANSI codes as width, so colour goes through its own styling instead).
+pub fn state_cell(s: &str) -> comfy_table::Cell {
+    use comfy_table::{Attribute, Cell, Color};
+    let cell = Cell::new(s);
+    if !COLOR.load(std::sync::atomic::Ordering::Relaxed) {
+        return cell;
+    }
+    match s {
+        "RUNNING" | "HEALTHY" => cell.fg(Color::Green),
+        "FAILED" => cell.fg(Color::Red).add_attribute(Attribute::Bold),
+        "DEGRADED" => cell.fg(Color::Red),
+        "PAUSED" | "STOPPED" | "UNASSIGNED" | "RESTARTING" => cell.fg(Color::Yellow),
+        _ => cell,
+    }
+}
+
+/// A borderless table that wraps to the terminal width (when there is one).
+pub fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.iter().map(|h| h.to_string()));
+    t
+}
+
+/// Prints a table to stdout without trailing spaces.
+pub fn print_table(t: &Table) -> std::io::Result<()> {
+    let mut t = t.clone();
+    // No left padding: columns start at the margin, two spaces between them.
+    for c in t.column_iter_mut() {
+        c.set_padding((0, 2));
+    }
+    let mut out = std::io::stdout().lock();
+    for line in t.lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// A state or health word, coloured by how good it is.
+pub fn paint_state(s: &str) -> String {
+    match s {
+        "RUNNING" | "HEALTHY" => s.green().to_string(),
+        "FAILED" => s.red().bold().to_string(),
+        "DEGRADED" => s.red().to_string(),
+        "PAUSED" | "STOPPED" | "UNASSIGNED" | "RESTARTING" => s.yellow().to_string(),
+        _ => s.to_owned(),
+    }
+}
+
+/// A section header in a text view.
+pub fn heading(s: &str) -> String {
+    s.bold().to_string()
 }

@@ -23,8 +23,15 @@ fn version_runs() {
 #[test]
 fn info_reports_the_real_worker() {
     let env = env();
-    let out = connectctl().args(["info", "-o", "json", "--url", &env.connect_url]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = connectctl()
+        .args(["info", "-o", "json", "--url", &env.connect_url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(info["kafka_cluster_id"], env.kafka_cluster_id.as_str());
     assert_eq!(info["version"], env.connect_version.as_str());
@@ -33,13 +40,20 @@ fn info_reports_the_real_worker() {
 #[test]
 fn unreachable_url_is_one_clear_line_and_exit_1() {
     // A port nothing listens on: bind one, learn its number, close it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{port}");
     let out = connectctl().args(["info", "--url", &url]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains(&url) && err.to_lowercase().contains("refused"), "{err}");
+    assert!(
+        err.contains(&url) && err.to_lowercase().contains("refused"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1,30 +1,163 @@
 //! One module per subcommand; `run` is the single dispatch point.
 
+pub mod apply;
+pub mod config;
+pub mod connector_util;
+pub mod context;
+pub mod create;
+pub mod delete;
+pub mod describe;
+pub mod diff;
 pub mod dlq;
+pub mod file_util;
+pub mod health;
 pub mod info;
+pub mod loggers;
+pub mod ls;
+pub mod offsets;
+pub mod patch;
+pub mod pause;
+pub mod plugins;
+pub mod restart;
+pub mod resume;
+pub mod stop;
+pub mod tasks;
+pub mod topics;
+pub mod validate;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
 
 use crate::cli::{Cli, Command};
+use crate::client::{Client, ClientSettings};
+use crate::context::{ConfigFile, config_path};
 
-/// Settings every command needs, resolved once from the global flags.
+/// Settings every command needs, resolved once from the global flags and the context.
 pub struct Ctx {
+    /// The first Connect URL (for messages); `client()` knows all of them.
     pub url: String,
+    /// `--url` (or `CONNECTCTL_URL`) as given, for `context add`.
+    pub url_flag: Option<String>,
     pub output: crate::output::OutputFormat,
     /// Kafka access for DLQ commands: bootstrap servers and extra librdkafka properties.
     pub bootstrap_servers: Option<String>,
     pub kafka_properties: Vec<String>,
+    /// Show secrets instead of masking them.
+    pub reveal: bool,
+    pub config_path: PathBuf,
+    /// The context in use, if any; its credentials are resolved only when a client is built,
+    /// so a broken `password_command` never blocks `context` commands.
+    pub context: Option<(String, crate::context::Context)>,
+    settings: ClientSettings,
+}
+
+impl Ctx {
+    pub fn client(&self) -> anyhow::Result<Client> {
+        let mut settings = self.settings.clone();
+        if let Some((name, c)) = &self.context {
+            settings.auth = c.auth(name)?;
+        }
+        Ok(Client::new(settings)?)
+    }
+}
+
+fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
+    let g = &cli.global;
+    let path = config_path();
+    // `context` commands manage the file; they must work even when it names a broken context.
+    let managing = matches!(cli.command, Command::Context(_));
+    let file = ConfigFile::load(&path)?;
+    let name = g.context.clone().or_else(|| file.current_context.clone());
+    let context = match name {
+        Some(n) if !managing || g.context.is_some() => match file.get(&n, &path) {
+            Ok(c) => Some((n, c.clone())),
+            Err(e) if g.context.is_some() => return Err(e.into()),
+            Err(e) => {
+                eprintln!("warning: {e}; using defaults");
+                None
+            }
+        },
+        _ => None,
+    };
+    let urls: Vec<String> = match (&g.url, &context) {
+        (Some(u), _) => u
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        (None, Some((_, c))) if !c.urls.is_empty() => c.urls.clone(),
+        _ => vec!["http://localhost:8083".to_owned()],
+    };
+    anyhow::ensure!(!urls.is_empty(), "--url is empty");
+    let mut settings = ClientSettings::plain(&urls[0]);
+    settings.urls = urls.clone();
+    settings.verbose = g.verbose;
+    settings.retry_timeout = Duration::from_secs(g.retry_timeout);
+    let mut bootstrap_servers = g.bootstrap_servers.clone();
+    let mut kafka_properties = g.kafka_property.clone();
+    if let Some((_, c)) = &context {
+        settings.headers = c
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        settings.ca_file = c.tls.ca_file.clone();
+        settings.cert_file = c.tls.cert_file.clone();
+        settings.key_file = c.tls.key_file.clone();
+        settings.insecure = c.tls.insecure;
+        if bootstrap_servers.is_none() {
+            bootstrap_servers = c.kafka.get("bootstrap.servers").cloned();
+        }
+        if kafka_properties.is_empty() {
+            kafka_properties = c
+                .kafka
+                .iter()
+                .filter(|(k, _)| k.as_str() != "bootstrap.servers")
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+        }
+    }
+    Ok(Ctx {
+        url: urls[0].clone(),
+        url_flag: g.url.clone(),
+        output: g.output,
+        bootstrap_servers,
+        kafka_properties,
+        reveal: g.reveal,
+        config_path: path,
+        context,
+        settings,
+    })
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let ctx = Ctx {
-        url: cli.global.url.clone().unwrap_or_else(|| "http://localhost:8083".to_owned()),
-        output: cli.global.output,
-        bootstrap_servers: cli.global.bootstrap_servers.clone(),
-        kafka_properties: cli.global.kafka_property.clone(),
-    };
+    crate::output::init_color(cli.global.no_color);
+    let ctx = resolve(&cli).context("cannot load the connectctl configuration")?;
     match cli.command {
+        Command::Ls(args) => ls::run(&ctx, args).await,
+        Command::Describe(args) => describe::run(&ctx, args).await,
+        Command::Config(args) => config::run(&ctx, args).await,
+        Command::Create(args) => create::run(&ctx, args).await,
+        Command::Apply(args) => apply::run(&ctx, args).await,
+        Command::Patch(args) => patch::run(&ctx, args).await,
+        Command::Diff(args) => diff::run(&ctx, args).await,
+        Command::Pause(args) => pause::run(&ctx, args).await,
+        Command::Resume(args) => resume::run(&ctx, args).await,
+        Command::Stop(args) => stop::run(&ctx, args).await,
+        Command::Restart(args) => restart::run(&ctx, args).await,
+        Command::Delete(args) => delete::run(&ctx, args).await,
+        Command::Tasks(args) => tasks::run(&ctx, args).await,
+        Command::Topics(args) => topics::run(&ctx, args).await,
+        Command::Plugins(args) => plugins::run(&ctx, args).await,
+        Command::Validate(args) => validate::run(&ctx, args).await,
+        Command::Offsets(args) => offsets::run(&ctx, args).await,
+        Command::Loggers(args) => loggers::run(&ctx, args).await,
         Command::Info(args) => info::run(&ctx, args).await,
+        Command::Health(args) => health::run(&ctx, args).await,
+        Command::Context(cmd) => context::run(&ctx, cmd).await,
         Command::Dlq(cmd) => dlq::run(&ctx, cmd).await,
     }
 }

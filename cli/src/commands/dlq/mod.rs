@@ -1,25 +1,153 @@
-//! `connectctl dlq ...`: dead letter queue commands.
+//! `connectctl dlq ...`: dead letter queue commands. Shared here: turning the global Kafka
+//! flags into a client config, and finding a connector's DLQ topic over REST.
 
+mod inspect;
+
+use std::collections::BTreeMap;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Subcommand;
+use connect_dlq::KafkaConfig;
 
 use super::Ctx;
+
+pub use inspect::InspectArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
     /// Explain why the records in a DLQ failed and where they came from
+    #[command(after_help = inspect::AFTER_HELP)]
     Inspect(InspectArgs),
 }
 
-#[derive(Debug, clap::Args)]
-pub struct InspectArgs {
-    /// DLQ topic to read
-    pub topic: Option<String>,
+pub async fn run(ctx: &Ctx, cmd: DlqCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        DlqCommand::Inspect(args) => inspect::run(ctx, args).await,
+    }
 }
 
-pub async fn run(_ctx: &Ctx, cmd: DlqCommand) -> anyhow::Result<ExitCode> {
-    match cmd {
-        DlqCommand::Inspect(_) => anyhow::bail!("dlq inspect is not available in this build yet"),
+/// A problem with how the command was called: printed as is, exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Usage(pub String);
+
+/// The Kafka client settings from `--bootstrap-servers` / `CONNECTCTL_BOOTSTRAP_SERVERS` and
+/// `-X key=value`, like kcat's `-b` and `-X`.
+pub fn kafka_config(ctx: &Ctx, timeout: Duration) -> Result<KafkaConfig, Usage> {
+    let mut properties = Vec::new();
+    for p in &ctx.kafka_properties {
+        let Some((k, v)) = p.split_once('=') else {
+            return Err(Usage(format!(
+                "-X expects KEY=VALUE (a librdkafka property such as security.protocol=SASL_SSL), got '{p}'"
+            )));
+        };
+        properties.push((k.trim().to_owned(), v.to_owned()));
     }
+    let cfg = KafkaConfig {
+        bootstrap_servers: ctx
+            .bootstrap_servers
+            .clone()
+            .filter(|b| !b.trim().is_empty()),
+        properties,
+        timeout,
+    };
+    if cfg.bootstrap().is_none() {
+        return Err(Usage(
+            "no Kafka bootstrap servers: pass --bootstrap-servers or set CONNECTCTL_BOOTSTRAP_SERVERS"
+                .to_owned(),
+        ));
+    }
+    Ok(cfg)
+}
+
+/// What a connector's config says about its dead letter queue.
+#[derive(Debug)]
+pub struct ConnectorDlq {
+    pub topic: String,
+    pub context_headers: bool,
+}
+
+/// Reads `errors.deadletterqueue.*` from `GET /connectors/NAME/config`. A connector without a
+/// DLQ is an error that says how to configure one.
+pub async fn connector_dlq(ctx: &Ctx, name: &str) -> anyhow::Result<ConnectorDlq> {
+    let config = connector_config(&ctx.url, name).await?;
+    let topic = config
+        .get("errors.deadletterqueue.topic.name")
+        .map(|t| t.trim().to_owned())
+        .unwrap_or_default();
+    if topic.is_empty() {
+        let class = config
+            .get("connector.class")
+            .map(String::as_str)
+            .unwrap_or("");
+        let source = if class.contains("Source") {
+            " (it looks like a source connector: Kafka Connect only gives sink connectors a DLQ)"
+        } else {
+            ""
+        };
+        anyhow::bail!(
+            "connector {name} has no dead letter queue{source}; to send failed records to one, set \
+             errors.tolerance=all, errors.deadletterqueue.topic.name={name}-dlq and \
+             errors.deadletterqueue.context.headers.enable=true"
+        );
+    }
+    let context_headers = config
+        .get("errors.deadletterqueue.context.headers.enable")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    Ok(ConnectorDlq {
+        topic,
+        context_headers,
+    })
+}
+
+/// `GET /connectors/NAME/config`, kept local so this command depends only on the REST contract.
+async fn connector_config(base: &str, name: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    let base = base.trim_end_matches('/');
+    let mut url = reqwest::Url::parse(base)
+        .map_err(|e| anyhow::anyhow!("invalid Kafka Connect URL {base}: {e}"))?;
+    url.path_segments_mut()
+        .map_err(|()| anyhow::anyhow!("invalid Kafka Connect URL {base}"))?
+        .pop_if_empty()
+        .extend(["connectors", name, "config"]);
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let resp =
+        http.get(url).send().await.map_err(|e| {
+            anyhow::anyhow!("cannot reach Kafka Connect at {base}: {}", innermost(&e))
+        })?;
+    let status = resp.status();
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot reach Kafka Connect at {base}: {}", innermost(&e)))?;
+    if status == reqwest::StatusCode::NOT_FOUND {
+        anyhow::bail!(
+            "connector {name} not found at {base} (list connectors with `connectctl ls`, or name \
+             the DLQ topic directly)"
+        );
+    }
+    if !status.is_success() {
+        let msg = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| String::from_utf8_lossy(&body).trim().to_owned());
+        anyhow::bail!(
+            "Kafka Connect at {base} answered {}: {msg}",
+            status.as_u16()
+        );
+    }
+    serde_json::from_slice(&body).map_err(|e| {
+        anyhow::anyhow!("Kafka Connect at {base} sent a config connectctl cannot read: {e}")
+    })
+}
+
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
 }

@@ -1,0 +1,23 @@
+//! `connectctl context use NAME`
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::commands::Ctx;
+use crate::context::ConfigFile;
+
+#[derive(Debug, Args)]
+pub struct ContextUseArgs {
+    /// Context name
+    pub name: String,
+}
+
+pub fn run(ctx: &Ctx, args: ContextUseArgs) -> anyhow::Result<ExitCode> {
+    let mut file = ConfigFile::load(&ctx.config_path)?;
+    file.get(&args.name, &ctx.config_path)?;
+    file.current_context = Some(args.name.clone());
+    file.save(&ctx.config_path)?;
+    eprintln!("now using context '{}'", args.name);
+    Ok(ExitCode::SUCCESS)
+}

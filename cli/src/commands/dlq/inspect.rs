@@ -1,0 +1,495 @@
+//! `connectctl dlq inspect`: what failed, how often, since when, and from which source records.
+//!
+//! Reading is delegated to `connect_dlq::inspect` (read-only: assign and seek, no group, no
+//! commits). This module resolves the flags, picks the view (summary, records, one record) and
+//! renders it; data goes to stdout, warnings and progress to stderr.
+
+use std::io::{BufWriter, IsTerminal, Write};
+use std::ops::ControlFlow;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::Args;
+use connect_dlq::inspect::{self, Reader, Start};
+use connect_dlq::record::{short_class, truncate};
+use connect_dlq::time::{format_ms, parse_duration_ms, parse_since};
+use connect_dlq::{DeadLetter, Dialect, Filter, Payload, Summary};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use regex::bytes::Regex;
+
+use super::{Ctx, Usage, connector_dlq, kafka_config};
+use crate::output::{OutputFormat, print_structured};
+
+pub const AFTER_HELP: &str = "\
+Views:
+  (default)             failures grouped by connector, stage, exception and message
+  --records             one line per record: DLQ position, time, origin, key/value previews
+  --show PARTITION:OFFSET  one record in full, with its stack trace analysed
+  -o json               the summary object; with --records, one JSON record per line
+
+Kafka access: --bootstrap-servers (or CONNECTCTL_BOOTSTRAP_SERVERS) and -X KEY=VALUE
+librdkafka properties, e.g. -X security.protocol=SASL_SSL -X sasl.mechanism=PLAIN.
+Reading never joins a consumer group and never commits offsets.
+
+Examples:
+  connectctl dlq inspect --connector jdbc-sink
+  connectctl dlq inspect orders-dlq --since 2h --exception DataException
+  connectctl dlq inspect orders-dlq --records -o json --limit 100
+  connectctl dlq inspect orders-dlq --show 0:42";
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// DLQ topic to read (default: the DLQ of --connector)
+    pub topic: Option<String>,
+    /// Connector whose DLQ to read (its errors.deadletterqueue.topic.name), and whose
+    /// records to keep when the topic is shared
+    #[arg(long, value_name = "NAME")]
+    pub connector: Option<String>,
+    /// One line per record instead of the summary
+    #[arg(long, conflicts_with = "show")]
+    pub records: bool,
+    /// Show one record in full: its DLQ partition and offset, e.g. 0:42
+    #[arg(long, value_name = "PARTITION:OFFSET", value_parser = parse_position)]
+    pub show: Option<(i32, i64)>,
+    /// Start at records this recent (2h, 30m, 1d) or at this time (RFC 3339)
+    #[arg(long, value_name = "DURATION|TIMESTAMP", value_parser = since_ms, conflicts_with = "from_offset")]
+    pub since: Option<i64>,
+    /// Start at this offset in every partition
+    #[arg(long, value_name = "OFFSET", value_parser = clap::value_parser!(i64).range(0..))]
+    pub from_offset: Option<i64>,
+    /// Read only these partitions (repeatable)
+    #[arg(long, value_name = "N")]
+    pub partition: Vec<i32>,
+    /// Stop after N matching records
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Keep reading new records as they arrive (implies --records)
+    #[arg(long, short = 'f', conflicts_with = "show")]
+    pub follow: bool,
+    /// Keep records whose exception class (or root cause) matches this regex
+    #[arg(long, value_name = "REGEX", value_parser = pattern("exception"))]
+    pub exception: Option<Regex>,
+    /// Keep records that failed in this stage (VALUE_CONVERTER, TRANSFORMATION, TASK_PUT, ...)
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Keep records that came from this topic
+    #[arg(long, value_name = "TOPIC")]
+    pub original_topic: Option<String>,
+    /// Keep records whose exception message or stack trace matches this regex
+    #[arg(long, value_name = "REGEX", value_parser = pattern("grep"))]
+    pub grep: Option<Regex>,
+    /// Keep records whose key matches this regex
+    #[arg(long, value_name = "REGEX", value_parser = pattern("key"))]
+    pub key: Option<Regex>,
+    /// How long to wait for Kafka to answer (connect, metadata, offsets)
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
+    pub kafka_timeout: Duration,
+}
+
+fn parse_position(s: &str) -> Result<(i32, i64), String> {
+    let bad = || {
+        format!(
+            "expected PARTITION:OFFSET such as 0:42 (see the SAMPLE column of the summary), got '{s}'"
+        )
+    };
+    let (p, o) = s.split_once(':').ok_or_else(bad)?;
+    let p: i32 = p.trim().parse().map_err(|_| bad())?;
+    let o: i64 = o.trim().parse().map_err(|_| bad())?;
+    if p < 0 || o < 0 {
+        return Err(bad());
+    }
+    Ok((p, o))
+}
+
+pub(super) fn since_ms(s: &str) -> Result<i64, String> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    parse_since(s, now)
+}
+
+pub(super) fn duration(s: &str) -> Result<Duration, String> {
+    match parse_duration_ms(s) {
+        Some(ms) if ms > 0 => Ok(Duration::from_millis(ms as u64)),
+        _ => Err(format!("expected a duration such as 10s or 1m, got '{s}'")),
+    }
+}
+
+pub(super) fn pattern(flag: &'static str) -> impl Fn(&str) -> Result<Regex, String> + Clone {
+    move |s| Filter::pattern(flag, s).map_err(|e| format!("{}", e.source))
+}
+
+pub async fn run(ctx: &Ctx, args: InspectArgs) -> anyhow::Result<ExitCode> {
+    match run_inner(ctx, args).await {
+        Err(e) if e.downcast_ref::<Usage>().is_some() => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
+        }
+        other => other,
+    }
+}
+
+async fn run_inner(ctx: &Ctx, args: InspectArgs) -> anyhow::Result<ExitCode> {
+    let kafka = kafka_config(ctx, args.kafka_timeout)?;
+    let (topic, own_dlq) = match (&args.topic, &args.connector) {
+        (Some(t), _) => (t.clone(), false),
+        (None, Some(name)) => {
+            let dlq = connector_dlq(ctx, name).await?;
+            if !dlq.context_headers {
+                eprintln!(
+                    "warning: connector {name} writes its DLQ {} without context headers, so \
+                     records show no origin, stage or exception; set \
+                     errors.deadletterqueue.context.headers.enable=true in its config",
+                    dlq.topic
+                );
+            }
+            (dlq.topic, true)
+        }
+        (None, None) => {
+            return Err(Usage(
+                "name the DLQ topic (connectctl dlq inspect TOPIC) or pass --connector NAME"
+                    .to_owned(),
+            )
+            .into());
+        }
+    };
+    if let Some((partition, offset)) = args.show {
+        let record = inspect::fetch_one(&kafka, &topic, partition, offset)?;
+        show(ctx, &record)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let filter = Filter {
+        exception: args.exception,
+        stage: args.stage,
+        connector: args.connector.clone(),
+        keep_unattributed: own_dlq,
+        original_topic: args.original_topic,
+        grep: args.grep,
+        key: args.key,
+    };
+    let start = match (args.since, args.from_offset) {
+        (Some(ts), _) => Start::Timestamp(ts),
+        (None, Some(o)) => Start::Offset(o),
+        (None, None) => Start::Beginning,
+    };
+    let partitions = (!args.partition.is_empty()).then_some(args.partition.as_slice());
+    let mut reader = Reader::open(&kafka, &topic, start, partitions, args.follow)?;
+    let progress = progress_bar(&reader, args.follow);
+    if args.records || args.follow {
+        let result = records(ctx, &mut reader, &filter, args.limit, &progress);
+        progress.finish_and_clear();
+        result?;
+    } else {
+        let result = inspect::summarize(&mut reader, &filter, args.limit, |n| {
+            progress.set_position(n)
+        });
+        progress.finish_and_clear();
+        let summary = result?;
+        print_summary(ctx, &summary, &filter)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(reader: &Reader, follow: bool) -> ProgressBar {
+    let total = reader.expected();
+    // Only worth drawing on a terminal, and only for a scan that takes a moment.
+    if follow || total < 50_000 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} reading {msg} [{bar:30}] {human_pos}/{human_len} records ({per_sec}, {eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(reader.topic().to_owned());
+    bar
+}
+
+fn print_summary(ctx: &Ctx, s: &Summary, filter: &Filter) -> anyhow::Result<()> {
+    if print_structured(ctx.output, s)? {
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    if s.groups.is_empty() {
+        let what = if filter.is_empty() || s.scanned == 0 {
+            "records"
+        } else {
+            "matching records"
+        };
+        writeln!(out, "No {what} in {} ({} read).", s.topic, s.scanned)?;
+        return Ok(());
+    }
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_header([
+            "COUNT",
+            "CONNECTOR",
+            "STAGE",
+            "EXCEPTION",
+            "MESSAGE",
+            "FIRST",
+            "LAST",
+            "FROM TOPICS",
+            "SAMPLE",
+        ]);
+    for g in &s.groups {
+        let dash = || "-".to_owned();
+        t.add_row([
+            g.count.to_string(),
+            g.connector.clone().unwrap_or_else(dash),
+            g.stage.clone().unwrap_or_else(dash),
+            g.exception
+                .as_deref()
+                .map(short_class)
+                .map(str::to_owned)
+                .unwrap_or_else(|| {
+                    if g.connector.is_none() && g.stage.is_none() {
+                        "(no context headers)".to_owned()
+                    } else {
+                        dash()
+                    }
+                }),
+            g.message
+                .as_deref()
+                .map(|m| truncate(m.lines().next().unwrap_or(""), 80))
+                .unwrap_or_else(dash),
+            g.first_timestamp.map(format_ms).unwrap_or_else(dash),
+            g.last_timestamp.map(format_ms).unwrap_or_else(dash),
+            if g.original_topics.is_empty() {
+                "unknown".to_owned()
+            } else {
+                g.original_topics.join(",")
+            },
+            g.sample.clone(),
+        ]);
+    }
+    for line in t.lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    writeln!(
+        out,
+        "\n{} records in {} groups; {} read from {}{}.",
+        s.total,
+        s.groups.len(),
+        s.scanned,
+        s.topic,
+        match (s.first_timestamp, s.last_timestamp) {
+            (Some(a), Some(b)) => format!(", {} to {}", format_ms(a), format_ms(b)),
+            _ => String::new(),
+        }
+    )?;
+    if s.unknown_origin > 0 {
+        writeln!(
+            out,
+            "{} records carry no origin (no context headers); enable \
+             errors.deadletterqueue.context.headers.enable=true on the connector to record it.",
+            s.unknown_origin
+        )?;
+    }
+    writeln!(
+        out,
+        "Details: --records, or --show PARTITION:OFFSET with a SAMPLE."
+    )?;
+    Ok(())
+}
+
+fn records(
+    ctx: &Ctx,
+    reader: &mut Reader,
+    filter: &Filter,
+    limit: Option<u64>,
+    progress: &ProgressBar,
+) -> anyhow::Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let table = ctx.output == OutputFormat::Table;
+    let follow_flush = !progress.is_hidden() || table;
+    if table {
+        writeln!(
+            out,
+            "{:<12} {:<24} {:<32} {:<17} {:<28} {:<20} VALUE",
+            "DLQ", "TIME", "ORIGIN", "STAGE", "EXCEPTION", "KEY"
+        )?;
+    }
+    let mut failed: Option<std::io::Error> = None;
+    let mut n = 0u64;
+    inspect::for_each_record(reader, filter, limit, |d| {
+        n += 1;
+        if n % 4096 == 0 {
+            progress.set_position(n);
+        }
+        let res = match ctx.output {
+            OutputFormat::Table => write_row(&mut out, &d),
+            OutputFormat::Yaml => writeln!(out, "---")
+                .and_then(|()| serde_yaml::to_writer(&mut out, &d).map_err(std::io::Error::other)),
+            _ => serde_json::to_writer(&mut out, &d)
+                .map_err(std::io::Error::other)
+                .and_then(|()| out.write_all(b"\n")),
+        };
+        // Following: show each record as it arrives rather than when the buffer fills.
+        let res = res.and_then(|()| if follow_flush { out.flush() } else { Ok(()) });
+        match res {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                failed = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    out.flush()?;
+    if table && n == 0 {
+        eprintln!("No matching records.");
+    }
+    Ok(())
+}
+
+fn write_row(out: &mut impl Write, d: &DeadLetter) -> std::io::Result<()> {
+    let exception = d.exception.class.as_deref().map(short_class).unwrap_or("-");
+    writeln!(
+        out,
+        "{:<12} {:<24} {:<32} {:<17} {:<28} {:<20} {}",
+        format!("{}:{}", d.dlq.partition, d.dlq.offset),
+        d.dlq.timestamp.map(format_ms).unwrap_or_else(|| "-".into()),
+        // Never cut: the origin is what the row is for.
+        d.origin_label(),
+        truncate(d.stage.as_deref().unwrap_or("-"), 17),
+        truncate(exception, 28),
+        d.key.preview(20),
+        d.value.preview(60),
+    )
+}
+
+/// One record in full, with the stack trace analysed like `status` does for tasks.
+fn show(ctx: &Ctx, d: &DeadLetter) -> anyhow::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Shown<'a> {
+        #[serde(flatten)]
+        record: &'a DeadLetter,
+        stacktrace: Option<&'a str>,
+    }
+    if print_structured(
+        ctx.output,
+        &Shown {
+            record: d,
+            stacktrace: d.stacktrace.as_deref(),
+        },
+    )? {
+        return Ok(());
+    }
+    let mut o = std::io::stdout().lock();
+    let dash = "-";
+    writeln!(
+        o,
+        "DLQ record:   {} partition {} offset {}{}",
+        d.dlq.topic,
+        d.dlq.partition,
+        d.dlq.offset,
+        d.dlq
+            .timestamp
+            .map(|t| format!(" ({})", format_ms(t)))
+            .unwrap_or_default()
+    )?;
+    match &d.original {
+        Some(_) => writeln!(o, "Origin:       {}", d.origin_label())?,
+        None if d.dialect == Dialect::None => writeln!(
+            o,
+            "Origin:       unknown (the record has no context headers; Kafka Connect adds them \
+             with errors.deadletterqueue.context.headers.enable=true)"
+        )?,
+        None => writeln!(
+            o,
+            "Origin:       unknown (its context headers are incomplete)"
+        )?,
+    }
+    if d.dialect == Dialect::Spring {
+        writeln!(
+            o,
+            "Written by:   Spring Kafka (consumer group {})",
+            d.connector.as_deref().unwrap_or(dash)
+        )?;
+    } else {
+        writeln!(
+            o,
+            "Connector:    {}{}",
+            d.connector.as_deref().unwrap_or(dash),
+            d.task.map(|t| format!(" (task {t})")).unwrap_or_default()
+        )?;
+        writeln!(
+            o,
+            "Stage:        {}{}",
+            d.stage.as_deref().unwrap_or(dash),
+            d.class
+                .as_deref()
+                .map(|c| format!(" in {c}"))
+                .unwrap_or_default()
+        )?;
+    }
+    writeln!(
+        o,
+        "Exception:    {}{}",
+        d.exception.class.as_deref().unwrap_or(dash),
+        d.exception
+            .message
+            .as_deref()
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default()
+    )?;
+    if let Some(rc) = &d.exception.root_cause {
+        let label = if rc.exception.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", rc.exception)
+        };
+        writeln!(o, "Root cause:   {label}{}", rc.message)?;
+        if let Some(f) = &rc.frame {
+            writeln!(o, "  at          {f}")?;
+        }
+        if let Some(h) = &rc.hint {
+            writeln!(o, "Hint:         {}", h.summary)?;
+            writeln!(o, "Fix:          {}", h.fix)?;
+        }
+    }
+    writeln!(o, "Key:          {}", full(&d.key))?;
+    writeln!(o, "Value:        {}", full(&d.value))?;
+    let own: Vec<_> = d
+        .headers
+        .iter()
+        .filter(|h| {
+            !h.key.starts_with(connect_dlq::headers::PREFIX)
+                && !h.key.starts_with(connect_dlq::dialect::SPRING_PREFIX)
+        })
+        .collect();
+    if !own.is_empty() {
+        writeln!(o, "Headers:")?;
+        for h in own {
+            writeln!(o, "  {} = {}", h.key, full(&h.value))?;
+        }
+    }
+    if let Some(trace) = &d.stacktrace {
+        writeln!(o, "Stack trace:")?;
+        for line in trace.lines() {
+            writeln!(o, "  {line}")?;
+        }
+    }
+    Ok(())
+}
+
+fn full(p: &Payload) -> String {
+    match p {
+        Payload::Null => "null".to_owned(),
+        Payload::Text(t) => t.clone(),
+        Payload::Binary(b) => {
+            // The JSON form is `{"base64": ...}`; show the same encoding here.
+            let json = serde_json::to_value(p).unwrap_or_default();
+            format!(
+                "(binary, {} bytes, base64) {}",
+                b.len(),
+                json["base64"].as_str().unwrap_or("")
+            )
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! `connectctl ls`: every connector with state, health, tasks and workers, from one request.
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+use clap::Args;
+use connect_api::State;
+use regex::Regex;
+use serde::Serialize;
+
+use super::Ctx;
+use super::connector_util::list_connectors;
+use crate::health::Health;
+use crate::output::{print_structured, print_table, state_cell, table};
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Only connectors whose name matches this regular expression
+    pub pattern: Option<String>,
+    /// Only connectors in this state or health (RUNNING, FAILED, DEGRADED, PAUSED, ...)
+    #[arg(long, value_name = "STATE")]
+    pub state: Option<String>,
+    /// Only source or sink connectors
+    #[arg(long = "type", value_name = "TYPE", value_parser = ["source", "sink"])]
+    pub connector_type: Option<String>,
+}
+
+/// One row; also the `-o json` element (DESIGN.md contract).
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub connector_type: String,
+    pub state: String,
+    pub health: Option<Health>,
+    pub tasks: Vec<TaskRow>,
+    pub worker_ids: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TaskRow {
+    pub id: u32,
+    pub state: String,
+    pub worker_id: String,
+}
+
+impl Row {
+    /// `2/3 RUNNING`, or a breakdown when states are mixed: `1/3 RUNNING, 2 FAILED`.
+    fn tasks_summary(&self) -> String {
+        if self.tasks.is_empty() {
+            return "0".to_owned();
+        }
+        let total = self.tasks.len();
+        let running = self.tasks.iter().filter(|t| t.state == "RUNNING").count();
+        let mut others: std::collections::BTreeMap<&str, usize> = Default::default();
+        for t in self.tasks.iter().filter(|t| t.state != "RUNNING") {
+            *others.entry(t.state.as_str()).or_default() += 1;
+        }
+        let mut s = format!("{running}/{total} RUNNING");
+        for (state, n) in others {
+            s.push_str(&format!(", {n} {state}"));
+        }
+        s
+    }
+}
+
+pub async fn run(ctx: &Ctx, args: LsArgs) -> anyhow::Result<ExitCode> {
+    let re = args
+        .pattern
+        .as_deref()
+        .map(Regex::new)
+        .transpose()
+        .map_err(|e| anyhow!("invalid name pattern: {e}"))?;
+    let wanted_state = args.state.as_deref().map(str::to_ascii_uppercase);
+    let client = ctx.client()?;
+    let listed = list_connectors(&client).await?;
+    let mut rows = Vec::new();
+    for l in listed {
+        if re.as_ref().is_some_and(|re| !re.is_match(&l.name)) {
+            continue;
+        }
+        let health = l.health();
+        let status = l.status.as_ref();
+        let connector_type = status
+            .and_then(|s| s.connector_type)
+            .or_else(|| l.info.as_ref().and_then(|i| i.connector_type))
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "unknown".to_owned());
+        let state = status
+            .map(|s| s.connector.state.clone())
+            .unwrap_or(State::Unassigned);
+        if let Some(w) = &wanted_state {
+            if state.as_str() != w && health.is_none_or(|h| h.as_str() != w) {
+                continue;
+            }
+        }
+        if args
+            .connector_type
+            .as_ref()
+            .is_some_and(|t| *t != connector_type)
+        {
+            continue;
+        }
+        let tasks: Vec<TaskRow> = status
+            .map(|s| {
+                s.tasks
+                    .iter()
+                    .map(|t| TaskRow {
+                        id: t.id,
+                        state: t.state.to_string(),
+                        worker_id: t.worker_id.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let workers: BTreeSet<String> = status
+            .into_iter()
+            .flat_map(|s| {
+                std::iter::once(s.connector.worker_id.clone())
+                    .chain(s.tasks.iter().map(|t| t.worker_id.clone()))
+            })
+            .filter(|w| !w.is_empty())
+            .collect();
+        rows.push(Row {
+            name: l.name,
+            connector_type,
+            state: state.to_string(),
+            health,
+            tasks,
+            worker_ids: workers.into_iter().collect(),
+        });
+    }
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    if print_structured(ctx.output, &rows)? {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        eprintln!(
+            "no connectors{}",
+            if re.is_some() || wanted_state.is_some() || args.connector_type.is_some() {
+                " match"
+            } else {
+                ""
+            }
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut t = table(&["NAME", "TYPE", "STATE", "HEALTH", "TASKS", "WORKERS"]);
+    for r in &rows {
+        t.add_row(vec![
+            comfy_table::Cell::new(&r.name),
+            comfy_table::Cell::new(&r.connector_type),
+            state_cell(&r.state),
+            state_cell(r.health.map(|h| h.as_str()).unwrap_or("-")),
+            comfy_table::Cell::new(r.tasks_summary()),
+            comfy_table::Cell::new(r.worker_ids.join(",")),
+        ]);
+    }
+    print_table(&t)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,217 @@
+//! `connectctl dlq replay` against the real broker and the real Apache Kafka Connect worker.
+
+use std::collections::HashSet;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use connect_testkit::{Connect, TestRecord, consume, create_topic, env, produce, unique};
+
+fn connectctl() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_connectctl"));
+    c.env_remove("CONNECTCTL_URL")
+        .env_remove("CONNECTCTL_BOOTSTRAP_SERVERS")
+        .env("NO_COLOR", "1")
+        .env("CONNECTCTL_CONFIG", "/nonexistent/connectctl.toml")
+        .args([
+            "--url",
+            &env().connect_url,
+            "--bootstrap-servers",
+            &env().bootstrap_servers,
+        ]);
+    c
+}
+
+fn dead_letter(origin_topic: &str, partition: i32, offset: i64, value: &str) -> TestRecord {
+    let (p, o) = (partition.to_string(), offset.to_string());
+    let mut r = TestRecord::value(value);
+    for (name, v) in [
+        ("__connect.errors.topic", origin_topic),
+        ("__connect.errors.partition", p.as_str()),
+        ("__connect.errors.offset", o.as_str()),
+        ("__connect.errors.connector.name", "bench-sink"),
+        ("__connect.errors.task.id", "0"),
+        ("__connect.errors.stage", "VALUE_CONVERTER"),
+        (
+            "__connect.errors.class.name",
+            "org.apache.kafka.connect.json.JsonConverter",
+        ),
+        (
+            "__connect.errors.exception.class.name",
+            "org.apache.kafka.connect.errors.DataException",
+        ),
+        ("__connect.errors.exception.message", "bad"),
+    ] {
+        r = r.header(name, Some(v.as_bytes()));
+    }
+    r
+}
+
+#[test]
+fn killed_replays_finish_exactly_once() {
+    const N: usize = 100_000;
+    let dlq = unique("kill-dlq");
+    let target = unique("kill-target");
+    create_topic(&dlq, 3);
+    create_topic(&target, 3);
+    let records: Vec<TestRecord> = (0..N)
+        .map(|i| {
+            let mut r = dead_letter(
+                &target,
+                (i % 3) as i32,
+                (i / 3) as i64,
+                &format!(r#"{{"n":{i}}}"#),
+            );
+            r.partition = Some((i % 3) as i32);
+            r
+        })
+        .collect();
+    produce(&dlq, &records);
+
+    // Kill the replay at a few points in its run (time-based: a SIGKILL lands wherever the
+    // process happens to be, including mid-transaction), then let a last run finish.
+    let mut kills = 0;
+    for delay_ms in [700u64, 1300, 2100, 900] {
+        let mut child = connectctl()
+            .args(["dlq", "replay", &dlq, "--yes", "-o", "json"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let out = connectctl()
+            .args(["dlq", "replay", &dlq, "--yes", "-o", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        if summary["replayed"] == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "replay never finished");
+    }
+    assert!(kills >= 1, "no run was killed: the test proved nothing");
+
+    let got = consume(&target, N + 1, Duration::from_secs(20), true);
+    let sources: HashSet<String> = got
+        .iter()
+        .map(|r| r.header_str("connectctl.replay.source").unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        got.len(),
+        N,
+        "exactly {N} records for a read_committed reader ({kills} kills)"
+    );
+    assert_eq!(sources.len(), N, "each DLQ record replayed once");
+}
+
+#[test]
+fn wrap_schema_replay_through_the_cli_drains_the_connect_dlq() {
+    let connect = Connect::new();
+    let topic = unique("cli-replay-src");
+    let dlq = unique("cli-replay-dlq");
+    let name = unique("cli-replay-sink");
+    create_topic(&topic, 1);
+    produce(
+        &topic,
+        &[
+            TestRecord::value(r#"{"id":1}"#),
+            TestRecord::value(r#"{"id":2}"#),
+        ],
+    );
+    let out = std::env::temp_dir().join(format!("{name}.txt"));
+    connect.create(
+        &name,
+        serde_json::json!({
+            "connector.class": "FileStreamSink",
+            "topics": topic,
+            "file": out.to_str().unwrap(),
+            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "consumer.override.isolation.level": "read_committed",
+            "errors.tolerance": "all",
+            "errors.deadletterqueue.topic.name": dlq,
+            "errors.deadletterqueue.topic.replication.factor": "1",
+            "errors.deadletterqueue.context.headers.enable": "true",
+        }),
+    );
+    assert_eq!(consume(&dlq, 2, Duration::from_secs(60), true).len(), 2);
+
+    // The dry run shows the plan and writes nothing.
+    let plan = connectctl()
+        .args([
+            "dlq",
+            "replay",
+            "--connector",
+            &name,
+            "--fix",
+            "wrap-schema",
+            "--dry-run",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        plan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    let text = String::from_utf8(plan.stdout).unwrap();
+    assert!(text.contains(&format!("2  -> {topic}")), "{text}");
+    assert!(text.contains(r#"+ {"schema":{"type":"struct""#), "{text}");
+
+    // Without --yes and without a terminal it refuses, naming the flag.
+    let refused = connectctl()
+        .args(["dlq", "replay", "--connector", &name])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--yes"));
+
+    let run = connectctl()
+        .args([
+            "dlq",
+            "replay",
+            "--connector",
+            &name,
+            "--fix",
+            "wrap-schema",
+            "--yes",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(summary["replayed"], 2);
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let lines = loop {
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        if text.lines().count() >= 2 || Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    connect.delete(&name);
+    assert_eq!(lines, "Struct{id=1}\nStruct{id=2}\n");
+    assert_eq!(
+        consume(&dlq, 3, Duration::from_secs(3), true).len(),
+        2,
+        "no new failures"
+    );
+}
