@@ -18,12 +18,13 @@ pub use inspect::InspectArgs;
 pub enum DlqCommand {
     /// Explain why the records in a DLQ failed and where they came from
     #[command(after_help = inspect::AFTER_HELP)]
-    Inspect(InspectArgs),
+    // Boxed: the flags (compiled patterns included) are large next to other commands' args.
+    Inspect(Box<InspectArgs>),
 }
 
 pub async fn run(ctx: &Ctx, cmd: DlqCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        DlqCommand::Inspect(args) => inspect::run(ctx, args).await,
+        DlqCommand::Inspect(args) => inspect::run(ctx, *args).await,
     }
 }
 
