@@ -1,0 +1,353 @@
+//! One DLQ record, twice: [`RecordView`] borrows from the consumed message (the inspect summary
+//! reads millions of these and keeps none), and [`DeadLetter`] owns everything and serialises to
+//! the DLQ record JSON of the design (`--records -o jsonl`).
+
+use base64::Engine as _;
+use rdkafka::message::{BorrowedHeaders, Headers};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::cause::{Analyzer, RootCause};
+use crate::dialect::{Dialect, RawContext, text};
+use crate::headers::Origin;
+
+/// A record's headers in order, without copying them out of the message.
+#[derive(Clone, Copy)]
+pub enum HeaderList<'a> {
+    None,
+    Kafka(&'a BorrowedHeaders),
+    Slice(&'a [(&'a str, Option<&'a [u8]>)]),
+}
+
+impl<'a> HeaderList<'a> {
+    pub fn iter(self) -> Box<dyn Iterator<Item = (&'a str, Option<&'a [u8]>)> + 'a> {
+        match self {
+            HeaderList::None => Box::new(std::iter::empty()),
+            HeaderList::Kafka(h) => Box::new(
+                (0..h.count())
+                    .filter_map(move |i| h.try_get(i))
+                    .map(|h| (h.key, h.value)),
+            ),
+            HeaderList::Slice(s) => Box::new(s.iter().copied()),
+        }
+    }
+}
+
+impl std::fmt::Debug for HeaderList<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// A consumed DLQ record, borrowed from the Kafka message.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordView<'a> {
+    pub topic: &'a str,
+    pub partition: i32,
+    pub offset: i64,
+    /// Milliseconds since the epoch; Connect keeps the original record's timestamp.
+    pub timestamp: Option<i64>,
+    pub key: Option<&'a [u8]>,
+    pub value: Option<&'a [u8]>,
+    pub headers: HeaderList<'a>,
+    pub context: RawContext<'a>,
+}
+
+impl<'a> RecordView<'a> {
+    /// Builds a view, decoding the failure context from the headers.
+    pub fn new(
+        topic: &'a str,
+        partition: i32,
+        offset: i64,
+        timestamp: Option<i64>,
+        key: Option<&'a [u8]>,
+        value: Option<&'a [u8]>,
+        headers: HeaderList<'a>,
+    ) -> RecordView<'a> {
+        // rdkafka panics on a header name that is not UTF-8 (possible only from hand-written
+        // producers); such a record is shown with its headers dropped rather than aborting a scan.
+        let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            RawContext::decode(headers.iter())
+        }));
+        let (headers, context) = match decoded {
+            Ok(ctx) => (headers, ctx),
+            Err(_) => (HeaderList::None, RawContext::default()),
+        };
+        RecordView {
+            topic,
+            partition,
+            offset,
+            timestamp,
+            key,
+            value,
+            headers,
+            context,
+        }
+    }
+}
+
+/// The DLQ record JSON of the design: where it sits in the DLQ, where it came from, what failed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeadLetter {
+    pub dlq: Position,
+    pub dialect: Dialect,
+    pub original: Option<Origin>,
+    /// The connector (Connect), or the listener's consumer group (Spring).
+    pub connector: Option<String>,
+    pub task: Option<i32>,
+    pub stage: Option<String>,
+    /// The class that was executing (a converter, an SMT, or the sink task).
+    pub class: Option<String>,
+    pub exception: Exception,
+    pub key: Payload,
+    pub value: Payload,
+    pub headers: Vec<Header>,
+    /// The full stack trace; in the JSON it is one of `headers`, so it is not repeated.
+    #[serde(skip)]
+    pub stacktrace: Option<String>,
+    /// Spring's original timestamp (Connect keeps it as the record's own timestamp).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_timestamp: Option<i64>,
+}
+
+/// Where a record sits in the DLQ topic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Position {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exception {
+    pub class: Option<String>,
+    pub message: Option<String>,
+    /// The deepest cause in the stack trace, when the record carries one.
+    pub root_cause: Option<RootCause>,
+    /// Spring's `exception-cause-fqcn`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause_class: Option<String>,
+}
+
+/// A key, value or header value: text when it is valid UTF-8, else bytes (as `{"base64": ..}`);
+/// `Null` for a null key, a tombstone value or a null header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    Null,
+    Text(String),
+    Binary(Vec<u8>),
+}
+
+impl Payload {
+    pub fn from_bytes(b: Option<&[u8]>) -> Payload {
+        match b {
+            None => Payload::Null,
+            Some(b) => match std::str::from_utf8(b) {
+                Ok(s) => Payload::Text(s.to_owned()),
+                Err(_) => Payload::Binary(b.to_vec()),
+            },
+        }
+    }
+
+    /// A one-line preview of at most `max` characters: text with control characters escaped,
+    /// binary as hex, and `null` for a null.
+    pub fn preview(&self, max: usize) -> String {
+        let full = match self {
+            Payload::Null => return "null".to_owned(),
+            Payload::Text(s) => s.escape_debug().to_string(),
+            Payload::Binary(b) => {
+                let mut s = String::from("0x");
+                for byte in b.iter().take(max) {
+                    s.push_str(&format!("{byte:02x}"));
+                }
+                s
+            }
+        };
+        truncate(&full, max)
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Payload::Null => s.serialize_none(),
+            Payload::Text(t) => s.serialize_str(t),
+            Payload::Binary(b) => {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry(
+                    "base64",
+                    &base64::engine::general_purpose::STANDARD.encode(b),
+                )?;
+                m.end()
+            }
+        }
+    }
+}
+
+/// One header; duplicates and order are kept, as Kafka does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Header {
+    pub key: String,
+    pub value: Payload,
+}
+
+impl DeadLetter {
+    /// Copies a view into an owned record, analysing its stack trace.
+    pub fn from_view(v: &RecordView<'_>) -> DeadLetter {
+        Self::from_view_with(v, &mut Analyzer::default())
+    }
+
+    /// [`DeadLetter::from_view`] reusing an analyzer's memory of traces seen before.
+    pub fn from_view_with(v: &RecordView<'_>, analyzer: &mut Analyzer) -> DeadLetter {
+        let c = &v.context;
+        let s = |b: Option<&[u8]>| b.map(|b| text(b).into_owned());
+        let stacktrace = s(c.stacktrace);
+        let root_cause = stacktrace.as_deref().and_then(|t| analyzer.root_cause(t));
+        DeadLetter {
+            dlq: Position {
+                topic: v.topic.to_owned(),
+                partition: v.partition,
+                offset: v.offset,
+                timestamp: v.timestamp,
+            },
+            dialect: c.dialect,
+            original: c.origin().map(|(t, partition, offset)| Origin {
+                topic: text(t).into_owned(),
+                partition,
+                offset,
+            }),
+            connector: s(c.owner()),
+            task: c.task,
+            stage: s(c.stage),
+            class: s(c.class),
+            exception: Exception {
+                class: s(c.exception_class),
+                message: s(c.exception_message),
+                root_cause,
+                cause_class: s(c.cause_class),
+            },
+            key: Payload::from_bytes(v.key),
+            value: Payload::from_bytes(v.value),
+            headers: v
+                .headers
+                .iter()
+                .map(|(k, val)| Header {
+                    key: k.to_owned(),
+                    value: Payload::from_bytes(val),
+                })
+                .collect(),
+            stacktrace,
+            original_timestamp: c.original_timestamp,
+        }
+    }
+
+    /// `topic-partition@offset` of the original record, or `unknown`.
+    pub fn origin_label(&self) -> String {
+        match &self.original {
+            Some(o) => format!("{}-{}@{}", o.topic, o.partition, o.offset),
+            None => "unknown".to_owned(),
+        }
+    }
+}
+
+/// The last segment of a Java class name (`org.x.DataException` -> `DataException`).
+pub fn short_class(class: &str) -> &str {
+    class.rsplit('.').next().unwrap_or(class)
+}
+
+/// Cuts `s` to at most `max` characters, marking the cut with an ellipsis.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::headers;
+
+    fn view<'a>(
+        hs: &'a [(&'a str, Option<&'a [u8]>)],
+        key: Option<&'a [u8]>,
+        value: Option<&'a [u8]>,
+    ) -> RecordView<'a> {
+        RecordView::new("dlq", 0, 5, Some(1000), key, value, HeaderList::Slice(hs))
+    }
+
+    #[test]
+    fn json_shape_of_a_connect_record() {
+        let hs: &[(&str, Option<&[u8]>)] = &[
+            ("trace", Some(b"abc")),
+            (headers::TOPIC, Some(b"orders")),
+            (headers::PARTITION, Some(b"1")),
+            (headers::OFFSET, Some(b"9")),
+            (headers::CONNECTOR, Some(b"sink")),
+            (headers::TASK, Some(b"0")),
+            (headers::STAGE, Some(b"VALUE_CONVERTER")),
+            (
+                headers::CLASS,
+                Some(b"org.apache.kafka.connect.json.JsonConverter"),
+            ),
+            (
+                headers::EXCEPTION_CLASS,
+                Some(b"org.apache.kafka.connect.errors.DataException"),
+            ),
+            (headers::EXCEPTION_MESSAGE, None),
+            (
+                headers::EXCEPTION_STACKTRACE,
+                Some(b"org.apache.kafka.connect.errors.DataException: x\n\tat a.B.c(B.java:1)\n"),
+            ),
+        ];
+        let d = DeadLetter::from_view(&view(hs, Some(&[0xff, 0x00]), None));
+        let j = serde_json::to_value(&d).unwrap();
+        assert_eq!(
+            j["dlq"],
+            serde_json::json!({"topic": "dlq", "partition": 0, "offset": 5, "timestamp": 1000})
+        );
+        assert_eq!(
+            j["original"],
+            serde_json::json!({"topic": "orders", "partition": 1, "offset": 9})
+        );
+        assert_eq!(j["connector"], "sink");
+        assert_eq!(j["task"], 0);
+        assert_eq!(j["stage"], "VALUE_CONVERTER");
+        assert_eq!(
+            j["exception"]["class"],
+            "org.apache.kafka.connect.errors.DataException"
+        );
+        assert_eq!(j["exception"]["message"], serde_json::Value::Null);
+        assert_eq!(j["exception"]["root_cause"]["message"], "x");
+        assert_eq!(j["key"], serde_json::json!({"base64": "/wA="}));
+        assert_eq!(j["value"], serde_json::Value::Null);
+        assert_eq!(
+            j["headers"][0],
+            serde_json::json!({"key": "trace", "value": "abc"})
+        );
+        assert_eq!(j["headers"][9]["value"], serde_json::Value::Null);
+        assert_eq!(d.origin_label(), "orders-1@9");
+    }
+
+    #[test]
+    fn headerless_record_has_unknown_origin() {
+        let d = DeadLetter::from_view(&view(&[], Some(b"k"), Some(b"{}")));
+        assert_eq!(d.dialect, Dialect::None);
+        assert_eq!(d.original, None);
+        assert_eq!(d.origin_label(), "unknown");
+        assert_eq!(d.key, Payload::Text("k".into()));
+        assert_eq!(d.exception.root_cause, None);
+    }
+
+    #[test]
+    fn previews() {
+        assert_eq!(Payload::Text("a\nb".into()).preview(10), "a\\nb");
+        assert_eq!(Payload::Text("abcdef".into()).preview(4), "abc…");
+        assert_eq!(Payload::Binary(vec![1, 0xab]).preview(10), "0x01ab");
+        assert_eq!(Payload::Null.preview(3), "null");
+        assert_eq!(short_class("a.b.Cast$Value"), "Cast$Value");
+    }
+}
