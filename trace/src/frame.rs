@@ -52,16 +52,24 @@ pub fn is_runtime_frame(frame: &str) -> bool {
     RUNTIME_PREFIXES.iter().any(|p| class.starts_with(p))
 }
 
-/// If `line` is a stack frame (`<indent>at <frame>`), returns its indentation and content.
+/// If `line` is a stack frame (`<indent>at <frame>`), returns its indentation and the frame up
+/// to its closing parenthesis. Logback's packaging data (` ~[foo.jar:1.0]`) is dropped, and
+/// message lines that merely start with "at", such as Jackson's `\n at [Source: ...]`, are not
+/// frames because the text before `(` is not a method name.
 pub(crate) fn frame_line(line: &str) -> Option<(&str, &str)> {
     let body = line.trim_start();
     let indent = &line[..line.len() - body.len()];
     if indent.is_empty() {
         return None;
     }
-    let rest = body.strip_prefix("at ")?;
-    let rest = rest.trim_end();
-    (!rest.is_empty()).then_some((indent, rest))
+    let rest = body.strip_prefix("at ")?.trim_start();
+    let open = rest.find('(')?;
+    let head = &rest[..open];
+    if head.is_empty() || head.starts_with('[') || head.contains(char::is_whitespace) {
+        return None;
+    }
+    let close = open + rest[open..].find(')')?;
+    Some((indent, &rest[..=close]))
 }
 
 #[cfg(test)]
@@ -122,5 +130,13 @@ mod tests {
         assert_eq!(frame_line("at a.B.c(B.java:1)"), None);
         assert_eq!(frame_line("\tat "), None);
         assert_eq!(frame_line("\t... 3 more"), None);
+        assert_eq!(
+            frame_line(" at [Source: (byte[])\"hello\"; line: 1, column: 6]"),
+            None
+        );
+        assert_eq!(
+            frame_line("\tat a.B.c(B.java:1) ~[b.jar:1.0]"),
+            Some(("\t", "a.B.c(B.java:1)"))
+        );
     }
 }

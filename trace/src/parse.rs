@@ -177,11 +177,14 @@ fn close(target: &mut Target) {
     }
 }
 
-/// `... 14 more`, the marker for frames shared with the enclosing throwable.
+/// `... 14 more`, the marker for frames shared with the enclosing throwable, and the
+/// `... 9 runtime frames` lines [`crate::folded`] writes, so folded text parses the same.
 fn is_more(body: &str) -> bool {
-    body.strip_prefix("... ")
-        .and_then(|r| r.trim_end().strip_suffix(" more"))
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    let Some(rest) = body.strip_prefix("... ") else {
+        return false;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && matches!(rest.as_bytes().get(digits), None | Some(b' '))
 }
 
 /// Blank lines before the first frame are part of what Java printed, not of the message.
