@@ -104,19 +104,32 @@ impl Hint {
 /// Why a hints catalog could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
+    /// The text is not TOML of the expected shape (unknown keys included).
     #[error("hints catalog is not valid TOML")]
     Toml(#[from] toml::de::Error),
+    /// An entry matches nothing.
     #[error("hint `{0}` needs an `exception` or a `message` pattern")]
     NoMatcher(String),
+    /// Two entries share an id.
     #[error("hint id `{0}` appears more than once")]
     DuplicateId(String),
+    /// An entry lacks text.
     #[error("hint `{0}` has an empty id, summary or fix")]
     Empty(String),
+    /// A fix uses a placeholder [`Hint::render`] does not fill.
     #[error("hint `{id}` uses unknown placeholder `{placeholder}`")]
-    Placeholder { id: String, placeholder: String },
+    Placeholder {
+        /// The entry.
+        id: String,
+        /// The placeholder as written, braces included.
+        placeholder: String,
+    },
+    /// A message pattern does not compile.
     #[error("hint `{id}` has an invalid message pattern")]
     Regex {
+        /// The entry.
         id: String,
+        /// Why the pattern was rejected.
         #[source]
         source: regex::Error,
     },

@@ -24,6 +24,8 @@
 //! );
 //! ```
 
+#![deny(missing_docs)]
+
 mod analysis;
 mod fold;
 mod frame;
@@ -33,4 +35,4 @@ mod parse;
 pub use analysis::{Analysis, Cause, RootCause, analyze, analyze_with, root_cause};
 pub use fold::folded;
 pub use frame::is_runtime_frame;
-pub use hints::{CatalogError, Hint, HintContext, catalog, load_catalog};
+pub use hints::{Catalog, CatalogError, Hint, HintContext, catalog, load_catalog};
