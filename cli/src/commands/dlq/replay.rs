@@ -12,7 +12,7 @@ use connect_dlq::Filter;
 use connect_dlq::fix::Fix;
 use connect_dlq::replay::{ReplayOptions, ReplaySummary, default_group, replay};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use regex::Regex;
+use regex::bytes::Regex;
 
 use super::inspect::{duration, pattern, since_ms};
 use super::{Usage, connector_dlq, kafka_config};
