@@ -9,6 +9,8 @@ pub mod error;
 pub mod plugin;
 pub mod registry;
 pub mod rest;
+pub mod runtime;
+pub mod validation;
 
 /// The Apache Kafka Connect release whose REST API and behaviour this worker implements. Reported
 /// as `version` by `GET /` so that clients that gate features on the Connect version (stop,

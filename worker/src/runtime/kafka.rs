@@ -1,0 +1,292 @@
+//! Kafka client plumbing shared by the task loops: client configs built from the worker config
+//! (`producer.`/`consumer.` overrides), a delivery tracker so offsets are committed only after
+//! acks, and the sink connectors' consumer-group offsets for the offsets API.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use connect_api::{ConfigMap, ConnectorOffset};
+use rdkafka::client::ClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, ProducerContext};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use serde_json::json;
+
+use crate::error::ConnectError;
+
+/// Java client settings that librdkafka does not understand; they are dropped from overrides.
+const JAVA_ONLY: &[&str] = &[
+    "key.serializer",
+    "value.serializer",
+    "key.deserializer",
+    "value.deserializer",
+    "interceptor.classes",
+    "partitioner.class",
+    "sasl.jaas.config",
+    "sasl.login.callback.handler.class",
+    "max.poll.records",
+    "max.block.ms",
+    "buffer.memory",
+];
+
+/// The Kafka-facing part of the worker config.
+#[derive(Debug, Clone)]
+pub struct KafkaSettings {
+    pub bootstrap_servers: String,
+    /// Settings applied to every client (`security.protocol`, `sasl.mechanism`, ...).
+    pub common: BTreeMap<String, String>,
+    pub producer: BTreeMap<String, String>,
+    pub consumer: BTreeMap<String, String>,
+}
+
+impl KafkaSettings {
+    pub fn from_worker(raw: &BTreeMap<String, String>) -> KafkaSettings {
+        let prefixed = |p: &str| -> BTreeMap<String, String> {
+            raw.iter()
+                .filter_map(|(k, v)| k.strip_prefix(p).map(|k| (k.to_owned(), v.clone())))
+                .filter(|(k, _)| !JAVA_ONLY.contains(&k.as_str()))
+                .collect()
+        };
+        let common = raw
+            .iter()
+            .filter(|(k, _)| {
+                matches!(
+                    k.as_str(),
+                    "security.protocol" | "sasl.mechanism" | "client.dns.lookup"
+                )
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        KafkaSettings {
+            bootstrap_servers: raw.get("bootstrap.servers").cloned().unwrap_or_default(),
+            common,
+            producer: prefixed("producer."),
+            consumer: prefixed("consumer."),
+        }
+    }
+
+    pub fn base(&self) -> ClientConfig {
+        let mut c = ClientConfig::new();
+        c.set("bootstrap.servers", &self.bootstrap_servers);
+        for (k, v) in &self.common {
+            c.set(k, v);
+        }
+        c
+    }
+
+    /// A producer config: worker overrides, then the connector's `producer.override.*`.
+    pub fn producer(&self, connector: &ConfigMap) -> ClientConfig {
+        let mut c = self.base();
+        // Connect's source producers never lose or reorder records.
+        c.set("acks", "all")
+            .set("enable.idempotence", "true")
+            .set("linger.ms", "5");
+        for (k, v) in &self.producer {
+            c.set(k, v);
+        }
+        overrides(&mut c, connector, "producer.override.");
+        c
+    }
+
+    pub fn consumer(&self, connector: &ConfigMap, group: &str) -> ClientConfig {
+        let mut c = self.base();
+        c.set("group.id", group)
+            .set("enable.auto.commit", "false")
+            .set("auto.offset.reset", "earliest");
+        for (k, v) in &self.consumer {
+            c.set(k, v);
+        }
+        overrides(&mut c, connector, "consumer.override.");
+        c
+    }
+}
+
+fn overrides(c: &mut ClientConfig, connector: &ConfigMap, prefix: &str) {
+    for (k, v) in connector {
+        if let Some(k) = k.strip_prefix(prefix) {
+            if !JAVA_ONLY.contains(&k) {
+                c.set(k, v);
+            }
+        }
+    }
+}
+
+/// Remembers the first failed delivery so the loop can act on it before committing.
+#[derive(Default)]
+pub struct DeliveryTracker {
+    error: Mutex<Option<KafkaError>>,
+}
+
+impl DeliveryTracker {
+    pub fn take_error(&self) -> Option<KafkaError> {
+        self.error.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+impl ClientContext for DeliveryTracker {}
+
+impl ProducerContext for DeliveryTracker {
+    type DeliveryOpaque = ();
+    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+        if let Err((e, _)) = result {
+            let mut slot = self.error.lock().unwrap_or_else(|e| e.into_inner());
+            if slot.is_none() {
+                *slot = Some(e.clone());
+            }
+        }
+    }
+}
+
+/// Sends, waiting for room when the local queue is full.
+pub fn send_with_retry<'a>(
+    producer: &BaseProducer<DeliveryTracker>,
+    mut record: BaseRecord<'a, [u8], [u8]>,
+) -> Result<(), KafkaError> {
+    loop {
+        match producer.send(record) {
+            Ok(()) => {
+                producer.poll(Duration::ZERO);
+                return Ok(());
+            }
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                producer.poll(Duration::from_millis(50));
+                record = back;
+            }
+            Err((e, _)) => return Err(e),
+        }
+    }
+}
+
+/// The consumer group of a sink connector.
+pub fn sink_group(connector: &str) -> String {
+    format!("connect-{connector}")
+}
+
+fn group_consumer(settings: &KafkaSettings, connector: &str) -> Result<BaseConsumer, ConnectError> {
+    settings
+        .base()
+        .set("group.id", sink_group(connector))
+        .set("enable.auto.commit", "false")
+        .create()
+        .map_err(|e| super::errors::kafka_error("Failed to create a consumer", &e))
+}
+
+/// The partitions a sink connector reads: its `topics`, or every topic matching `topics.regex`.
+fn sink_partitions(
+    consumer: &BaseConsumer,
+    config: &ConfigMap,
+) -> Result<TopicPartitionList, ConnectError> {
+    let md = consumer
+        .fetch_metadata(None, Duration::from_secs(30))
+        .map_err(|e| super::errors::kafka_error("Failed to fetch topic metadata", &e))?;
+    let topics = crate::plugin::config_def::split_list(
+        config.get("topics").map(String::as_str).unwrap_or(""),
+    );
+    let regex = config
+        .get("topics.regex")
+        .filter(|r| !r.trim().is_empty())
+        .and_then(|r| regex::Regex::new(&format!("^(?:{})$", r.trim())).ok());
+    let mut tpl = TopicPartitionList::new();
+    for t in md.topics() {
+        let wanted = topics.iter().any(|n| n == t.name())
+            || regex.as_ref().is_some_and(|r| r.is_match(t.name()));
+        if wanted {
+            for p in t.partitions() {
+                tpl.add_partition(t.name(), p.id());
+            }
+        }
+    }
+    Ok(tpl)
+}
+
+/// `GET /connectors/{c}/offsets` for a sink: the group's committed offsets.
+pub fn sink_offsets(
+    settings: &KafkaSettings,
+    connector: &str,
+    config: &ConfigMap,
+) -> Result<Vec<ConnectorOffset>, ConnectError> {
+    let consumer = group_consumer(settings, connector)?;
+    let tpl = sink_partitions(&consumer, config)?;
+    if tpl.count() == 0 {
+        return Ok(Vec::new());
+    }
+    let committed = consumer
+        .committed_offsets(tpl, Duration::from_secs(30))
+        .map_err(|e| super::errors::kafka_error("Failed to read the consumer group offsets", &e))?;
+    let mut out = Vec::new();
+    for e in committed.elements() {
+        if let Offset::Offset(o) = e.offset() {
+            let partition = json!({"kafka_topic": e.topic(), "kafka_partition": e.partition()});
+            let offset = json!({"kafka_offset": o});
+            out.push(ConnectorOffset {
+                partition: partition.as_object().cloned().unwrap_or_default(),
+                offset: offset.as_object().cloned(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `PATCH` for a sink: commits the given offsets for the (stopped, so empty) group.
+pub fn alter_sink_offsets(
+    settings: &KafkaSettings,
+    connector: &str,
+    offsets: &[ConnectorOffset],
+) -> Result<(), ConnectError> {
+    if offsets.iter().any(|o| o.offset.is_none()) {
+        return Err(ConnectError::connect(
+            "Resetting single partitions of a sink connector is not supported by this worker; use DELETE /connectors/{name}/offsets to reset them all",
+        ));
+    }
+    let consumer = group_consumer(settings, connector)?;
+    let mut tpl = TopicPartitionList::new();
+    for o in offsets {
+        let topic = o
+            .partition
+            .get("kafka_topic")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        let partition = o
+            .partition
+            .get("kafka_partition")
+            .and_then(|v| v.as_i64())
+            .unwrap_or_default() as i32;
+        let offset = o
+            .offset
+            .as_ref()
+            .and_then(|m| m.get("kafka_offset"))
+            .and_then(|v| v.as_i64())
+            .unwrap_or_default();
+        tpl.add_partition_offset(topic, partition, Offset::Offset(offset))
+            .map_err(|e| super::errors::kafka_error("Invalid partition", &e))?;
+    }
+    consumer
+        .commit(&tpl, rdkafka::consumer::CommitMode::Sync)
+        .map_err(|e| super::errors::kafka_error("Failed to alter consumer group offsets", &e))
+}
+
+/// `DELETE` for a sink: deletes the consumer group, as Apache does.
+pub fn reset_sink_offsets(settings: &KafkaSettings, connector: &str) -> Result<(), ConnectError> {
+    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> = settings
+        .base()
+        .create()
+        .map_err(|e| super::errors::kafka_error("Failed to create an admin client", &e))?;
+    let group = sink_group(connector);
+    let res = futures::executor::block_on(
+        admin.delete_groups(&[group.as_str()], &rdkafka::admin::AdminOptions::new()),
+    )
+    .map_err(|e| super::errors::kafka_error("Failed to delete the consumer group", &e))?;
+    for r in res {
+        match r {
+            Ok(_) | Err((_, RDKafkaErrorCode::GroupIdNotFound)) => {}
+            Err((_, code)) => {
+                return Err(ConnectError::connect(format!(
+                    "Failed to delete consumer group {group}: {code}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! The runtime: the herder that owns connector lifecycles, the stores behind it, and the task
+//! loops that move records between connectors and Kafka.
+
+pub mod errors;
+pub mod herder;
+pub mod kafka;
+pub mod sink_task;
+pub mod source_task;
+pub mod store;
+pub mod worker;

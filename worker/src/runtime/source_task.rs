@@ -1,0 +1,177 @@
+//! The source task loop (`WorkerSourceTask`): poll -> convert -> produce, and commit source
+//! offsets only after the producer has acknowledged every record they cover, so a crash can
+//! duplicate records since the last commit but never lose one.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use connect_api::State;
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+
+use super::errors::{ErrorHandling, Stage, kafka_error, log_error};
+use super::kafka::{DeliveryTracker, send_with_retry};
+use super::worker::TaskContext;
+use crate::data::SourceRecord;
+use crate::error::ConnectError;
+use crate::plugin::{OffsetLookup, OffsetMap, SourceTask};
+
+struct Lookup<'a>(&'a TaskContext);
+
+impl OffsetLookup for Lookup<'_> {
+    fn offset(&self, partition: &OffsetMap) -> Option<OffsetMap> {
+        self.0.offsets.get(&self.0.id.connector, partition)
+    }
+}
+
+pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), ConnectError> {
+    let key_conv = ctx.converter("key.converter")?;
+    let value_conv = ctx.converter("value.converter")?;
+    let header_conv = ctx.converter("header.converter")?;
+    let errors = ErrorHandling::from_config(&ctx.connector_config);
+    let producer: BaseProducer<DeliveryTracker> = ctx
+        .settings
+        .kafka
+        .producer(&ctx.connector_config)
+        .set("client.id", format!("connector-producer-{}", ctx.name()))
+        .create_with_context(DeliveryTracker::default())
+        .map_err(|e| kafka_error("Failed to create the producer", &e))?;
+    task.start(&Lookup(ctx))?;
+    ctx.set_state(State::Running, None);
+    // Latest offset per source partition, sent but not yet committed.
+    let mut pending: BTreeMap<String, (OffsetMap, OffsetMap)> = BTreeMap::new();
+    let mut last_commit = Instant::now();
+    let mut seen_topics = std::collections::BTreeSet::new();
+    let result = (|| -> Result<(), ConnectError> {
+        while !ctx.stopping() {
+            let records = task.poll().map_err(|e| {
+                ConnectError::connect("Unhandled exception in error handler")
+                    .at("org.apache.kafka.connect.runtime.AbstractWorkerSourceTask.poll(source_task.rs)")
+                    .with_cause(e)
+            })?;
+            for r in records {
+                if !seen_topics.contains(&r.record.topic) {
+                    ctx.statuses.add_topic(&ctx.id.connector, &r.record.topic);
+                    seen_topics.insert(r.record.topic.clone());
+                }
+                let key = serde_json::Value::Object(r.source_partition.clone()).to_string();
+                if let Some((k, v, h)) =
+                    convert(ctx, &errors, &r, &*key_conv, &*value_conv, &*header_conv)?
+                {
+                    let mut rec: BaseRecord<'_, [u8], [u8]> =
+                        BaseRecord::to(&r.record.topic).headers(h);
+                    if let Some(k) = &k {
+                        rec = rec.key(k.as_slice());
+                    }
+                    if let Some(v) = &v {
+                        rec = rec.payload(v.as_slice());
+                    }
+                    if let Some(p) = r.record.kafka_partition {
+                        rec = rec.partition(p);
+                    }
+                    if let Some(ts) = r.record.timestamp {
+                        rec = rec.timestamp(ts);
+                    }
+                    send_with_retry(&producer, rec)
+                        .map_err(|e| kafka_error("Failed to send record to Kafka", &e))?;
+                }
+                // A skipped record's offset still counts as handled.
+                pending.insert(key, (r.source_partition, r.source_offset));
+            }
+            producer.poll(std::time::Duration::ZERO);
+            if last_commit.elapsed() >= ctx.settings.offset_flush_interval {
+                commit(ctx, &producer, &errors, &mut pending)?;
+                last_commit = Instant::now();
+            }
+        }
+        Ok(())
+    })();
+    let committed = match &result {
+        Ok(()) => commit(ctx, &producer, &errors, &mut pending),
+        Err(_) => Ok(()),
+    };
+    task.stop();
+    result.and(committed)
+}
+
+type Converted = (Option<Vec<u8>>, Option<Vec<u8>>, OwnedHeaders);
+
+fn convert(
+    ctx: &TaskContext,
+    errors: &ErrorHandling,
+    r: &SourceRecord,
+    key_conv: &dyn crate::converters::Converter,
+    value_conv: &dyn crate::converters::Converter,
+    header_conv: &dyn crate::converters::Converter,
+) -> Result<Option<Converted>, ConnectError> {
+    let rec = &r.record;
+    let fail =
+        |stage: Stage, class: &str, e: ConnectError| -> Result<Option<Converted>, ConnectError> {
+            log_error(errors, &ctx.name(), stage, class, &e, None);
+            if errors.tolerate_all {
+                Ok(None)
+            } else {
+                Err(ErrorHandling::tolerance_exceeded(e))
+            }
+        };
+    let key = match key_conv.to_bytes(&rec.topic, rec.key_schema.as_deref(), &rec.key) {
+        Ok(k) => k,
+        Err(e) => return fail(Stage::KeyConverter, key_conv.class(), e),
+    };
+    let value = match value_conv.to_bytes(&rec.topic, rec.value_schema.as_deref(), &rec.value) {
+        Ok(v) => v,
+        Err(e) => return fail(Stage::ValueConverter, value_conv.class(), e),
+    };
+    let mut headers = OwnedHeaders::new();
+    for h in &rec.headers {
+        match header_conv.to_bytes(&rec.topic, h.schema.as_deref(), &h.value) {
+            Ok(v) => {
+                headers = headers.insert(Header {
+                    key: &h.key,
+                    value: v.as_deref(),
+                })
+            }
+            Err(e) => return fail(Stage::HeaderConverter, header_conv.class(), e),
+        }
+    }
+    Ok(Some((key, value, headers)))
+}
+
+/// Waits for every sent record to be acknowledged, then stores the offsets.
+fn commit(
+    ctx: &TaskContext,
+    producer: &BaseProducer<DeliveryTracker>,
+    errors: &ErrorHandling,
+    pending: &mut BTreeMap<String, (OffsetMap, OffsetMap)>,
+) -> Result<(), ConnectError> {
+    producer
+        .flush(std::time::Duration::from_secs(60))
+        .map_err(|e| kafka_error("Failed to flush, timed out while waiting for producer to flush outstanding messages", &e))?;
+    if let Some(e) = producer.context().take_error() {
+        let err = kafka_error("Unrecoverable exception from producer send callback", &e);
+        if !errors.tolerate_all {
+            return Err(err);
+        }
+        log_error(
+            errors,
+            &ctx.name(),
+            Stage::KafkaProduce,
+            "org.apache.kafka.clients.producer.KafkaProducer",
+            &err,
+            None,
+        );
+    }
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let batch: Vec<(OffsetMap, Option<OffsetMap>)> = pending
+        .values()
+        .map(|(p, o)| (p.clone(), Some(o.clone())))
+        .collect();
+    ctx.offsets.put(&ctx.id.connector, &batch).map_err(|e| {
+        ConnectError::connect("Failed to commit offsets")
+            .with_cause(ConnectError::from_std(crate::error::class::IO, &e))
+    })?;
+    pending.clear();
+    Ok(())
+}

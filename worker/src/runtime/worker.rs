@@ -1,0 +1,235 @@
+//! The task runner (`Worker`): each task runs on its own thread with its own Kafka clients, as in
+//! Apache's worker. A task reports RUNNING once started and FAILED with a Java-shaped trace when
+//! its loop ends with an error; a stop request is seen between batches, and the loop commits
+//! what it has before it returns.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use connect_api::{ConfigMap, ConnectorOffset, ConnectorTaskId, ConnectorType, State};
+
+use super::herder::{Runtime, TaskSpec};
+use super::kafka::{self, KafkaSettings};
+use super::store::{OffsetStore, Status, StatusStore};
+use super::{sink_task, source_task};
+use crate::converters::Converter;
+use crate::error::ConnectError;
+use crate::plugin::Task;
+use crate::registry::{self, Factory, PluginType};
+
+/// Worker-level settings the task loops need.
+#[derive(Debug, Clone)]
+pub struct RuntimeSettings {
+    pub kafka: KafkaSettings,
+    /// The worker config, for the default converters and their settings.
+    pub worker: BTreeMap<String, String>,
+    /// `offset.flush.interval.ms`.
+    pub offset_flush_interval: Duration,
+}
+
+impl RuntimeSettings {
+    pub fn from_worker(raw: &BTreeMap<String, String>) -> RuntimeSettings {
+        let interval = raw
+            .get("offset.flush.interval.ms")
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(60_000u64);
+        RuntimeSettings {
+            kafka: KafkaSettings::from_worker(raw),
+            worker: raw.clone(),
+            offset_flush_interval: Duration::from_millis(interval),
+        }
+    }
+}
+
+/// What a task loop gets.
+pub struct TaskContext {
+    pub id: ConnectorTaskId,
+    pub connector_config: ConfigMap,
+    pub settings: RuntimeSettings,
+    pub statuses: Arc<dyn StatusStore>,
+    pub offsets: Arc<dyn OffsetStore>,
+    pub worker_id: String,
+    pub stop: Arc<AtomicBool>,
+}
+
+impl TaskContext {
+    pub fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    pub fn set_state(&self, state: State, trace: Option<String>) {
+        self.statuses.put_task(
+            &self.id,
+            Status {
+                state,
+                trace,
+                worker_id: self.worker_id.clone(),
+            },
+        );
+    }
+
+    /// `c-0`, as Connect names tasks in logs.
+    pub fn name(&self) -> String {
+        format!("{}-{}", self.id.connector, self.id.task)
+    }
+
+    /// Builds `key.converter`, `value.converter` or `header.converter`: the connector's own
+    /// setting and its prefixed settings win over the worker's.
+    pub fn converter(&self, key: &str) -> Result<Box<dyn Converter>, ConnectError> {
+        let (class, source) = match self.connector_config.get(key) {
+            Some(c) => (c.clone(), &self.connector_config),
+            None => (
+                self.settings.worker.get(key).cloned().unwrap_or_else(|| {
+                    if key == "header.converter" {
+                        crate::converters::header::CLASS.to_owned()
+                    } else {
+                        crate::converters::json::CLASS.to_owned()
+                    }
+                }),
+                &self.settings.worker,
+            ),
+        };
+        let prefix = format!("{key}.");
+        let props: BTreeMap<String, String> = source
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|k| (k.to_owned(), v.clone())))
+            .collect();
+        let kind = if key == "header.converter" {
+            PluginType::HeaderConverter
+        } else {
+            PluginType::Converter
+        };
+        match registry::find(&class)
+            .filter(|e| e.types.contains(&kind))
+            .map(|e| e.factory)
+        {
+            Some(Factory::Converter(f)) => f(&props),
+            _ => Err(ConnectError::connect(format!(
+                "Failed to find any class that implements {} and which name matches {class}",
+                if kind == PluginType::Converter {
+                    "Converter"
+                } else {
+                    "HeaderConverter"
+                }
+            ))),
+        }
+    }
+}
+
+struct Running {
+    stop: Arc<AtomicBool>,
+    handle: JoinHandle<()>,
+}
+
+/// Runs tasks against a Kafka cluster.
+pub struct KafkaRuntime {
+    settings: RuntimeSettings,
+    statuses: Arc<dyn StatusStore>,
+    offsets: Arc<dyn OffsetStore>,
+    worker_id: String,
+    tasks: Mutex<HashMap<ConnectorTaskId, Running>>,
+}
+
+impl KafkaRuntime {
+    pub fn new(
+        settings: RuntimeSettings,
+        statuses: Arc<dyn StatusStore>,
+        offsets: Arc<dyn OffsetStore>,
+        worker_id: String,
+    ) -> KafkaRuntime {
+        KafkaRuntime {
+            settings,
+            statuses,
+            offsets,
+            worker_id,
+            tasks: Mutex::default(),
+        }
+    }
+}
+
+impl Runtime for KafkaRuntime {
+    fn start_task(&self, spec: TaskSpec) {
+        let stop = Arc::new(AtomicBool::new(false));
+        let ctx = TaskContext {
+            id: spec.id.clone(),
+            connector_config: spec.connector_config,
+            settings: self.settings.clone(),
+            statuses: self.statuses.clone(),
+            offsets: self.offsets.clone(),
+            worker_id: self.worker_id.clone(),
+            stop: stop.clone(),
+        };
+        let task = spec.task;
+        let connector_type = spec.connector_type;
+        let name = format!("task-thread-{}-{}", spec.id.connector, spec.id.task);
+        let spawned = std::thread::Builder::new().name(name).spawn(move || {
+            let result = match (task, connector_type) {
+                (Task::Source(t), _) => source_task::run(&ctx, t),
+                (Task::Sink(t), ConnectorType::Sink) => sink_task::run(&ctx, t),
+                (Task::Sink(t), _) => sink_task::run(&ctx, t),
+            };
+            if let Err(e) = result {
+                eprintln!(
+                    "connect-worker: ERROR {} Task threw an uncaught and unrecoverable exception",
+                    ctx.name()
+                );
+                eprintln!("{}", e.stack_trace().trim_end());
+                ctx.set_state(State::Failed, Some(e.stack_trace()));
+            }
+        });
+        match spawned {
+            Ok(handle) => {
+                let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+                tasks.insert(spec.id, Running { stop, handle });
+            }
+            Err(e) => {
+                let err = ConnectError::connect("Failed to start task thread")
+                    .with_cause(ConnectError::from_std(crate::error::class::IO, &e));
+                self.statuses.put_task(
+                    &spec.id,
+                    Status {
+                        state: State::Failed,
+                        trace: Some(err.stack_trace()),
+                        worker_id: self.worker_id.clone(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn stop_task(&self, id: &ConnectorTaskId) {
+        let running = self
+            .tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+        if let Some(r) = running {
+            r.stop.store(true, Ordering::Relaxed);
+            // A task thread that panicked has nothing left to clean up.
+            let _ = r.handle.join();
+        }
+    }
+
+    fn sink_offsets(
+        &self,
+        connector: &str,
+        config: &ConfigMap,
+    ) -> Result<Vec<ConnectorOffset>, ConnectError> {
+        kafka::sink_offsets(&self.settings.kafka, connector, config)
+    }
+
+    fn alter_sink_offsets(
+        &self,
+        connector: &str,
+        offsets: &[ConnectorOffset],
+    ) -> Result<(), ConnectError> {
+        kafka::alter_sink_offsets(&self.settings.kafka, connector, offsets)
+    }
+
+    fn reset_sink_offsets(&self, connector: &str) -> Result<(), ConnectError> {
+        kafka::reset_sink_offsets(&self.settings.kafka, connector)
+    }
+}
