@@ -279,7 +279,19 @@ fn create_describe_patch_diff_apply_delete() {
         serde_json::from_slice(&std::fs::read(backups[0].as_ref().unwrap().path()).unwrap())
             .unwrap();
     assert_eq!(backup["config"]["file"], other_file.as_str());
-    assert!(Connect::new().status(&name).is_none());
+    // The status store forgets a deleted connector a moment after the delete returns.
+    let deadline = std::time::Instant::now() + WAIT;
+    while Connect::new()
+        .call("GET", &format!("/connectors/{name}"), None)
+        .0
+        != 404
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name} still exists after delete"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     // The backup re-creates it.
     let backup_path = backups[0].as_ref().unwrap().path().display().to_string();
     sb.ok(&["create", "-f", &backup_path]);
