@@ -450,3 +450,39 @@ fn usage_and_kafka_errors_are_one_line_with_the_fix() {
     let s: Value = serde_json::from_str(&ok(&out)).unwrap();
     assert_eq!(s["total"], 0);
 }
+
+#[test]
+fn follow_streams_records_that_arrive_later() {
+    use std::io::BufRead;
+    let topic = unique("cli-insp-follow");
+    create_topic(&topic, 1);
+    produce(&topic, &[TestRecord::value("before")]);
+    let e = env();
+    let mut child = connectctl()
+        .args(["dlq", "inspect", &topic, "--follow", "-o", "json"])
+        .args(["--bootstrap-servers", &e.bootstrap_servers])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx.recv_timeout(Duration::from_secs(30));
+    produce(&topic, &[TestRecord::value("after")]);
+    let second = rx.recv_timeout(Duration::from_secs(30));
+    let _ = child.kill();
+    let _ = child.wait();
+    let value = |l: Result<String, _>| {
+        serde_json::from_str::<Value>(&l.expect("a line")).unwrap()["value"].clone()
+    };
+    assert_eq!(value(first), "before");
+    assert_eq!(value(second), "after");
+}

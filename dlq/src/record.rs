@@ -20,15 +20,31 @@ pub enum HeaderList<'a> {
 }
 
 impl<'a> HeaderList<'a> {
-    pub fn iter(self) -> Box<dyn Iterator<Item = (&'a str, Option<&'a [u8]>)> + 'a> {
-        match self {
-            HeaderList::None => Box::new(std::iter::empty()),
-            HeaderList::Kafka(h) => Box::new(
-                (0..h.count())
-                    .filter_map(move |i| h.try_get(i))
-                    .map(|h| (h.key, h.value)),
-            ),
-            HeaderList::Slice(s) => Box::new(s.iter().copied()),
+    pub fn iter(self) -> HeaderIter<'a> {
+        HeaderIter {
+            list: self,
+            next: 0,
+        }
+    }
+}
+
+/// Iterates a [`HeaderList`] without boxing, since it runs once per record of a scan.
+#[derive(Clone)]
+pub struct HeaderIter<'a> {
+    list: HeaderList<'a>,
+    next: usize,
+}
+
+impl<'a> Iterator for HeaderIter<'a> {
+    type Item = (&'a str, Option<&'a [u8]>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let i = self.next;
+        self.next += 1;
+        match self.list {
+            HeaderList::None => None,
+            HeaderList::Kafka(h) => h.try_get(i).map(|h| (h.key, h.value)),
+            HeaderList::Slice(s) => s.get(i).copied(),
         }
     }
 }

@@ -13,7 +13,7 @@ use clap::Args;
 use connect_dlq::inspect::{self, Reader, Start};
 use connect_dlq::record::{short_class, truncate};
 use connect_dlq::time::{format_ms, parse_duration_ms, parse_since};
-use connect_dlq::{DeadLetter, Dialect, Filter, Payload, Summary};
+use connect_dlq::{DeadLetter, Dialect, DlqError, Filter, Payload, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use regex::bytes::Regex;
 
@@ -173,10 +173,26 @@ async fn run_inner(ctx: &Ctx, args: InspectArgs) -> anyhow::Result<ExitCode> {
         (None, None) => Start::Beginning,
     };
     let partitions = (!args.partition.is_empty()).then_some(args.partition.as_slice());
-    let mut reader = Reader::open(&kafka, &topic, start, partitions, args.follow)?;
+    let mut reader = match Reader::open(&kafka, &topic, start, partitions, args.follow) {
+        Err(DlqError::UnknownTopic { .. }) if own_dlq => {
+            let name = args.connector.as_deref().unwrap_or_default();
+            anyhow::bail!(
+                "the DLQ topic {topic} of connector {name} does not exist yet: Kafka Connect \
+                 creates it when the connector's tasks start (check `connectctl status {name}`)"
+            );
+        }
+        other => other?,
+    };
     let progress = progress_bar(&reader, args.follow);
     if args.records || args.follow {
-        let result = records(ctx, &mut reader, &filter, args.limit, &progress);
+        let result = records(
+            ctx,
+            &mut reader,
+            &filter,
+            args.limit,
+            &progress,
+            args.follow,
+        );
         progress.finish_and_clear();
         result?;
     } else {
@@ -301,10 +317,10 @@ fn records(
     filter: &Filter,
     limit: Option<u64>,
     progress: &ProgressBar,
+    follow: bool,
 ) -> anyhow::Result<()> {
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let table = ctx.output == OutputFormat::Table;
-    let follow_flush = !progress.is_hidden() || table;
     if table {
         writeln!(
             out,
@@ -328,7 +344,7 @@ fn records(
                 .and_then(|()| out.write_all(b"\n")),
         };
         // Following: show each record as it arrives rather than when the buffer fills.
-        let res = res.and_then(|()| if follow_flush { out.flush() } else { Ok(()) });
+        let res = res.and_then(|()| if follow { out.flush() } else { Ok(()) });
         match res {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => {
