@@ -51,12 +51,26 @@ pub fn connector_plugin(config: &ConfigMap) -> Result<&'static PluginEntry, BadR
     registry::find_connector(class).ok_or_else(|| {
         let available: Vec<String> =
             registry::BUILTIN.iter().filter(|e| e.is_connector()).map(registry::plugin_desc).collect();
-        BadRequest(format!(
+        let msg = format!(
             "Failed to find any class that implements Connector and which name matches {}, available connectors are: {}",
             class.trim(),
             available.join(", ")
-        ))
+        );
+        // Apache caches a failed class lookup and rethrows it wrapped, so only the first
+        // request for an unknown name gets the bare message.
+        if seen_unknown_class(class.trim()) { BadRequest(format!("{}: {msg}", crate::error::class::CONNECT)) } else { BadRequest(msg) }
     })
+}
+
+fn seen_unknown_class(name: &str) -> bool {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let mut seen = SEEN
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    !seen.insert(name.to_owned())
 }
 
 /// The keys a connector accepts, in the order validation reports them.

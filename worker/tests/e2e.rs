@@ -1,9 +1,127 @@
 //! connect-worker against the real Kafka broker, side by side with the real Apache worker.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
-use connect_testkit::{Connect, env};
+use connect_dlq::headers;
+use connect_testkit::{Connect, TestRecord, consume, create_topic, env, produce, unique};
+use serde_json::{Value, json};
+
+/// A connect-worker process with its own temp dir; killed when dropped.
+struct Worker {
+    child: Child,
+    url: String,
+    dir: tempfile::TempDir,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Worker {
+    fn start() -> Worker {
+        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(dir)
+    }
+
+    fn start_in(dir: tempfile::TempDir) -> Worker {
+        let props = dir.path().join("worker.properties");
+        std::fs::write(
+            &props,
+            format!(
+                "bootstrap.servers={}\nlisteners=http://127.0.0.1:0\noffset.storage.file.filename={}\noffset.flush.interval.ms=500\n",
+                env().bootstrap_servers,
+                dir.path().join("offsets.json").display()
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_connect-worker"))
+            .args(["standalone", props.to_str().unwrap()])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        // Keep draining stderr so the worker never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let url = loop {
+            let line = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .expect("worker never listened");
+            if let Some(u) = line.strip_prefix("connect-worker: REST API on ") {
+                break u.to_owned();
+            }
+        };
+        Worker {
+            child,
+            url,
+            dir,
+            stderr: rx,
+        }
+    }
+
+    fn api(&self) -> Connect {
+        Connect::at(&self.url)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// SIGTERM, then wait for a clean exit.
+    fn terminate(mut self) -> tempfile::TempDir {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                assert!(s.success(), "worker exited with {s}");
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "worker did not stop after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let lines: Vec<String> = self.stderr.try_iter().collect();
+        assert!(
+            lines.iter().any(|l| l == "connect-worker: stopped"),
+            "{lines:?}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn line_count(p: &Path) -> usize {
+    std::fs::read_to_string(p)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
 
 #[test]
 fn version_runs() {
@@ -21,39 +139,356 @@ fn version_runs() {
 
 #[test]
 fn root_matches_apache_connect_on_the_same_cluster() {
-    let env = env();
-    let dir = tempfile::tempdir().unwrap();
-    let props = dir.path().join("worker.properties");
-    std::fs::write(
-        &props,
-        format!(
-            "bootstrap.servers={}\nlisteners=http://127.0.0.1:0\n",
-            env.bootstrap_servers
-        ),
-    )
-    .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connect-worker"))
-        .args(["standalone", props.to_str().unwrap()])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The worker prints its REST address once it listens.
-    let mut url = None;
-    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
-        let line = line.unwrap();
-        if let Some(u) = line.strip_prefix("connect-worker: REST API on ") {
-            url = Some(u.to_owned());
-            break;
-        }
-    }
-    let url = url.expect("worker never listened");
-    let (code, ours) = Connect::at(&url).call("GET", "/", None);
+    let w = Worker::start();
+    let (code, ours) = w.api().call("GET", "/", None);
     let (_, apache) = Connect::new().call("GET", "/", None);
-    child.kill().unwrap();
-    child.wait().unwrap();
     assert_eq!(code, 200);
     assert_eq!(ours["kafka_cluster_id"], apache["kafka_cluster_id"]);
     assert_eq!(ours["version"], apache["version"]);
     let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&ours), keys(&apache));
+}
+
+/// FileStreamSource -> Kafka -> FileStreamSink moves a file intact; a graceful restart resumes
+/// from the committed source offset without re-reading the file.
+#[test]
+fn file_source_to_file_sink_moves_a_file_intact() {
+    let w = Worker::start();
+    let topic = unique("fs-topic");
+    create_topic(&topic, 3);
+    let input = w.path("in.txt");
+    let output = w.path("out.txt");
+    let lines: Vec<String> = (0..20_000)
+        .map(|i| format!("line {i} é ✓ {}", "x".repeat(i % 50)))
+        .collect();
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let api = w.api();
+    api.create(
+        "src",
+        json!({"connector.class": "FileStreamSource", "file": input, "topic": topic,
+               "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+               "value.converter": "org.apache.kafka.connect.storage.StringConverter"}),
+    );
+    api.create(
+        "sink",
+        json!({"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "file": output, "topics": topic,
+               "value.converter": "org.apache.kafka.connect.storage.StringConverter"}),
+    );
+    wait_until(
+        "the sink to write every line",
+        Duration::from_secs(120),
+        || line_count(&output) >= lines.len(),
+    );
+    let status = api.status("src").unwrap();
+    assert_eq!(status.tasks[0].state.as_str(), "RUNNING");
+    // Lines of different partitions interleave; as a multiset the output equals the input.
+    let mut got: Vec<String> = std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let mut want = lines.clone();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    let (code, topics) = api.call("GET", "/connectors/src/topics", None);
+    assert_eq!((code, topics), (200, json!({"src": {"topics": [topic]}})));
+
+    // The source offset is the file size; the sink's are the consumer group's positions.
+    wait_until("the source offset commit", Duration::from_secs(30), || {
+        let (_, o) = api.call("GET", "/connectors/src/offsets", None);
+        o["offsets"][0]["offset"]["position"].as_u64()
+            == Some(std::fs::metadata(&input).unwrap().len())
+    });
+    wait_until("the sink offsets commit", Duration::from_secs(30), || {
+        let (_, o) = api.call("GET", "/connectors/sink/offsets", None);
+        let total: i64 = o["offsets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["offset"]["kafka_offset"].as_i64().unwrap())
+            .sum();
+        total == lines.len() as i64
+    });
+
+    // Restart the worker: the connectors are not persisted in standalone mode, the offsets are.
+    let dir = w.terminate();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&input)
+        .unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&input)
+        .unwrap();
+    std::io::Write::write_all(&mut f, b"after restart\n").unwrap();
+    let w = Worker::start_in(dir);
+    let api = w.api();
+    api.create(
+        "src",
+        json!({"connector.class": "FileStreamSource", "file": input, "topic": topic,
+               "value.converter": "org.apache.kafka.connect.storage.StringConverter"}),
+    );
+    api.create(
+        "sink",
+        json!({"connector.class": "FileStreamSink", "file": output, "topics": topic,
+               "value.converter": "org.apache.kafka.connect.storage.StringConverter"}),
+    );
+    wait_until("the new line", Duration::from_secs(60), || {
+        line_count(&output) > lines.len()
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        line_count(&output),
+        lines.len() + 1,
+        "nothing re-read, nothing lost"
+    );
+    assert!(
+        std::fs::read_to_string(&output)
+            .unwrap()
+            .ends_with("after restart\n")
+    );
+}
+
+/// The same bad input through the real Apache worker and through ours: exactly the bad records
+/// reach the DLQ, with the same headers in the same order and the same values (except the
+/// stack frames and the connector name).
+#[test]
+fn json_mismatch_goes_to_the_dlq_like_apache() {
+    let topic = unique("dlq-src");
+    create_topic(&topic, 1);
+    let good = r#"{"schema":{"type":"string","optional":false},"payload":"ok"}"#;
+    produce(
+        &topic,
+        &[
+            TestRecord::value(good),
+            TestRecord::value(r#"{"id":1}"#)
+                .key("k1")
+                .header("trace-id", Some(b"abc")),
+            TestRecord::value(good),
+            TestRecord::value(r#"{"id":2}"#),
+            TestRecord::value("not json at all"),
+        ],
+    );
+    let config = |dlq: &str, out: &Path| {
+        json!({
+            "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+            "topics": topic,
+            "file": out,
+            "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "value.converter.schemas.enable": "true",
+            "errors.tolerance": "all",
+            "errors.deadletterqueue.topic.name": dlq,
+            "errors.deadletterqueue.topic.replication.factor": "1",
+            "errors.deadletterqueue.context.headers.enable": "true",
+        })
+    };
+    let w = Worker::start();
+    let (ours_dlq, apache_dlq) = (unique("dlq-ours"), unique("dlq-apache"));
+    let (ours_name, apache_name) = (unique("dlq-sink-ours"), unique("dlq-sink-apache"));
+    let ours_out = w.path("out.txt");
+    let apache_out = std::env::temp_dir().join(format!("{apache_name}.txt"));
+    w.api().create(&ours_name, config(&ours_dlq, &ours_out));
+    let apache = Connect::new();
+    apache.create(&apache_name, config(&apache_dlq, &apache_out));
+    let ours = consume(&ours_dlq, 3, Duration::from_secs(60), true);
+    let theirs = consume(&apache_dlq, 3, Duration::from_secs(60), true);
+    apache.delete(&apache_name);
+    assert_eq!(ours.len(), 3, "exactly the three bad records reach our DLQ");
+    assert_eq!(theirs.len(), 3);
+    wait_until(
+        "the good records in the file",
+        Duration::from_secs(30),
+        || line_count(&ours_out) == 2,
+    );
+    assert_eq!(std::fs::read_to_string(&ours_out).unwrap(), "ok\nok\n");
+    assert_eq!(
+        w.api().status(&ours_name).unwrap().tasks[0].state.as_str(),
+        "RUNNING"
+    );
+
+    for (o, a) in ours.iter().zip(&theirs) {
+        assert_eq!((&o.key, &o.value), (&a.key, &a.value), "the original bytes");
+        let names = |r: &TestRecord| r.headers.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        assert_eq!(names(o), names(a), "header names and order");
+        for ((k, ov), (_, av)) in o.headers.iter().zip(&a.headers) {
+            let text =
+                |v: &Option<Vec<u8>>| v.as_deref().map(|b| String::from_utf8(b.to_vec()).unwrap());
+            let (ov, av) = (text(ov), text(av));
+            match k.as_str() {
+                headers::TOPIC
+                | headers::PARTITION
+                | headers::OFFSET
+                | headers::TASK
+                | headers::STAGE
+                | headers::CLASS
+                | headers::EXCEPTION_CLASS => assert_eq!(ov, av, "{k}"),
+                headers::CONNECTOR => assert_eq!(ov.as_deref(), Some(ours_name.as_str())),
+                headers::EXCEPTION_MESSAGE => {
+                    // The envelope message is Apache's exactly; for unparseable bytes only the
+                    // parser's part differs (Jackson vs serde_json).
+                    assert_eq!(ov, av, "{k}")
+                }
+                headers::EXCEPTION_STACKTRACE => {
+                    let first = |s: &Option<String>| {
+                        s.as_deref().unwrap().lines().next().unwrap().to_owned()
+                    };
+                    assert_eq!(first(&ov), first(&av), "first line of the trace");
+                    let causes = |s: &Option<String>| {
+                        s.as_deref()
+                            .unwrap()
+                            .lines()
+                            .filter_map(|l| l.strip_prefix("Caused by: "))
+                            .map(|l| l.split(':').next().unwrap().to_owned())
+                            .collect::<Vec<_>>()
+                    };
+                    assert_eq!(
+                        causes(&ov),
+                        causes(&av),
+                        "exception classes of the cause chain"
+                    );
+                    assert!(
+                        ov.unwrap()
+                            .contains("\tat org.apache.kafka.connect.json.JsonConverter")
+                    );
+                }
+                _ => assert_eq!(ov, av, "{k}"),
+            }
+        }
+    }
+}
+
+/// The same REST requests to the Apache worker and to ours give the same status codes and JSON
+/// shapes.
+#[test]
+fn rest_answers_match_apache() {
+    let w = Worker::start();
+    let ours = w.api();
+    let apache = Connect::new();
+    let name = unique("cmp");
+    let topic = unique("cmp-topic");
+    let file = std::env::temp_dir().join(format!("{name}.txt"));
+    std::fs::write(&file, "a\nb\n").unwrap();
+    let config = json!({"connector.class": "FileStreamSource", "file": file, "topic": topic, "tasks.max": "1"});
+    // Both workers cache failed class lookups, so the class name must be new to both.
+    let missing_class = format!("com.example.{}", unique("Missing").replace('-', "_"));
+    let steps: Vec<(&str, String, Option<Value>)> = vec![
+        (
+            "POST",
+            "/connectors".into(),
+            Some(json!({"name": name, "config": config})),
+        ),
+        (
+            "POST",
+            "/connectors".into(),
+            Some(json!({"name": name, "config": config})),
+        ),
+        (
+            "POST",
+            "/connectors".into(),
+            Some(json!({"name": "bad", "config": {"connector.class": "FileStreamSink"}})),
+        ),
+        (
+            "POST",
+            "/connectors".into(),
+            Some(json!({"name": "bad", "config": {"connector.class": missing_class}})),
+        ),
+        (
+            "POST",
+            "/connectors".into(),
+            Some(json!({"name": "bad", "config": {"connector.class": missing_class}})),
+        ),
+        ("GET", format!("/connectors/{name}"), None),
+        ("GET", format!("/connectors/{name}/config"), None),
+        (
+            "PUT",
+            "/connector-plugins/FileStreamSink/config/validate".into(),
+            Some(json!({"connector.class": "FileStreamSink", "name": "x", "tasks.max": "0"})),
+        ),
+        ("PUT", format!("/connectors/{name}/pause"), None),
+        (
+            "PATCH",
+            format!("/connectors/{name}/offsets"),
+            Some(
+                json!({"offsets": [{"partition": {"filename": file}, "offset": {"position": 2}}]}),
+            ),
+        ),
+        ("PUT", format!("/connectors/{name}/stop"), None),
+        (
+            "PATCH",
+            format!("/connectors/{name}/offsets"),
+            Some(
+                json!({"offsets": [{"partition": {"filename": file}, "offset": {"position": 2}}]}),
+            ),
+        ),
+        ("GET", format!("/connectors/{name}/offsets"), None),
+        ("GET", format!("/connectors/{name}/tasks"), None),
+        ("PUT", format!("/connectors/{name}/resume"), None),
+        (
+            "POST",
+            format!("/connectors/{name}/restart?includeTasks=true&onlyFailed=true"),
+            None,
+        ),
+        ("POST", format!("/connectors/{name}/tasks/9/restart"), None),
+        ("GET", "/connectors/does-not-exist/status".into(), None),
+        ("GET", "/connector-plugins".into(), None),
+        (
+            "GET",
+            "/connector-plugins/FileStreamSource/config".into(),
+            None,
+        ),
+        ("GET", "/connector-plugins/Nope/config".into(), None),
+        (
+            "PUT",
+            "/admin/loggers/org.example.cmp".into(),
+            Some(json!({"level": "LOUD"})),
+        ),
+        ("DELETE", format!("/connectors/{name}"), None),
+        ("DELETE", format!("/connectors/{name}"), None),
+        ("DELETE", "/connectors".into(), None),
+    ];
+    let mut diffs = Vec::new();
+    for (method, path, body) in &steps {
+        // Give asynchronous state changes (Apache's tasks) a moment to settle.
+        std::thread::sleep(Duration::from_millis(300));
+        let (oc, ob) = ours.call(method, path, body.as_ref());
+        let (ac, ab) = apache.call(method, path, body.as_ref());
+        if oc != ac {
+            diffs.push(format!(
+                "{method} {path}: status {oc} vs Apache {ac} ({ob} / {ab})"
+            ));
+            continue;
+        }
+        if shape(&ob) != shape(&ab) {
+            diffs.push(format!(
+                "{method} {path}: shape\n ours   {ob}\n apache {ab}"
+            ));
+        }
+        if let (Some(om), Some(am)) = (ob.get("message"), ab.get("message")) {
+            if ob.get("error_code").is_some() && om != am {
+                diffs.push(format!(
+                    "{method} {path}: message\n ours   {om}\n apache {am}"
+                ));
+            }
+        }
+    }
+    apache.delete(&name);
+    assert!(
+        diffs.is_empty(),
+        "differences from Apache:\n{}",
+        diffs.join("\n")
+    );
+}
+
+/// The JSON shape: object keys (recursively), array element shapes, and value kinds.
+fn shape(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+        Value::Array(a) => Value::Array(a.iter().take(1).map(shape).collect()),
+        Value::String(_) => json!("s"),
+        Value::Number(_) => json!(0),
+        Value::Bool(_) => json!(true),
+        Value::Null => Value::Null,
+    }
 }

@@ -157,7 +157,7 @@ async fn create_read_update_delete() {
         .await;
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(loc.as_deref(), Some("http://localhost:8083/connectors/src"));
-    assert_eq!(shape(&body), shape(&fixture("connector-info.json")));
+    assert_eq!(shape(&body), shape(&fixture("connector-info-created.json")));
     assert_eq!(body["type"], "source");
 
     let (s, body) = a
@@ -452,10 +452,25 @@ async fn errors_match_apache() {
         assert_eq!(s.as_u16(), code, "{method} {path}");
     }
     let fx = fixture("error-400-unknown-class.json");
+    let expected = fx["message"].as_str().unwrap().replace(
+        "com.example.DoesNotExistConnector",
+        "com.example.RestTestConnector",
+    );
+    let create_unknown =
+        json!({"name": "x", "config": {"connector.class": "com.example.RestTestConnector"}});
     let (s, got) = a
-        .call("POST", "/connectors", Some(json!({"name": "x", "config": {"connector.class": "com.example.DoesNotExistConnector"}})))
+        .call("POST", "/connectors", Some(create_unknown.clone()))
         .await;
-    assert_eq!((s, got), (StatusCode::BAD_REQUEST, fx));
+    assert_eq!(
+        (s, got["message"].as_str()),
+        (StatusCode::BAD_REQUEST, Some(expected.as_str()))
+    );
+    // Apache rethrows its cached lookup failure wrapped in a ConnectException.
+    let (_, got) = a.call("POST", "/connectors", Some(create_unknown)).await;
+    assert_eq!(
+        got["message"].as_str().unwrap(),
+        format!("org.apache.kafka.connect.errors.ConnectException: {expected}")
+    );
     let (s, got) = a
         .call(
             "POST",

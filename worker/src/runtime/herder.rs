@@ -319,7 +319,12 @@ impl Herder {
         };
         self.configs.put(name, stored);
         self.start_connector(name);
-        Ok((created, self.connector_info(name)?))
+        let mut info = self.connector_info(name)?;
+        if created {
+            // Apache answers a create before any task exists.
+            info.tasks.clear();
+        }
+        Ok((created, info))
     }
 
     /// `PATCH /connectors/{c}/config`: merges, with `None` removing a key.
