@@ -59,6 +59,16 @@ pub enum Command {
     /// List connectors with their state and health
     #[command(visible_alias = "list")]
     Ls(commands::ls::LsArgs),
+    /// What broke, where, and what to do: states, root causes, hints, next commands
+    Status(commands::status::StatusArgs),
+    /// Sweep the whole cluster: health, failures by root cause, workers, DLQ sizes, sink lag
+    ///
+    /// Exit code 0 when every connector is healthy, 1 when any is degraded, 2 when any failed.
+    Doctor(commands::doctor::DoctorArgs),
+    /// Live view of connector and task states, calling out every transition
+    Watch(commands::watch::WatchArgs),
+    /// Wait until a connector reaches a state (exit 1 on timeout or failure), for scripts
+    Wait(commands::wait::WaitArgs),
     /// Show connectors in detail: grouped config, tasks, topics, status
     Describe(commands::describe::DescribeArgs),
     /// Print a connector's configuration

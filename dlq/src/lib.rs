@@ -15,6 +15,7 @@ pub mod headers;
 pub mod replay;
 pub mod inspect;
 pub mod record;
+pub mod stats;
 pub mod summary;
 pub mod time;
 

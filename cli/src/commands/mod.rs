@@ -9,6 +9,7 @@ pub mod delete;
 pub mod describe;
 pub mod diff;
 pub mod dlq;
+pub mod doctor;
 pub mod file_util;
 pub mod health;
 pub mod info;
@@ -20,10 +21,13 @@ pub mod pause;
 pub mod plugins;
 pub mod restart;
 pub mod resume;
+pub mod status;
 pub mod stop;
 pub mod tasks;
 pub mod topics;
 pub mod validate;
+pub mod wait;
+pub mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -138,6 +142,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = resolve(&cli).context("cannot load the connectctl configuration")?;
     match cli.command {
         Command::Ls(args) => ls::run(&ctx, args).await,
+        Command::Status(args) => status::run(&ctx, args).await,
+        Command::Doctor(args) => doctor::run(&ctx, args).await,
+        Command::Watch(args) => watch::run(&ctx, args).await,
+        Command::Wait(args) => wait::run(&ctx, args).await,
         Command::Describe(args) => describe::run(&ctx, args).await,
         Command::Config(args) => config::run(&ctx, args).await,
         Command::Create(args) => create::run(&ctx, args).await,

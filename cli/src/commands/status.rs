@@ -133,7 +133,9 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> anyhow::Result<ExitCode> {
         let info = client.connector(name).await.ok();
         all.push(analyse(status, info.as_ref()));
     }
-    let bad = all.iter().any(|s| s.health.is_bad());
+    let bad = all
+        .iter()
+        .any(|s| matches!(s.health, Health::Failed | Health::Degraded));
     let printed = if all.len() == 1 {
         print_structured(ctx.output, &all[0])?
     } else {
@@ -214,7 +216,7 @@ fn print_text(s: &Status, args: &StatusArgs) {
         println!(
             "  {}: {}",
             instances_label(who).bold(),
-            cause_line(rc).red()
+            cause_line(&rc.exception, &rc.message).red()
         );
         if let Some(frame) = &rc.frame {
             println!("    {}   {frame}", "at".dimmed());
@@ -269,12 +271,12 @@ fn instances_label(who: &[String]) -> String {
 }
 
 /// "DataException: JsonConverter with schemas.enable requires ..." (short class name).
-pub fn cause_line(rc: &RootCause) -> String {
-    let short = rc.exception.rsplit('.').next().unwrap_or(&rc.exception);
-    match (short.is_empty(), rc.message.is_empty()) {
-        (true, _) => rc.message.clone(),
+pub fn cause_line(exception: &str, message: &str) -> String {
+    let short = exception.rsplit('.').next().unwrap_or(exception);
+    match (short.is_empty(), message.is_empty()) {
+        (true, _) => first_line(message).to_owned(),
         (false, true) => short.to_owned(),
-        (false, false) => format!("{short}: {}", first_line(&rc.message)),
+        (false, false) => format!("{short}: {}", first_line(message)),
     }
 }
 
