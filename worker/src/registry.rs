@@ -84,6 +84,22 @@ fn bytes_converter(_: &ConverterConfig) -> Result<Box<dyn Converter>, ConnectErr
     Ok(Box::new(converters::ByteArrayConverter))
 }
 
+macro_rules! number_converter {
+    ($name:ident, $kind:ident) => {
+        fn $name(_: &ConverterConfig) -> Result<Box<dyn Converter>, ConnectError> {
+            Ok(Box::new(converters::NumberConverter(
+                converters::number::Kind::$kind,
+            )))
+        }
+    };
+}
+number_converter!(boolean_converter, Boolean);
+number_converter!(short_converter, Short);
+number_converter!(integer_converter, Integer);
+number_converter!(long_converter, Long);
+number_converter!(float_converter, Float);
+number_converter!(double_converter, Double);
+
 fn simple_header_converter(_: &ConverterConfig) -> Result<Box<dyn Converter>, ConnectError> {
     Ok(Box::new(converters::SimpleHeaderConverter))
 }
@@ -105,6 +121,54 @@ pub static BUILTIN: &[PluginEntry] = &[
         version: VERSION,
         config_def: file_source::CONFIG_DEF,
         factory: Factory::Connector(file_source::create),
+    },
+    PluginEntry {
+        class: "org.apache.kafka.connect.converters.BooleanConverter",
+        aliases: &["BooleanConverter", "Boolean"],
+        types: &[PluginType::Converter, PluginType::HeaderConverter],
+        version: VERSION,
+        config_def: converters::number::CONFIG_DEF,
+        factory: Factory::Converter(boolean_converter),
+    },
+    PluginEntry {
+        class: "org.apache.kafka.connect.converters.DoubleConverter",
+        aliases: &["DoubleConverter", "Double"],
+        types: &[PluginType::Converter, PluginType::HeaderConverter],
+        version: VERSION,
+        config_def: converters::number::CONFIG_DEF,
+        factory: Factory::Converter(double_converter),
+    },
+    PluginEntry {
+        class: "org.apache.kafka.connect.converters.FloatConverter",
+        aliases: &["FloatConverter", "Float"],
+        types: &[PluginType::Converter, PluginType::HeaderConverter],
+        version: VERSION,
+        config_def: converters::number::CONFIG_DEF,
+        factory: Factory::Converter(float_converter),
+    },
+    PluginEntry {
+        class: "org.apache.kafka.connect.converters.IntegerConverter",
+        aliases: &["IntegerConverter", "Integer"],
+        types: &[PluginType::Converter, PluginType::HeaderConverter],
+        version: VERSION,
+        config_def: converters::number::CONFIG_DEF,
+        factory: Factory::Converter(integer_converter),
+    },
+    PluginEntry {
+        class: "org.apache.kafka.connect.converters.LongConverter",
+        aliases: &["LongConverter", "Long"],
+        types: &[PluginType::Converter, PluginType::HeaderConverter],
+        version: VERSION,
+        config_def: converters::number::CONFIG_DEF,
+        factory: Factory::Converter(long_converter),
+    },
+    PluginEntry {
+        class: "org.apache.kafka.connect.converters.ShortConverter",
+        aliases: &["ShortConverter", "Short"],
+        types: &[PluginType::Converter, PluginType::HeaderConverter],
+        version: VERSION,
+        config_def: converters::number::CONFIG_DEF,
+        factory: Factory::Converter(short_converter),
     },
     PluginEntry {
         class: converters::bytes::CLASS,

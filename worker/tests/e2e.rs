@@ -492,3 +492,80 @@ fn shape(v: &Value) -> Value {
         Value::Null => Value::Null,
     }
 }
+
+/// With `errors.tolerance=none` a bad record still reaches the DLQ, then the task fails with a
+/// trace shaped like Apache's: same first line, same chain of exception classes.
+#[test]
+fn task_failure_trace_matches_apache() {
+    let topic = unique("fail-src");
+    create_topic(&topic, 1);
+    produce(&topic, &[TestRecord::value(r#"{"plain":"json"}"#)]);
+    let config = |dlq: &str| {
+        json!({
+            "connector.class": "FileStreamSink",
+            "topics": topic,
+            "file": std::env::temp_dir().join(format!("{dlq}.txt")),
+            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "errors.deadletterqueue.topic.name": dlq,
+            "errors.deadletterqueue.topic.replication.factor": "1",
+            "errors.deadletterqueue.context.headers.enable": "true",
+        })
+    };
+    let w = Worker::start();
+    let (ours_name, apache_name) = (unique("fail-ours"), unique("fail-apache"));
+    let (ours_dlq, apache_dlq) = (unique("fail-dlq-ours"), unique("fail-dlq-apache"));
+    let ours = w.api();
+    let apache = Connect::new();
+    ours.create(&ours_name, config(&ours_dlq));
+    apache.create(&apache_name, config(&apache_dlq));
+    let failed = |s: &connect_api::ConnectorStateInfo| {
+        s.tasks
+            .first()
+            .is_some_and(|t| t.state.as_str() == "FAILED")
+    };
+    let o = ours.wait_for(&ours_name, Duration::from_secs(60), "FAILED", failed);
+    let a = apache.wait_for(&apache_name, Duration::from_secs(60), "FAILED", failed);
+    let a_dlq = consume(&apache_dlq, 1, Duration::from_secs(30), true);
+    apache.delete(&apache_name);
+    assert_eq!(
+        o.connector.state.as_str(),
+        a.connector.state.as_str(),
+        "the connector itself keeps running"
+    );
+    let (ot, at) = (
+        o.tasks[0].trace.clone().unwrap(),
+        a.tasks[0].trace.clone().unwrap(),
+    );
+    assert_eq!(ot.lines().next(), at.lines().next());
+    let causes = |t: &str| {
+        t.lines()
+            .filter_map(|l| l.strip_prefix("Caused by: "))
+            .map(|l| l.split(':').next().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(causes(&ot), causes(&at));
+    assert!(ot.ends_with('\n') && ot.contains("\n\tat "), "{ot}");
+    let o_dlq = consume(&ours_dlq, 1, Duration::from_secs(30), true);
+    assert_eq!(
+        (o_dlq.len(), a_dlq.len()),
+        (1, 1),
+        "the failing record is reported before the task fails"
+    );
+    let (_, ts) = ours.call(
+        "GET",
+        &format!("/connectors/{ours_name}/tasks/0/status"),
+        None,
+    );
+    assert_eq!(ts["state"], "FAILED");
+    // Restarting only failed tasks answers 202 with the task RESTARTING, as Apache does.
+    let (code, body) = ours.call(
+        "POST",
+        &format!("/connectors/{ours_name}/restart?includeTasks=true&onlyFailed=true"),
+        None,
+    );
+    assert_eq!(
+        (code, body["tasks"][0]["state"].as_str()),
+        (202, Some("RESTARTING"))
+    );
+    ours.wait_for(&ours_name, Duration::from_secs(60), "FAILED again", failed);
+}

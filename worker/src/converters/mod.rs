@@ -4,6 +4,7 @@
 pub mod bytes;
 pub mod header;
 pub mod json;
+pub mod number;
 pub mod string;
 
 use std::collections::BTreeMap;
@@ -11,6 +12,7 @@ use std::collections::BTreeMap;
 pub use bytes::ByteArrayConverter;
 pub use header::SimpleHeaderConverter;
 pub use json::JsonConverter;
+pub use number::NumberConverter;
 pub use string::StringConverter;
 
 use crate::data::{Schema, SchemaAndValue, Value};
