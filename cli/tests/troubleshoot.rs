@@ -125,6 +125,18 @@ fn status_explains_a_real_failure_in_json_and_text() {
         "runtime frames are folded:\n{text}"
     );
 
+    // ls -o json carries the same root cause for the failed connector.
+    let out = connectctl()
+        .args(["ls", "-o", "json", &format!("^{name}$")])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["health"], "FAILED");
+    assert_eq!(
+        rows[0]["root_cause"]["hint"]["id"],
+        "json-schemas-enable-plain-json"
+    );
+
     // wait: the connector failed, so waiting for RUNNING gives up at once with exit 1.
     let out = connectctl()
         .args(["wait", &name, "--for", "running", "--timeout", "30s"])

@@ -36,6 +36,9 @@ pub struct Row {
     pub health: Option<Health>,
     pub tasks: Vec<TaskRow>,
     pub worker_ids: Vec<String>,
+    /// The root cause of the connector's failure, else of its first failed task's (DESIGN.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_cause: Option<connect_trace::RootCause>,
 }
 
 #[derive(Debug, Serialize)]
@@ -122,7 +125,21 @@ pub async fn run(ctx: &Ctx, args: LsArgs) -> anyhow::Result<ExitCode> {
             })
             .filter(|w| !w.is_empty())
             .collect();
+        let root_cause = status.and_then(|s| {
+            let trace = s.connector.trace.as_deref().or_else(|| {
+                s.tasks
+                    .iter()
+                    .find(|t| t.state == State::Failed)?
+                    .error_text()
+            })?;
+            let mut hint_ctx = connect_trace::HintContext::new(&l.name);
+            if let Some(info) = &l.info {
+                hint_ctx = hint_ctx.with_config(&info.config);
+            }
+            Some(connect_trace::root_cause(trace, &hint_ctx))
+        });
         rows.push(Row {
+            root_cause,
             name: l.name,
             connector_type,
             state: state.to_string(),
