@@ -2,6 +2,7 @@
 //! flags into a client config, and finding a connector's DLQ topic over REST.
 
 mod inspect;
+mod replay;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -13,6 +14,7 @@ use connect_dlq::KafkaConfig;
 use super::Ctx;
 
 pub use inspect::InspectArgs;
+pub use replay::ReplayArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
@@ -20,11 +22,15 @@ pub enum DlqCommand {
     #[command(after_help = inspect::AFTER_HELP)]
     // Boxed: the flags (compiled patterns included) are large next to other commands' args.
     Inspect(Box<InspectArgs>),
+    /// Replay DLQ records into their source topics, optionally fixed, exactly once
+    #[command(after_help = replay::AFTER_HELP)]
+    Replay(Box<ReplayArgs>),
 }
 
 pub async fn run(ctx: &Ctx, cmd: DlqCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         DlqCommand::Inspect(args) => inspect::run(ctx, *args).await,
+        DlqCommand::Replay(args) => replay::run(ctx, *args).await,
     }
 }
 
