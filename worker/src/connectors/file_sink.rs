@@ -2,7 +2,7 @@
 //! of text (Java's `String.valueOf(value)`) to a file, or to standard output without one.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 
 use crate::data::SinkRecord;
 use crate::error::{ConnectError, class};
@@ -68,7 +68,7 @@ impl Connector for FileStreamSinkConnector {
 }
 
 enum Output {
-    File(BufWriter<File>),
+    File(File),
     Stdout(std::io::Stdout),
 }
 
@@ -96,7 +96,7 @@ impl SinkTask for FileStreamSinkTask {
                             &e,
                         )
                     })?;
-                Output::File(BufWriter::with_capacity(256 * 1024, f))
+                Output::File(f)
             }
         });
         Ok(())
@@ -108,13 +108,15 @@ impl SinkTask for FileStreamSinkTask {
             Some(Output::Stdout(s)) => s,
             None => return Err(ConnectError::connect("FileStreamSinkTask was not started")),
         };
+        // One write per batch of whole lines: a crash can lose the batch (its offsets are not
+        // committed yet, so it is delivered again) but never leaves half a line behind.
+        let mut text = String::new();
         for r in records {
-            let mut line = r.record.value.java_string();
-            line.push('\n');
-            out.write_all(line.as_bytes())
-                .map_err(|e| io_error("Failed to write to the output".into(), &e))?;
+            text.push_str(&r.record.value.java_string());
+            text.push('\n');
         }
-        Ok(())
+        out.write_all(text.as_bytes())
+            .map_err(|e| io_error("Failed to write to the output".into(), &e))
     }
 
     fn flush(&mut self) -> Result<(), ConnectError> {
