@@ -25,6 +25,11 @@ impl Worker {
     }
 
     fn start_in(dir: tempfile::TempDir) -> Worker {
+        Self::start_with(dir, &[])
+    }
+
+    /// Starts with connector config files given on the command line.
+    fn start_with(dir: tempfile::TempDir, connector_files: &[&Path]) -> Worker {
         let props = dir.path().join("worker.properties");
         std::fs::write(
             &props,
@@ -37,6 +42,7 @@ impl Worker {
         .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_connect-worker"))
             .args(["standalone", props.to_str().unwrap()])
+            .args(connector_files)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
@@ -306,6 +312,11 @@ fn json_mismatch_goes_to_the_dlq_like_apache() {
     assert_eq!(
         w.api().status(&ours_name).unwrap().tasks[0].state.as_str(),
         "RUNNING"
+    );
+    assert_eq!(
+        partitions(&ours_dlq),
+        1,
+        "the DLQ topic is created with one partition"
     );
 
     for (o, a) in ours.iter().zip(&theirs) {
@@ -639,4 +650,43 @@ fn kill_9_mid_transfer_loses_nothing() {
     );
     // Duplicates come only from the window since the last commit (500 ms here).
     assert!(duplicates < LINES / 2, "{duplicates} duplicates");
+}
+
+fn partitions(topic: &str) -> usize {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let c: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &env().bootstrap_servers)
+        .create()
+        .unwrap();
+    let md = c
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .unwrap();
+    md.topics()[0].partitions().len()
+}
+
+/// `connect-worker standalone worker.properties a.properties b.json` starts both connectors.
+#[test]
+fn connector_files_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("cli-topic");
+    let props = dir.path().join("src.properties");
+    std::fs::write(
+        &props,
+        format!(
+            "name=file-src\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n",
+            dir.path().join("in.txt").display()
+        ),
+    )
+    .unwrap();
+    let json_file = dir.path().join("sink.json");
+    std::fs::write(
+        &json_file,
+        json!({"name": "file-sink", "config": {"connector.class": "FileStreamSink", "topics": topic}}).to_string(),
+    )
+    .unwrap();
+    let w = Worker::start_with(dir, &[&props, &json_file]);
+    let (_, names) = w.api().call("GET", "/connectors", None);
+    assert_eq!(names, json!(["file-sink", "file-src"]));
+    let (_, info) = w.api().call("GET", "/connectors/file-sink", None);
+    assert_eq!(info["type"], "sink");
 }
