@@ -10,6 +10,7 @@ pub mod plugin;
 pub mod registry;
 pub mod rest;
 pub mod runtime;
+pub mod transforms;
 pub mod validation;
 
 /// The Apache Kafka Connect release whose REST API and behaviour this worker implements. Reported

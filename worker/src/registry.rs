@@ -9,6 +9,7 @@ use crate::converters::{self, Converter, ConverterConfig};
 use crate::error::ConnectError;
 use crate::plugin::Connector;
 use crate::plugin::config_def::ConfigKey;
+use crate::transforms;
 
 /// The plugin kinds of `GET /connector-plugins` (`PluginType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +40,8 @@ impl PluginType {
 pub enum Factory {
     Connector(fn(&ConfigMap) -> Result<Box<dyn Connector>, ConnectError>),
     Converter(fn(&ConverterConfig) -> Result<Box<dyn Converter>, ConnectError>),
+    Transform(fn(&ConfigMap) -> Result<Box<dyn transforms::Transform>, ConnectError>),
+    Predicate(fn(&ConfigMap) -> Result<Box<dyn transforms::Predicate>, ConnectError>),
 }
 
 /// One plugin.
@@ -201,6 +204,62 @@ pub static BUILTIN: &[PluginEntry] = &[
         version: VERSION,
         config_def: converters::string::CONFIG_DEF,
         factory: Factory::Converter(string_converter),
+    },
+    PluginEntry {
+        class: transforms::DROP_HEADERS,
+        aliases: &["DropHeaders"],
+        types: &[PluginType::Transformation],
+        version: VERSION,
+        config_def: transforms::DROP_HEADERS_DEF,
+        factory: Factory::Transform(transforms::drop_headers),
+    },
+    PluginEntry {
+        class: transforms::FILTER,
+        aliases: &["Filter"],
+        types: &[PluginType::Transformation],
+        version: VERSION,
+        config_def: transforms::FILTER_DEF,
+        factory: Factory::Transform(transforms::filter),
+    },
+    PluginEntry {
+        class: transforms::INSERT_HEADER,
+        aliases: &["InsertHeader"],
+        types: &[PluginType::Transformation],
+        version: VERSION,
+        config_def: transforms::INSERT_HEADER_DEF,
+        factory: Factory::Transform(transforms::insert_header),
+    },
+    PluginEntry {
+        class: transforms::REGEX_ROUTER,
+        aliases: &["RegexRouter"],
+        types: &[PluginType::Transformation],
+        version: VERSION,
+        config_def: transforms::REGEX_ROUTER_DEF,
+        factory: Factory::Transform(transforms::regex_router),
+    },
+    PluginEntry {
+        class: transforms::HAS_HEADER_KEY,
+        aliases: &["HasHeaderKey"],
+        types: &[PluginType::Predicate],
+        version: VERSION,
+        config_def: transforms::HAS_HEADER_KEY_DEF,
+        factory: Factory::Predicate(transforms::has_header_key),
+    },
+    PluginEntry {
+        class: transforms::RECORD_IS_TOMBSTONE,
+        aliases: &["RecordIsTombstone"],
+        types: &[PluginType::Predicate],
+        version: VERSION,
+        config_def: transforms::RECORD_IS_TOMBSTONE_DEF,
+        factory: Factory::Predicate(transforms::record_is_tombstone),
+    },
+    PluginEntry {
+        class: transforms::TOPIC_NAME_MATCHES,
+        aliases: &["TopicNameMatches"],
+        types: &[PluginType::Predicate],
+        version: VERSION,
+        config_def: transforms::TOPIC_NAME_MATCHES_DEF,
+        factory: Factory::Predicate(transforms::topic_name_matches),
     },
 ];
 

@@ -73,17 +73,14 @@ fn seen_unknown_class(name: &str) -> bool {
     !seen.insert(name.to_owned())
 }
 
-/// The keys a connector accepts, in the order validation reports them.
-pub fn connector_keys(plugin: &PluginEntry) -> Vec<&'static ConfigKey> {
+/// The framework keys a connector accepts, in the order validation reports them; the
+/// connector's own keys come after the transform and predicate keys.
+pub fn framework_keys(plugin: &PluginEntry) -> Vec<&'static ConfigKey> {
     let specific = match plugin.connector_type() {
         Some(PluginType::Sink) => SINK,
         _ => SOURCE,
     };
-    COMMON
-        .iter()
-        .chain(specific)
-        .chain(plugin.config_def)
-        .collect()
+    COMMON.iter().chain(specific).collect()
 }
 
 /// Validates a connector config. Invalid values are reported inside the result (the REST answer
@@ -91,7 +88,7 @@ pub fn connector_keys(plugin: &PluginEntry) -> Vec<&'static ConfigKey> {
 pub fn validate(config: &ConfigMap, defaults: &WorkerDefaults) -> Result<ConfigInfos, BadRequest> {
     let plugin = connector_plugin(config)?;
     let mut configs = Vec::new();
-    for key in connector_keys(plugin) {
+    for key in framework_keys(plugin) {
         let mut key = *key;
         // Validation shows the worker's converters as the defaults, as Apache enriches them.
         let default = match key.name {
@@ -146,12 +143,21 @@ pub fn validate(config: &ConfigMap, defaults: &WorkerDefaults) -> Result<ConfigI
     if plugin.connector_type() == Some(PluginType::Sink) {
         sink_checks(config, &mut extra_errors);
     }
-    transform_checks(config, &mut extra_errors);
     for c in &mut configs {
         if let Some(errs) = extra_errors.remove(c.value.name.as_str()) {
             c.value.errors.extend(errs);
         }
     }
+    configs.extend(alias_configs(config));
+    for key in plugin.config_def {
+        let mut value = key.validate(config.get(key.name).map(String::as_str));
+        value.recommended_values = recommended(key.name);
+        configs.push(ConfigInfo {
+            definition: key.info(),
+            value,
+        });
+    }
+    configs.extend(converter_configs(config));
     let mut groups: Vec<String> = Vec::new();
     for c in &configs {
         if let Some(g) = &c.definition.group {
@@ -167,6 +173,49 @@ pub fn validate(config: &ConfigMap, defaults: &WorkerDefaults) -> Result<ConfigI
         groups,
         configs,
     })
+}
+
+/// The keys of converters set in the connector config, prefixed (`key.converter.schemas.enable`);
+/// `converter.type` reads as the role the worker gives the converter.
+fn converter_configs(config: &ConfigMap) -> Vec<ConfigInfo> {
+    let mut out = Vec::new();
+    for (role, kind) in [
+        ("key", PluginType::Converter),
+        ("value", PluginType::Converter),
+        ("header", PluginType::HeaderConverter),
+    ] {
+        let setting = format!("{role}.converter");
+        let Some(plugin) = config
+            .get(&setting)
+            .and_then(|c| registry::find(c))
+            .filter(|e| e.types.contains(&kind))
+        else {
+            continue;
+        };
+        for key in plugin.config_def {
+            let name = format!("{setting}.{}", key.name);
+            let raw = if key.name == "converter.type" {
+                Some(role)
+            } else {
+                config.get(&name).map(String::as_str)
+            };
+            let mut value = key.validate(raw);
+            value.name = name.clone();
+            let mut definition = key.info();
+            definition.name = name;
+            out.push(ConfigInfo { definition, value });
+        }
+    }
+    out
+}
+
+/// A CLASS value given as an alias reads back as the class name, as Java's `Class.getName()`.
+fn resolve_class(key: &ConfigKey, value: &mut connect_api::ConfigValueInfo) {
+    if key.ty == crate::plugin::config_def::ConfigType::Class {
+        if let Some(e) = value.value.as_deref().and_then(registry::find) {
+            value.value = Some(e.class.to_owned());
+        }
+    }
 }
 
 /// `recommendedValues` of the keys that have them: installed converter classes and versions.
@@ -234,24 +283,165 @@ fn sink_checks(config: &ConfigMap, errors: &mut BTreeMap<&'static str, Vec<Strin
     }
 }
 
-/// This worker has no transformations or predicates yet, so any alias names a class that
-/// cannot be found.
-fn transform_checks(config: &ConfigMap, errors: &mut BTreeMap<&'static str, Vec<String>>) {
-    for (list, key) in [("transforms", "transforms"), ("predicates", "predicates")] {
+/// The per-alias keys of `transforms` and `predicates`, as Apache's `EnrichedConnectorConfig`
+/// adds them: `<kind>.<alias>.type`, `.plugin.version`, the plugin's own keys, and for
+/// transforms `.negate` and `.predicate`, each in the group `Transforms: <alias>`.
+fn alias_configs(config: &ConfigMap) -> Vec<ConfigInfo> {
+    let mut out = Vec::new();
+    for (list, kind, label) in [
+        ("transforms", PluginType::Transformation, "Transformation"),
+        ("predicates", PluginType::Predicate, "Predicate"),
+    ] {
+        let group_label = if list == "transforms" {
+            "Transforms"
+        } else {
+            "Predicates"
+        };
+        let word = if list == "transforms" {
+            "transformation"
+        } else {
+            "predicate"
+        };
         for alias in split_list(config.get(list).map(String::as_str).unwrap_or("")) {
-            let type_key = format!("{list}.{alias}.type");
-            let msg = match config.get(&type_key) {
-                None => format!(
-                    "Missing required configuration \"{type_key}\" which has no default value."
-                ),
-                Some(t) => format!(
-                    "Invalid value {t} for configuration {type_key}: Class {t} could not be found."
-                ),
+            let prefix = format!("{list}.{alias}.");
+            let group = format!("{group_label}: {alias}");
+            let mut order = 0;
+            let mut push = |key: &ConfigKey,
+                            display: Option<String>,
+                            doc: Option<String>,
+                            extra_errors: Vec<String>| {
+                let name = format!("{prefix}{}", key.name);
+                let mut value = key.validate(config.get(&name).map(String::as_str));
+                // The "missing" message names the full key, the validators the plugin's own.
+                for e in &mut value.errors {
+                    let bare = format!("Missing required configuration \"{}\"", key.name);
+                    if e.starts_with(&bare) {
+                        *e = e.replacen(
+                            &bare,
+                            &format!("Missing required configuration \"{name}\""),
+                            1,
+                        );
+                    }
+                }
+                value.errors.extend(extra_errors);
+                resolve_class(key, &mut value);
+                value.recommended_values = match key.name {
+                    "type" => {
+                        let mut classes: Vec<String> = registry::BUILTIN
+                            .iter()
+                            .filter(|e| e.types.contains(&kind))
+                            .map(|e| e.class.to_owned())
+                            .collect();
+                        classes.sort();
+                        classes
+                    }
+                    "plugin.version" => vec![crate::CONNECT_API_VERSION.to_owned()],
+                    _ => Vec::new(),
+                };
+                value.name = name.clone();
+                let mut definition = key.info();
+                definition.name = name;
+                definition.group = Some(group.clone());
+                definition.order_in_group = order;
+                if let Some(d) = display {
+                    definition.display_name = Some(d);
+                }
+                if let Some(d) = doc {
+                    definition.documentation = Some(d);
+                }
+                order += 1;
+                out.push(ConfigInfo { definition, value });
             };
-            errors.entry(key).or_default().push(msg);
+            let ty = config
+                .get(&format!("{prefix}type"))
+                .map(|t| t.trim().to_owned());
+            let plugin = ty
+                .as_deref()
+                .and_then(registry::find)
+                .filter(|e| e.types.contains(&kind));
+            let type_errors = match (&ty, plugin) {
+                (Some(t), None) => vec![format!(
+                    "Invalid value {t} for configuration {prefix}type: Class {t} could not be found."
+                )],
+                _ => Vec::new(),
+            };
+            let mut type_errors = type_errors;
+            let has_predicate = config
+                .get(&format!("{prefix}predicate"))
+                .is_some_and(|p| !p.trim().is_empty());
+            if list == "transforms"
+                && config.contains_key(&format!("{prefix}negate"))
+                && !has_predicate
+            {
+                type_errors.push(format!(
+                    "Config '{prefix}negate' was provided but there is no config '{prefix}predicate' defining a predicate to be negated."
+                ));
+            }
+            push(
+                &ALIAS_TYPE,
+                Some(format!("{label} type for {alias}")),
+                Some(format!("Class for the '{alias}' {word}.")),
+                type_errors,
+            );
+            push(
+                &ALIAS_VERSION,
+                Some(format!("{label} version for {alias}")),
+                Some(format!("Version of the '{alias}' {word}.")),
+                Vec::new(),
+            );
+            if let Some(p) = plugin {
+                for k in p.config_def {
+                    push(k, None, None, Vec::new());
+                }
+            }
+            if list == "transforms" {
+                push(&NEGATE, None, None, Vec::new());
+                push(&PREDICATE, None, None, Vec::new());
+            }
         }
     }
+    out
 }
+
+static ALIAS_TYPE: ConfigKey = ConfigKey {
+    name: "type",
+    ty: crate::plugin::config_def::ConfigType::Class,
+    default: crate::plugin::config_def::DefaultValue::None,
+    importance: crate::plugin::config_def::Importance::High,
+    documentation: "",
+    group: None,
+    order: 0,
+    width: crate::plugin::config_def::Width::Long,
+    display_name: "",
+    validator: crate::plugin::config_def::Validator::None,
+};
+
+static ALIAS_VERSION: ConfigKey = ConfigKey {
+    name: "plugin.version",
+    ty: crate::plugin::config_def::ConfigType::String,
+    default: crate::plugin::config_def::DefaultValue::Value(crate::CONNECT_API_VERSION),
+    ..ALIAS_TYPE
+};
+
+static NEGATE: ConfigKey = ConfigKey {
+    name: "negate",
+    ty: crate::plugin::config_def::ConfigType::Boolean,
+    default: crate::plugin::config_def::DefaultValue::Value("false"),
+    importance: crate::plugin::config_def::Importance::Medium,
+    documentation: "Whether the configured predicate should be negated.",
+    width: crate::plugin::config_def::Width::None,
+    display_name: "negate",
+    ..ALIAS_TYPE
+};
+
+static PREDICATE: ConfigKey = ConfigKey {
+    name: "predicate",
+    ty: crate::plugin::config_def::ConfigType::String,
+    default: crate::plugin::config_def::DefaultValue::Null,
+    documentation: "The alias of a predicate used to determine whether to apply this transformation.",
+    display_name: "predicate",
+    ..NEGATE
+};
 
 /// The 400 message for an invalid config on create or update (`maybeAddConfigErrors`).
 pub fn invalid_config_message(infos: &ConfigInfos) -> Option<String> {

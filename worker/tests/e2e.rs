@@ -690,3 +690,82 @@ fn connector_files_on_the_command_line() {
     let (_, info) = w.api().call("GET", "/connectors/file-sink", None);
     assert_eq!(info["type"], "sink");
 }
+
+/// `PUT /connector-plugins/{p}/config/validate` answers field by field like Apache's, for the
+/// bundled connectors, transforms and predicates (recommended values are compared over the
+/// plugins this worker ships).
+#[test]
+fn validate_answers_match_apache() {
+    let w = Worker::start();
+    let cases = [
+        (
+            "FileStreamSink",
+            json!({"connector.class": "FileStreamSink", "name": "x", "topics": "t",
+                   "transforms": "r,h,d,f", "transforms.r.type": "org.apache.kafka.connect.transforms.RegexRouter",
+                   "transforms.r.predicate": "p", "transforms.r.replacement": "$1",
+                   "transforms.h.type": "InsertHeader", "transforms.h.header": "k",
+                   "transforms.d.type": "org.apache.kafka.connect.transforms.DropHeaders", "transforms.d.headers": "a,b",
+                   "transforms.f.type": "org.apache.kafka.connect.transforms.Filter", "transforms.f.negate": "true",
+                   "predicates": "p,q,t", "predicates.p.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+                   "predicates.q.type": "org.apache.kafka.connect.transforms.predicates.HasHeaderKey", "predicates.q.name": "n",
+                   "predicates.t.type": "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone"}),
+        ),
+        (
+            "FileStreamSource",
+            json!({"connector.class": "FileStreamSource", "name": "x", "topic": "", "batch.size": "abc", "tasks.max": "0"}),
+        ),
+        (
+            "FileStreamSinkConnector",
+            json!({"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "name": "x",
+                   "topics": "a,b", "errors.deadletterqueue.topic.name": "a", "errors.tolerance": "ALL",
+                   "key.converter": "org.apache.kafka.connect.converters.LongConverter"}),
+        ),
+    ];
+    let plugins: Vec<String> = w
+        .api()
+        .call("GET", "/connector-plugins?connectorsOnly=false", None)
+        .1
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["class"].as_str().unwrap().to_owned())
+        .collect();
+    for (plugin, config) in cases {
+        let path = format!("/connector-plugins/{plugin}/config/validate");
+        let (oc, ours) = w.api().call("PUT", &path, Some(&config));
+        let (ac, mut apache) = Connect::new().call("PUT", &path, Some(&config));
+        assert_eq!((oc, ac), (200, 200), "{plugin}");
+        for c in apache["configs"].as_array_mut().unwrap() {
+            if let Some(r) = c["value"]["recommended_values"].as_array_mut() {
+                r.retain(|v| {
+                    !v.as_str().unwrap().starts_with("org.")
+                        || plugins.iter().any(|p| p == v.as_str().unwrap())
+                });
+            }
+        }
+        if ours != apache {
+            let (o, a) = (
+                ours["configs"].as_array().unwrap(),
+                apache["configs"].as_array().unwrap(),
+            );
+            let mut diffs = Vec::new();
+            for i in 0..o.len().max(a.len()) {
+                if o.get(i) != a.get(i) {
+                    diffs.push(format!(
+                        " ours   {}\n apache {}",
+                        o.get(i).unwrap_or(&Value::Null),
+                        a.get(i).unwrap_or(&Value::Null)
+                    ));
+                }
+            }
+            panic!(
+                "{plugin}: validate differs (error_count {} vs {}, groups {} vs {}):\n{}",
+                ours["error_count"],
+                apache["error_count"],
+                ours["groups"],
+                apache["groups"],
+                diffs.join("\n")
+            );
+        }
+    }
+}

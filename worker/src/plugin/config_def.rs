@@ -70,6 +70,12 @@ pub enum Validator {
     OneOfCaseInsensitive(&'static [&'static str]),
     /// `NonEmptyString`.
     NonEmptyString,
+    /// `NonNullValidator`.
+    NonNull,
+    /// `NonEmptyListValidator`.
+    NonEmptyList,
+    /// A Java regular expression (`RegexValidator`).
+    Regex,
 }
 
 /// One config key.
@@ -227,6 +233,19 @@ impl ConfigKey {
                     ))
                 }
             }
+            (Validator::NonNull, None) => Err(invalid(self.name, "null", "entry must be non null")),
+            (Validator::NonEmptyList, Some(Parsed::List(l))) if l.is_empty() => {
+                Err(invalid(self.name, "[]", "Empty list"))
+            }
+            (Validator::Regex, None) => Err(invalid(
+                self.name,
+                "null",
+                "Invalid regex: Cannot invoke \"String.isEmpty()\" because \"this.pattern\" is null",
+            )),
+            (Validator::Regex, Some(Parsed::Str(s))) => match regex::Regex::new(s) {
+                Ok(_) => Ok(()),
+                Err(e) => Err(invalid(self.name, s, &format!("Invalid regex: {e}"))),
+            },
             (Validator::NonEmptyString, Some(Parsed::Str(s))) if s.is_empty() => {
                 Err(invalid(self.name, "", "String must be non-empty"))
             }

@@ -494,7 +494,7 @@ impl Herder {
         let entry = validation::connector_plugin(config).map_err(|e| ConnectError::connect(e.0))?;
         match entry.factory {
             Factory::Connector(f) => f(config).map(Arc::from),
-            Factory::Converter(_) => Err(ConnectError::connect(format!(
+            _ => Err(ConnectError::connect(format!(
                 "{} is not a connector",
                 entry.class
             ))),

@@ -28,6 +28,7 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
     let value_conv = ctx.converter("value.converter")?;
     let header_conv = ctx.converter("header.converter")?;
     let errors = ErrorHandling::from_config(&ctx.connector_config);
+    let chain = crate::transforms::Chain::from_config(&ctx.connector_config)?;
     let dlq = DeadLetterQueue::open(
         &ctx.settings.kafka.base(),
         &errors,
@@ -92,8 +93,22 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
                     seen_topics.insert(msg.topic().to_owned());
                 }
                 next_offsets.insert((msg.topic().to_owned(), msg.partition()), msg.offset() + 1);
-                match convert(&msg, &converters) {
-                    Ok(r) => batch.push(r),
+                let converted = convert(&msg, &converters).and_then(|mut r| {
+                    if chain.is_empty() {
+                        return Ok(Some(r));
+                    }
+                    match chain.apply(r.record) {
+                        Ok(Some(t)) => {
+                            r.record = t;
+                            Ok(Some(r))
+                        }
+                        Ok(None) => Ok(None),
+                        Err((class, e)) => Err((Stage::Transformation, class, e)),
+                    }
+                });
+                match converted {
+                    Ok(Some(r)) => batch.push(r),
+                    Ok(None) => {}
                     Err((stage, class, e)) => {
                         let consumed = Consumed {
                             topic: msg.topic(),

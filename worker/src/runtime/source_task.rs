@@ -29,6 +29,7 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
     let value_conv = ctx.converter("value.converter")?;
     let header_conv = ctx.converter("header.converter")?;
     let errors = ErrorHandling::from_config(&ctx.connector_config);
+    let chain = crate::transforms::Chain::from_config(&ctx.connector_config)?;
     let producer: BaseProducer<DeliveryTracker> = ctx
         .settings
         .kafka
@@ -49,12 +50,30 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                     .at("org.apache.kafka.connect.runtime.AbstractWorkerSourceTask.poll(source_task.rs)")
                     .with_cause(e)
             })?;
-            for r in records {
+            for mut r in records {
+                let key = serde_json::Value::Object(r.source_partition.clone()).to_string();
+                if !chain.is_empty() {
+                    match chain.apply(r.record.clone()) {
+                        Ok(Some(t)) => r.record = t,
+                        Ok(None) => {
+                            // A filtered record's offset still counts as handled.
+                            pending.insert(key, (r.source_partition, r.source_offset));
+                            continue;
+                        }
+                        Err((class, e)) => {
+                            log_error(&errors, &ctx.name(), Stage::Transformation, class, &e, None);
+                            if !errors.tolerate_all {
+                                return Err(ErrorHandling::tolerance_exceeded(e));
+                            }
+                            pending.insert(key, (r.source_partition, r.source_offset));
+                            continue;
+                        }
+                    }
+                }
                 if !seen_topics.contains(&r.record.topic) {
                     ctx.statuses.add_topic(&ctx.id.connector, &r.record.topic);
                     seen_topics.insert(r.record.topic.clone());
                 }
-                let key = serde_json::Value::Object(r.source_partition.clone()).to_string();
                 if let Some((k, v, h)) =
                     convert(ctx, &errors, &r, &*key_conv, &*value_conv, &*header_conv)?
                 {
