@@ -769,3 +769,35 @@ fn validate_answers_match_apache() {
         }
     }
 }
+
+/// Transforms run in the source pipeline: the topic is rewritten by RegexRouter, a header is
+/// added, and Filter (negated predicate) drops nothing that matches.
+#[test]
+fn source_transforms_route_and_add_headers() {
+    let w = Worker::start();
+    let base = unique("smt");
+    let (raw, routed) = (format!("{base}-raw"), format!("{base}-clean"));
+    create_topic(&routed, 1);
+    let input = w.path("in.txt");
+    std::fs::write(&input, "a\nb\n").unwrap();
+    w.api().create(
+        "src",
+        json!({"connector.class": "FileStreamSource", "file": input, "topic": raw,
+               "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+               "transforms": "route,mark,keep",
+               "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+               "transforms.route.regex": "(.*)-raw", "transforms.route.replacement": "$1-clean",
+               "transforms.mark.type": "InsertHeader", "transforms.mark.header": "origin",
+               "transforms.mark.value.literal": "file",
+               "transforms.keep.type": "Filter", "transforms.keep.predicate": "isClean",
+               "transforms.keep.negate": "true",
+               "predicates": "isClean", "predicates.isClean.type": "TopicNameMatches",
+               "predicates.isClean.pattern": ".*-clean"}),
+    );
+    let records = consume(&routed, 2, Duration::from_secs(60), false);
+    let values: Vec<&str> = records.iter().map(|r| r.value_str().unwrap()).collect();
+    assert_eq!(values, ["a", "b"]);
+    assert_eq!(records[0].header_str("origin"), Some("file"));
+    let (_, topics) = w.api().call("GET", "/connectors/src/topics", None);
+    assert_eq!(topics, json!({"src": {"topics": [routed]}}));
+}
