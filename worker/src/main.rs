@@ -95,11 +95,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     };
     let statuses: Arc<dyn StatusStore> = Arc::new(MemoryStatusStore::default());
+    let metrics = Arc::new(connect_worker::runtime::metrics::Metrics::default());
     let runtime = Arc::new(KafkaRuntime::new(
         RuntimeSettings::from_worker(&config.raw),
         statuses.clone(),
         offsets.clone(),
         worker_id.clone(),
+        metrics.clone(),
     ));
     let defaults = WorkerDefaults {
         key_converter: config
@@ -136,7 +138,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 
     eprintln!("connect-worker: REST API on http://{addr}");
-    let app = router(Arc::new(AppState::new(kafka_cluster_id, herder.clone())));
+    let app = router(Arc::new(
+        AppState::new(kafka_cluster_id, herder.clone()).with_metrics(metrics),
+    ));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -318,6 +318,20 @@ fn json_mismatch_goes_to_the_dlq_like_apache() {
         1,
         "the DLQ topic is created with one partition"
     );
+    let metrics = reqwest_text(&format!("{}/metrics", w.url));
+    for (series, n) in [
+        ("kafka_connect_sink_task_metrics_sink_record_read_total", 5),
+        ("kafka_connect_sink_task_metrics_sink_record_send_total", 2),
+        ("kafka_connect_task_error_metrics_total_record_errors", 3),
+        ("kafka_connect_task_error_metrics_total_records_skipped", 3),
+        (
+            "kafka_connect_task_error_metrics_deadletterqueue_produce_requests",
+            3,
+        ),
+    ] {
+        let line = format!("{series}{{connector=\"{ours_name}\",task=\"0\"}} {n}\n");
+        assert!(metrics.contains(&line), "{line} missing from:\n{metrics}");
+    }
 
     for (o, a) in ours.iter().zip(&theirs) {
         assert_eq!((&o.key, &o.value), (&a.key, &a.value), "the original bytes");
@@ -800,4 +814,11 @@ fn source_transforms_route_and_add_headers() {
     assert_eq!(records[0].header_str("origin"), Some("file"));
     let (_, topics) = w.api().call("GET", "/connectors/src/topics", None);
     assert_eq!(topics, json!({"src": {"topics": [routed]}}));
+}
+
+/// A plain-text GET (the metrics endpoint is not JSON).
+fn reqwest_text(url: &str) -> String {
+    let out = Command::new("curl").args(["-sf", url]).output().unwrap();
+    assert!(out.status.success(), "GET {url} failed");
+    String::from_utf8(out.stdout).unwrap()
 }

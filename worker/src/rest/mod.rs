@@ -33,6 +33,7 @@ pub struct AppState {
     pub kafka_cluster_id: String,
     pub herder: Arc<Herder>,
     pub loggers: Mutex<Loggers>,
+    pub metrics: Arc<crate::runtime::metrics::Metrics>,
 }
 
 impl AppState {
@@ -49,7 +50,14 @@ impl AppState {
             kafka_cluster_id,
             herder,
             loggers: Mutex::new(loggers),
+            metrics: Arc::default(),
         }
+    }
+
+    /// Serves these task counters on `GET /metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<crate::runtime::metrics::Metrics>) -> AppState {
+        self.metrics = metrics;
+        self
     }
 }
 
@@ -60,6 +68,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(root))
         .route("/health", get(health))
+        .route("/metrics", get(metrics))
         .route("/connectors", get(list_connectors).post(create_connector))
         .route(
             "/connectors/{c}",
@@ -245,6 +254,15 @@ async fn health() -> Json<WorkerStatus> {
         message: "Worker has completed startup and is ready to handle requests.".to_owned(),
         extra: Default::default(),
     })
+}
+
+/// `GET /metrics`: Prometheus text (not part of Apache's REST API, which exposes JMX).
+async fn metrics(State(state): Shared) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
 async fn list_connectors(State(state): Shared, RawQuery(q): RawQuery) -> ApiResult<Response> {

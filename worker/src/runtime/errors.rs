@@ -15,7 +15,10 @@ use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 
+use std::sync::Arc;
+
 use super::kafka::{DeliveryTracker, send_with_retry};
+use super::metrics::TaskMetrics;
 use crate::error::{ConnectError, class};
 
 /// A pipeline stage (`Stage`), named as Apache names it in logs and DLQ headers.
@@ -135,6 +138,7 @@ pub struct DeadLetterQueue {
     context_headers: bool,
     connector: String,
     task: u32,
+    metrics: Arc<TaskMetrics>,
 }
 
 impl DeadLetterQueue {
@@ -145,6 +149,7 @@ impl DeadLetterQueue {
         h: &ErrorHandling,
         connector: &str,
         task: u32,
+        metrics: Arc<TaskMetrics>,
     ) -> Result<Option<DeadLetterQueue>, ConnectError> {
         let Some(topic) = &h.dlq_topic else {
             return Ok(None);
@@ -165,6 +170,7 @@ impl DeadLetterQueue {
             context_headers: h.dlq_context_headers,
             connector: connector.to_owned(),
             task,
+            metrics,
         }))
     }
 
@@ -220,7 +226,9 @@ impl DeadLetterQueue {
         if let Some(ts) = msg.timestamp().to_millis() {
             rec = rec.timestamp(ts);
         }
+        TaskMetrics::add(&self.metrics.dlq_produce_requests, 1);
         if let Err(e) = send_with_retry(&self.producer, rec) {
+            TaskMetrics::add(&self.metrics.dlq_produce_failures, 1);
             eprintln!(
                 "connect-worker: ERROR Could not produce message to dead letter queue. topic={}: {e}",
                 self.topic
@@ -234,6 +242,7 @@ impl DeadLetterQueue {
             eprintln!("connect-worker: ERROR Could not flush the dead letter queue producer: {e}");
         }
         if let Some(e) = self.producer.context().take_error() {
+            TaskMetrics::add(&self.metrics.dlq_produce_failures, 1);
             eprintln!(
                 "connect-worker: ERROR Could not produce message to dead letter queue. topic={}: {e}",
                 self.topic

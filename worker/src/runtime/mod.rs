@@ -4,6 +4,7 @@
 pub mod errors;
 pub mod herder;
 pub mod kafka;
+pub mod metrics;
 pub mod sink_task;
 pub mod source_task;
 pub mod store;

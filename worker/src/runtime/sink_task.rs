@@ -13,6 +13,7 @@ use rdkafka::{Offset, TopicPartitionList};
 
 use super::errors::{Consumed, DeadLetterQueue, ErrorHandling, Stage, kafka_error, log_error};
 use super::kafka::sink_group;
+use super::metrics::TaskMetrics;
 use super::worker::TaskContext;
 use crate::converters::Converter;
 use crate::data::{ConnectRecord, Header, SinkRecord};
@@ -34,6 +35,7 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
         &errors,
         &ctx.id.connector,
         ctx.id.task,
+        ctx.metrics.clone(),
     )?;
     let consumer: BaseConsumer = ctx
         .settings
@@ -93,6 +95,7 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
                     seen_topics.insert(msg.topic().to_owned());
                 }
                 next_offsets.insert((msg.topic().to_owned(), msg.partition()), msg.offset() + 1);
+                TaskMetrics::add(&ctx.metrics.records_read, 1);
                 let converted = convert(&msg, &converters).and_then(|mut r| {
                     if chain.is_empty() {
                         return Ok(Some(r));
@@ -117,6 +120,7 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
                             timestamp: msg.timestamp().to_millis(),
                         };
                         log_error(&errors, &ctx.name(), stage, class, &e, Some(&consumed));
+                        TaskMetrics::add(&ctx.metrics.record_errors, 1);
                         if let Some(d) = &dlq {
                             d.report(&msg, stage, class, &e);
                         }
@@ -127,10 +131,12 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
                             }
                             return Err(sink_failure(ErrorHandling::tolerance_exceeded(e)));
                         }
+                        TaskMetrics::add(&ctx.metrics.records_skipped, 1);
                     }
                 }
             }
             if !batch.is_empty() {
+                TaskMetrics::add(&ctx.metrics.records_written, batch.len() as u64);
                 task.put(batch).map_err(|e| {
                     ConnectError::connect("Exiting WorkerSinkTask due to unrecoverable exception.")
                         .at("org.apache.kafka.connect.runtime.WorkerSinkTask.deliverMessages(sink_task.rs)")

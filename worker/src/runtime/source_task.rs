@@ -11,6 +11,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
 use super::errors::{ErrorHandling, Stage, kafka_error, log_error};
 use super::kafka::{DeliveryTracker, send_with_retry};
+use super::metrics::TaskMetrics;
 use super::worker::TaskContext;
 use crate::data::SourceRecord;
 use crate::error::ConnectError;
@@ -50,6 +51,7 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                     .at("org.apache.kafka.connect.runtime.AbstractWorkerSourceTask.poll(source_task.rs)")
                     .with_cause(e)
             })?;
+            TaskMetrics::add(&ctx.metrics.records_read, records.len() as u64);
             for mut r in records {
                 let key = serde_json::Value::Object(r.source_partition.clone()).to_string();
                 if !chain.is_empty() {
@@ -62,9 +64,11 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                         }
                         Err((class, e)) => {
                             log_error(&errors, &ctx.name(), Stage::Transformation, class, &e, None);
+                            TaskMetrics::add(&ctx.metrics.record_errors, 1);
                             if !errors.tolerate_all {
                                 return Err(ErrorHandling::tolerance_exceeded(e));
                             }
+                            TaskMetrics::add(&ctx.metrics.records_skipped, 1);
                             pending.insert(key, (r.source_partition, r.source_offset));
                             continue;
                         }
@@ -93,6 +97,7 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                     }
                     send_with_retry(&producer, rec)
                         .map_err(|e| kafka_error("Failed to send record to Kafka", &e))?;
+                    TaskMetrics::add(&ctx.metrics.records_written, 1);
                 }
                 // A skipped record's offset still counts as handled.
                 pending.insert(key, (r.source_partition, r.source_offset));
@@ -127,7 +132,9 @@ fn convert(
     let fail =
         |stage: Stage, class: &str, e: ConnectError| -> Result<Option<Converted>, ConnectError> {
             log_error(errors, &ctx.name(), stage, class, &e, None);
+            TaskMetrics::add(&ctx.metrics.record_errors, 1);
             if errors.tolerate_all {
+                TaskMetrics::add(&ctx.metrics.records_skipped, 1);
                 Ok(None)
             } else {
                 Err(ErrorHandling::tolerance_exceeded(e))

@@ -13,6 +13,7 @@ use connect_api::{ConfigMap, ConnectorOffset, ConnectorTaskId, ConnectorType, St
 
 use super::herder::{Runtime, TaskSpec};
 use super::kafka::{self, KafkaSettings};
+use super::metrics::{Metrics, TaskMetrics};
 use super::store::{OffsetStore, Status, StatusStore};
 use super::{sink_task, source_task};
 use crate::converters::Converter;
@@ -53,6 +54,7 @@ pub struct TaskContext {
     pub offsets: Arc<dyn OffsetStore>,
     pub worker_id: String,
     pub stop: Arc<AtomicBool>,
+    pub metrics: Arc<TaskMetrics>,
 }
 
 impl TaskContext {
@@ -130,6 +132,7 @@ pub struct KafkaRuntime {
     statuses: Arc<dyn StatusStore>,
     offsets: Arc<dyn OffsetStore>,
     worker_id: String,
+    metrics: Arc<Metrics>,
     tasks: Mutex<HashMap<ConnectorTaskId, Running>>,
 }
 
@@ -139,12 +142,14 @@ impl KafkaRuntime {
         statuses: Arc<dyn StatusStore>,
         offsets: Arc<dyn OffsetStore>,
         worker_id: String,
+        metrics: Arc<Metrics>,
     ) -> KafkaRuntime {
         KafkaRuntime {
             settings,
             statuses,
             offsets,
             worker_id,
+            metrics,
             tasks: Mutex::default(),
         }
     }
@@ -161,6 +166,9 @@ impl Runtime for KafkaRuntime {
             offsets: self.offsets.clone(),
             worker_id: self.worker_id.clone(),
             stop: stop.clone(),
+            metrics: self
+                .metrics
+                .task(&spec.id, matches!(spec.task, Task::Source(_))),
         };
         let task = spec.task;
         let connector_type = spec.connector_type;
