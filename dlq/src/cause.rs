@@ -1,49 +1,65 @@
-//! The root cause of a DLQ record's stack trace, as `connectctl status` reports it for tasks:
-//! the deepest `Caused by:` of the main chain, the first frame outside the Connect runtime and
-//! the JDK, and a hint from `connect_trace`'s catalog.
+//! The root cause of a DLQ record's stack trace: the deepest `Caused by:` of the main chain and
+//! the first frame outside the Connect runtime and the JDK, found by `connect_trace` exactly as
+//! `connectctl status` finds it for a failed task.
 //!
-//! Many records of one DLQ share the same few traces, so [`Analyzer`] remembers recent answers:
-//! analysing a trace costs microseconds, but a million of them add up.
+//! A record carries only this compact answer; the full analysis (the chain and a hint from the
+//! catalog) is for showing one record, via `connect_trace` directly. Many records of one DLQ
+//! share the same few traces, so [`Analyzer`] remembers recent answers: analysing a trace costs
+//! microseconds, but a million of them add up.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use serde::Serialize;
 
-pub use connect_trace::RootCause;
+/// The innermost exception of a trace and where it was thrown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RootCause {
+    /// Fully qualified class; `""` when the trace is a bare message.
+    pub exception: String,
+    pub message: String,
+    /// The first frame outside the Connect runtime and the JDK.
+    pub frame: Option<String>,
+}
 
 /// Analyses a Java `printStackTrace` text; `None` for an empty trace. Never panics.
 pub fn root_cause(trace: &str) -> Option<RootCause> {
     if trace.trim().is_empty() {
         return None;
     }
-    Some(connect_trace::root_cause(
-        trace,
-        &connect_trace::HintContext::default(),
-    ))
+    let a = connect_trace::analyze(trace);
+    Some(RootCause {
+        exception: a.root_cause.exception,
+        message: a.root_cause.message,
+        frame: a.frame,
+    })
 }
 
-/// [`root_cause`] with a bounded memory of recent traces.
+/// [`root_cause`] with a small memory of recent traces. Lookup is a length check and a
+/// `memcmp` against a handful of entries, cheaper than hashing a multi-kilobyte trace.
 #[derive(Default)]
 pub struct Analyzer {
-    hasher: RandomState,
-    seen: HashMap<u64, (Box<str>, Option<RootCause>)>,
+    seen: Vec<(Box<str>, Option<RootCause>)>,
+    next_evict: usize,
 }
 
 impl Analyzer {
-    const CAPACITY: usize = 1024;
+    const CAPACITY: usize = 16;
 
-    pub fn root_cause(&mut self, trace: &str) -> Option<RootCause> {
-        let h = self.hasher.hash_one(trace);
-        if let Some((t, rc)) = self.seen.get(&h) {
-            if **t == *trace {
-                return rc.clone();
+    pub fn root_cause(&mut self, trace: &str) -> Option<&RootCause> {
+        let i = match self.seen.iter().position(|(t, _)| **t == *trace) {
+            Some(i) => i,
+            None => {
+                let entry = (Box::from(trace), root_cause(trace));
+                if self.seen.len() < Self::CAPACITY {
+                    self.seen.push(entry);
+                    self.seen.len() - 1
+                } else {
+                    let i = self.next_evict;
+                    self.next_evict = (i + 1) % Self::CAPACITY;
+                    self.seen[i] = entry;
+                    i
+                }
             }
-        }
-        let rc = root_cause(trace);
-        if self.seen.len() >= Self::CAPACITY {
-            self.seen.clear();
-        }
-        self.seen.insert(h, (Box::from(trace), rc.clone()));
-        rc
+        };
+        self.seen[i].1.as_ref()
     }
 }
 
@@ -73,8 +89,25 @@ mod tests {
             Some("com.fasterxml.jackson.core.JsonParser._constructError(JsonParser.java:2)")
         );
         let mut a = Analyzer::default();
-        assert_eq!(a.root_cause(t), Some(rc.clone()));
-        assert_eq!(a.root_cause(t), Some(rc));
+        assert_eq!(a.root_cause(t), Some(&rc));
+        assert_eq!(a.root_cause(t), Some(&rc));
+    }
+
+    #[test]
+    fn analyzer_evicts_but_stays_correct() {
+        let mut a = Analyzer::default();
+        for round in 0..2 {
+            for i in 0..40 {
+                let t = format!("a.b.E{i}: m{i}");
+                let rc = a.root_cause(&t).cloned().unwrap();
+                assert_eq!(
+                    (rc.exception, rc.message),
+                    (format!("a.b.E{i}"), format!("m{i}")),
+                    "{round}"
+                );
+            }
+        }
+        assert!(a.seen.len() <= Analyzer::CAPACITY);
     }
 
     #[test]

@@ -441,6 +441,28 @@ pub fn summarize(
     Ok(s.finish())
 }
 
+/// Calls `f` with each record that passes `filter`, at most `limit` of them; returns how many.
+pub fn for_each_match(
+    reader: &mut Reader,
+    filter: &Filter,
+    limit: Option<u64>,
+    mut f: impl FnMut(&RecordView<'_>) -> ControlFlow<()>,
+) -> Result<u64, DlqError> {
+    let mut matched = 0u64;
+    reader.run(|v| {
+        if !filter.matches(v) {
+            return ControlFlow::Continue(());
+        }
+        matched += 1;
+        f(v)?;
+        if limit.is_some_and(|l| matched >= l) {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    })?;
+    Ok(matched)
+}
+
 /// Calls `f` with each matching record as an owned [`DeadLetter`], at most `limit` of them.
 pub fn for_each_record(
     reader: &mut Reader,
@@ -448,20 +470,10 @@ pub fn for_each_record(
     limit: Option<u64>,
     mut f: impl FnMut(DeadLetter) -> ControlFlow<()>,
 ) -> Result<u64, DlqError> {
-    let mut matched = 0u64;
     let mut analyzer = Analyzer::default();
-    reader.run(|v| {
-        if !filter.matches(v) {
-            return ControlFlow::Continue(());
-        }
-        matched += 1;
-        f(DeadLetter::from_view_with(v, &mut analyzer))?;
-        if limit.is_some_and(|l| matched >= l) {
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
-    })?;
-    Ok(matched)
+    for_each_match(reader, filter, limit, |v| {
+        f(DeadLetter::from_view_with(v, &mut analyzer))
+    })
 }
 
 /// Reads matching records into a vector (tests and small topics).

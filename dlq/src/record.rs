@@ -5,6 +5,8 @@
 use base64::Engine as _;
 use rdkafka::message::{BorrowedHeaders, Headers};
 use serde::ser::SerializeMap;
+use std::borrow::Cow;
+
 use serde::{Serialize, Serializer};
 
 use crate::cause::{Analyzer, RootCause};
@@ -219,7 +221,10 @@ impl DeadLetter {
         let c = &v.context;
         let s = |b: Option<&[u8]>| b.map(|b| text(b).into_owned());
         let stacktrace = s(c.stacktrace);
-        let root_cause = stacktrace.as_deref().and_then(|t| analyzer.root_cause(t));
+        let root_cause = stacktrace
+            .as_deref()
+            .and_then(|t| analyzer.root_cause(t))
+            .cloned();
         DeadLetter {
             dlq: Position {
                 topic: v.topic.to_owned(),
@@ -263,6 +268,126 @@ impl DeadLetter {
         match &self.original {
             Some(o) => format!("{}-{}@{}", o.topic, o.partition, o.offset),
             None => "unknown".to_owned(),
+        }
+    }
+}
+
+/// The same JSON as [`DeadLetter`], serialised straight from a borrowed view: `--records -o
+/// jsonl` over a large DLQ then copies nothing but the output itself.
+#[derive(Serialize)]
+pub struct RecordJson<'a> {
+    dlq: PositionRef<'a>,
+    dialect: Dialect,
+    original: Option<OriginRef<'a>>,
+    connector: Option<Cow<'a, str>>,
+    task: Option<i32>,
+    stage: Option<Cow<'a, str>>,
+    class: Option<Cow<'a, str>>,
+    exception: ExceptionRef<'a>,
+    key: PayloadRef<'a>,
+    value: PayloadRef<'a>,
+    headers: HeadersRef<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_timestamp: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct PositionRef<'a> {
+    topic: &'a str,
+    partition: i32,
+    offset: i64,
+    timestamp: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct OriginRef<'a> {
+    topic: Cow<'a, str>,
+    partition: i32,
+    offset: i64,
+}
+
+#[derive(Serialize)]
+struct ExceptionRef<'a> {
+    class: Option<Cow<'a, str>>,
+    message: Option<Cow<'a, str>>,
+    root_cause: Option<&'a RootCause>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cause_class: Option<Cow<'a, str>>,
+}
+
+struct PayloadRef<'a>(Option<&'a [u8]>);
+
+impl Serialize for PayloadRef<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            None => s.serialize_none(),
+            Some(b) => match std::str::from_utf8(b) {
+                Ok(t) => s.serialize_str(t),
+                Err(_) => {
+                    let mut m = s.serialize_map(Some(1))?;
+                    m.serialize_entry(
+                        "base64",
+                        &base64::engine::general_purpose::STANDARD.encode(b),
+                    )?;
+                    m.end()
+                }
+            },
+        }
+    }
+}
+
+struct HeadersRef<'a>(HeaderList<'a>);
+
+impl Serialize for HeadersRef<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct One<'a> {
+            key: &'a str,
+            value: PayloadRef<'a>,
+        }
+        s.collect_seq(self.0.iter().map(|(key, v)| One {
+            key,
+            value: PayloadRef(v),
+        }))
+    }
+}
+
+impl<'a> RecordJson<'a> {
+    /// Borrows `v`; `analyzer` supplies the root cause (and remembers it for the next record).
+    pub fn new(v: &'a RecordView<'a>, analyzer: &'a mut Analyzer) -> RecordJson<'a> {
+        let c = &v.context;
+        let s = |b: Option<&'a [u8]>| b.map(text);
+        let root_cause = match c.stacktrace {
+            Some(t) => analyzer.root_cause(&text(t)),
+            None => None,
+        };
+        RecordJson {
+            dlq: PositionRef {
+                topic: v.topic,
+                partition: v.partition,
+                offset: v.offset,
+                timestamp: v.timestamp,
+            },
+            dialect: c.dialect,
+            original: c.origin().map(|(t, partition, offset)| OriginRef {
+                topic: text(t),
+                partition,
+                offset,
+            }),
+            connector: s(c.owner()),
+            task: c.task,
+            stage: s(c.stage),
+            class: s(c.class),
+            exception: ExceptionRef {
+                class: s(c.exception_class),
+                message: s(c.exception_message),
+                root_cause,
+                cause_class: s(c.cause_class),
+            },
+            key: PayloadRef(v.key),
+            value: PayloadRef(v.value),
+            headers: HeadersRef(v.headers),
+            original_timestamp: c.original_timestamp,
         }
     }
 }
@@ -346,6 +471,40 @@ mod tests {
         );
         assert_eq!(j["headers"][9]["value"], serde_json::Value::Null);
         assert_eq!(d.origin_label(), "orders-1@9");
+    }
+
+    #[test]
+    fn borrowed_json_equals_owned_json() {
+        let hs: &[(&str, Option<&[u8]>)] = &[
+            ("bin", Some(&[0xff, 1])),
+            ("null", None),
+            (headers::TOPIC, Some(b"orders")),
+            (headers::PARTITION, Some(b"1")),
+            (headers::OFFSET, Some(b"9")),
+            (headers::STAGE, Some(&[0xc3, 0x28])),
+            (
+                headers::EXCEPTION_STACKTRACE,
+                Some(b"a.B: x\nCaused by: c.D: y\n\tat e.F.g(F.java:1)\n"),
+            ),
+            (
+                crate::dialect::SPRING_EXCEPTION_CAUSE_FQCN,
+                Some(b"ignored.When.Connect"),
+            ),
+        ];
+        for (key, value) in [(Some(&b"k"[..]), None), (None, Some(&[0x80][..]))] {
+            let v = view(hs, key, value);
+            let mut a = Analyzer::default();
+            let borrowed = serde_json::to_value(RecordJson::new(&v, &mut a)).unwrap();
+            let owned = serde_json::to_value(DeadLetter::from_view(&v)).unwrap();
+            assert_eq!(borrowed, owned);
+            assert_eq!(borrowed["exception"]["root_cause"]["exception"], "c.D");
+        }
+        let v = view(&[], None, None);
+        let mut a = Analyzer::default();
+        assert_eq!(
+            serde_json::to_value(RecordJson::new(&v, &mut a)).unwrap(),
+            serde_json::to_value(DeadLetter::from_view(&v)).unwrap()
+        );
     }
 
     #[test]

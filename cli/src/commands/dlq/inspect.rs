@@ -10,8 +10,9 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
+use connect_dlq::cause::Analyzer;
 use connect_dlq::inspect::{self, Reader, Start};
-use connect_dlq::record::{short_class, truncate};
+use connect_dlq::record::{RecordJson, short_class, truncate};
 use connect_dlq::time::{format_ms, parse_duration_ms, parse_since};
 use connect_dlq::{DeadLetter, Dialect, DlqError, Filter, Payload, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -330,16 +331,22 @@ fn records(
     }
     let mut failed: Option<std::io::Error> = None;
     let mut n = 0u64;
-    inspect::for_each_record(reader, filter, limit, |d| {
+    let mut analyzer = Analyzer::default();
+    inspect::for_each_match(reader, filter, limit, |v| {
         n += 1;
         if n % 4096 == 0 {
             progress.set_position(n);
         }
         let res = match ctx.output {
-            OutputFormat::Table => write_row(&mut out, &d),
-            OutputFormat::Yaml => writeln!(out, "---")
-                .and_then(|()| serde_yaml::to_writer(&mut out, &d).map_err(std::io::Error::other)),
-            _ => serde_json::to_writer(&mut out, &d)
+            OutputFormat::Table => {
+                write_row(&mut out, &DeadLetter::from_view_with(v, &mut analyzer))
+            }
+            OutputFormat::Yaml => writeln!(out, "---").and_then(|()| {
+                let d = DeadLetter::from_view_with(v, &mut analyzer);
+                serde_yaml::to_writer(&mut out, &d).map_err(std::io::Error::other)
+            }),
+            // The hot path for large exports: serialised from the borrowed message.
+            _ => serde_json::to_writer(&mut out, &RecordJson::new(v, &mut analyzer))
                 .map_err(std::io::Error::other)
                 .and_then(|()| out.write_all(b"\n")),
         };
@@ -381,19 +388,29 @@ fn write_row(out: &mut impl Write, d: &DeadLetter) -> std::io::Result<()> {
 
 /// One record in full, with the stack trace analysed like `status` does for tasks.
 fn show(ctx: &Ctx, d: &DeadLetter) -> anyhow::Result<()> {
+    /// The record plus its full trace and the analysis `status` gives a failed task.
     #[derive(serde::Serialize)]
     struct Shown<'a> {
         #[serde(flatten)]
         record: &'a DeadLetter,
         stacktrace: Option<&'a str>,
+        analysis: Option<connect_trace::RootCause>,
     }
-    if print_structured(
-        ctx.output,
-        &Shown {
-            record: d,
-            stacktrace: d.stacktrace.as_deref(),
-        },
-    )? {
+    let hint_ctx = connect_trace::HintContext {
+        connector: d.connector.as_deref(),
+        config: None,
+    };
+    let analysis = d
+        .stacktrace
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| connect_trace::root_cause(t, &hint_ctx));
+    let shown = Shown {
+        record: d,
+        stacktrace: d.stacktrace.as_deref(),
+        analysis,
+    };
+    if print_structured(ctx.output, &shown)? {
         return Ok(());
     }
     let mut o = std::io::stdout().lock();
@@ -454,7 +471,7 @@ fn show(ctx: &Ctx, d: &DeadLetter) -> anyhow::Result<()> {
             .map(|m| format!(": {m}"))
             .unwrap_or_default()
     )?;
-    if let Some(rc) = &d.exception.root_cause {
+    if let Some(rc) = &shown.analysis {
         let label = if rc.exception.is_empty() {
             String::new()
         } else {
