@@ -102,7 +102,7 @@ impl SinkTask for FileStreamSinkTask {
         Ok(())
     }
 
-    fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), ConnectError> {
+    fn put(&mut self, records: &[SinkRecord]) -> Result<(), ConnectError> {
         let out: &mut dyn Write = match self.out.as_mut() {
             Some(Output::File(f)) => f,
             Some(Output::Stdout(s)) => s,
@@ -160,7 +160,7 @@ mod tests {
             record: ConnectRecord::value("t", None, v),
             kafka_offset: 0,
         };
-        t.put(vec![
+        t.put(&[
             rec(Value::String("x".into())),
             rec(Value::Int64(5)),
             rec(Value::Null),

@@ -47,6 +47,7 @@ pub trait OffsetLookup {
 pub trait SourceTask: Send {
     fn start(&mut self, offsets: &dyn OffsetLookup) -> Result<(), ConnectError>;
     /// Returns the next batch; an empty batch means "nothing now" and the loop polls again.
+    /// A `RetriableException` is logged and the loop polls again.
     /// Implementations should not block for long so that stop requests are noticed.
     fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError>;
     fn stop(&mut self) {}
@@ -57,7 +58,8 @@ pub trait SinkTask: Send {
     fn start(&mut self) -> Result<(), ConnectError> {
         Ok(())
     }
-    fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), ConnectError>;
+    /// Writes records. A `RetriableException` asks for the same records again later.
+    fn put(&mut self, records: &[SinkRecord]) -> Result<(), ConnectError>;
     /// Makes everything put so far durable; offsets are committed only after it succeeds.
     fn flush(&mut self) -> Result<(), ConnectError> {
         Ok(())

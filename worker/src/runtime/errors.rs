@@ -58,6 +58,10 @@ pub struct ErrorHandling {
     pub dlq_topic: Option<String>,
     pub dlq_replication_factor: i32,
     pub dlq_context_headers: bool,
+    /// `errors.retry.timeout`: how long a retriable failure is retried; -1 is forever.
+    pub retry_timeout_ms: i64,
+    /// `errors.retry.delay.max.ms`.
+    pub retry_max_delay_ms: u64,
 }
 
 fn flag(config: &ConfigMap, key: &str) -> bool {
@@ -83,6 +87,14 @@ impl ErrorHandling {
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(3),
             dlq_context_headers: flag(config, "errors.deadletterqueue.context.headers.enable"),
+            retry_timeout_ms: config
+                .get("errors.retry.timeout")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0),
+            retry_max_delay_ms: config
+                .get("errors.retry.delay.max.ms")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(60_000),
         }
     }
 
@@ -91,6 +103,62 @@ impl ErrorHandling {
         ConnectError::connect("Tolerance exceeded in error handler")
             .at("org.apache.kafka.connect.runtime.errors.RetryWithToleranceOperator.execAndHandleError(errors.rs)")
             .with_cause(cause)
+    }
+}
+
+/// The wait before retry number `attempt` (1-based), as `RetryWithToleranceOperator` computes it:
+/// 300 ms doubled per attempt; past the maximum, a random delay below the maximum (jitter);
+/// never beyond the remaining time.
+pub fn retry_delay(
+    attempt: u32,
+    max_delay_ms: u64,
+    remaining_ms: u64,
+    jitter: impl FnOnce(u64) -> u64,
+) -> u64 {
+    let base = 300u64
+        .checked_shl(attempt.saturating_sub(1))
+        .filter(|d| *d >= 300)
+        .unwrap_or(u64::MAX);
+    let delay = if base > max_delay_ms {
+        jitter(max_delay_ms.max(1))
+    } else {
+        base
+    };
+    delay.min(remaining_ms)
+}
+
+/// Runs `op`, retrying while it fails with a `RetriableException` and the retry budget of
+/// `errors.retry.timeout` lasts. Other failures return at once.
+pub fn with_retries<T>(
+    h: &ErrorHandling,
+    stop: &dyn Fn() -> bool,
+    mut op: impl FnMut() -> Result<T, ConnectError>,
+) -> Result<T, ConnectError> {
+    let start = std::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        match op() {
+            Err(e) if e.class == class::RETRIABLE && h.retry_timeout_ms != 0 && !stop() => {
+                attempt += 1;
+                let elapsed = start.elapsed().as_millis() as u64;
+                let remaining = if h.retry_timeout_ms < 0 {
+                    u64::MAX
+                } else {
+                    (h.retry_timeout_ms as u64).saturating_sub(elapsed)
+                };
+                if remaining == 0 {
+                    return Err(e);
+                }
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.subsec_nanos());
+                let delay = retry_delay(attempt, h.retry_max_delay_ms, remaining, |max| {
+                    u64::from(nanos) % max
+                });
+                std::thread::sleep(Duration::from_millis(delay));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -280,4 +348,59 @@ fn ensure_topic(client: &ClientConfig, topic: &str, rf: i32) -> Result<(), Conne
 
 pub fn kafka_error(msg: &str, e: &KafkaError) -> ConnectError {
     ConnectError::connect(msg).with_cause(ConnectError::new(class::KAFKA, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_like_apache() {
+        let no_jitter = |_: u64| 7;
+        assert_eq!(retry_delay(1, 60_000, u64::MAX, no_jitter), 300);
+        assert_eq!(retry_delay(2, 60_000, u64::MAX, no_jitter), 600);
+        assert_eq!(retry_delay(8, 60_000, u64::MAX, no_jitter), 38_400);
+        assert_eq!(
+            retry_delay(9, 60_000, u64::MAX, no_jitter),
+            7,
+            "past the maximum: jitter"
+        );
+        assert_eq!(retry_delay(200, 60_000, u64::MAX, no_jitter), 7);
+        assert_eq!(
+            retry_delay(3, 60_000, 100, no_jitter),
+            100,
+            "capped at the deadline"
+        );
+    }
+
+    #[test]
+    fn retries_only_retriable_failures_within_the_timeout() {
+        let h = ErrorHandling::from_config(
+            &[("errors.retry.timeout".to_owned(), "2000".to_owned())].into(),
+        );
+        let mut calls = 0;
+        let r = with_retries(&h, &|| false, || {
+            calls += 1;
+            if calls < 3 {
+                Err(ConnectError::new(class::RETRIABLE, "later"))
+            } else {
+                Ok(calls)
+            }
+        });
+        assert_eq!(r.unwrap(), 3);
+        let mut calls = 0;
+        let r: Result<(), _> = with_retries(&h, &|| false, || {
+            calls += 1;
+            Err(ConnectError::data("bad"))
+        });
+        assert!(r.is_err());
+        assert_eq!(calls, 1, "a DataException is not retried");
+        let none = ErrorHandling::from_config(&ConfigMap::new());
+        let mut calls = 0;
+        let _ = with_retries(&none, &|| false, || -> Result<(), ConnectError> {
+            calls += 1;
+            Err(ConnectError::new(class::RETRIABLE, "later"))
+        });
+        assert_eq!(calls, 1, "errors.retry.timeout=0 means no retries");
+    }
 }

@@ -96,19 +96,22 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
                 }
                 next_offsets.insert((msg.topic().to_owned(), msg.partition()), msg.offset() + 1);
                 TaskMetrics::add(&ctx.metrics.records_read, 1);
-                let converted = convert(&msg, &converters).and_then(|mut r| {
-                    if chain.is_empty() {
-                        return Ok(Some(r));
-                    }
-                    match chain.apply(r.record) {
-                        Ok(Some(t)) => {
-                            r.record = t;
-                            Ok(Some(r))
-                        }
-                        Ok(None) => Ok(None),
-                        Err((class, e)) => Err((Stage::Transformation, class, e)),
-                    }
-                });
+                let stopping = || ctx.stopping();
+                let converted =
+                    with_retries_staged(&errors, &stopping, || convert(&msg, &converters))
+                        .and_then(|mut r| {
+                            if chain.is_empty() {
+                                return Ok(Some(r));
+                            }
+                            match chain.apply(r.record) {
+                                Ok(Some(t)) => {
+                                    r.record = t;
+                                    Ok(Some(r))
+                                }
+                                Ok(None) => Ok(None),
+                                Err((class, e)) => Err((Stage::Transformation, class, e)),
+                            }
+                        });
                 match converted {
                     Ok(Some(r)) => batch.push(r),
                     Ok(None) => {}
@@ -137,11 +140,29 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
             }
             if !batch.is_empty() {
                 TaskMetrics::add(&ctx.metrics.records_written, batch.len() as u64);
-                task.put(batch).map_err(|e| {
-                    ConnectError::connect("Exiting WorkerSinkTask due to unrecoverable exception.")
-                        .at("org.apache.kafka.connect.runtime.WorkerSinkTask.deliverMessages(sink_task.rs)")
-                        .with_cause(e)
-                })?;
+                // A RetriableException from put redelivers the same records after a pause,
+                // until the task is stopped; anything else ends the task.
+                let mut attempt = 0;
+                loop {
+                    match task.put(&batch) {
+                        Ok(()) => break,
+                        Err(e) if e.class == crate::error::class::RETRIABLE && !ctx.stopping() => {
+                            attempt += 1;
+                            eprintln!(
+                                "connect-worker: WARN {} RetriableException from SinkTask: {e}; redelivering",
+                                ctx.name()
+                            );
+                            let delay =
+                                super::errors::retry_delay(attempt, 10_000, u64::MAX, |m| m / 2);
+                            std::thread::sleep(Duration::from_millis(delay));
+                        }
+                        Err(e) => {
+                            return Err(ConnectError::connect("Exiting WorkerSinkTask due to unrecoverable exception.")
+                                .at("org.apache.kafka.connect.runtime.WorkerSinkTask.deliverMessages(sink_task.rs)")
+                                .with_cause(e));
+                        }
+                    }
+                }
             }
             if last_commit.elapsed() >= ctx.settings.offset_flush_interval {
                 commit(
@@ -266,4 +287,23 @@ fn commit(
             Ok(())
         }
     }
+}
+
+/// `with_retries` for a conversion that reports which stage failed.
+fn with_retries_staged<T>(
+    h: &ErrorHandling,
+    stop: &dyn Fn() -> bool,
+    mut op: impl FnMut() -> Result<T, (Stage, &'static str, ConnectError)>,
+) -> Result<T, (Stage, &'static str, ConnectError)> {
+    let mut failed = None;
+    let r = super::errors::with_retries(h, stop, || {
+        op().map_err(|(stage, class, e)| {
+            failed = Some((stage, class));
+            e
+        })
+    });
+    r.map_err(|e| {
+        let (stage, class) = failed.unwrap_or((Stage::ValueConverter, ""));
+        (stage, class, e)
+    })
 }

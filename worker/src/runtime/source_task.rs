@@ -46,11 +46,19 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
     let mut seen_topics = std::collections::BTreeSet::new();
     let result = (|| -> Result<(), ConnectError> {
         while !ctx.stopping() {
-            let records = task.poll().map_err(|e| {
-                ConnectError::connect("Unhandled exception in error handler")
-                    .at("org.apache.kafka.connect.runtime.AbstractWorkerSourceTask.poll(source_task.rs)")
-                    .with_cause(e)
-            })?;
+            let records = match task.poll() {
+                Ok(r) => r,
+                // Apache logs a retriable poll failure and simply polls again.
+                Err(e) if e.class == crate::error::class::RETRIABLE => {
+                    eprintln!(
+                        "connect-worker: WARN {} failed to poll records from SourceTask; will retry: {e}",
+                        ctx.name()
+                    );
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             TaskMetrics::add(&ctx.metrics.records_read, records.len() as u64);
             for mut r in records {
                 let key = serde_json::Value::Object(r.source_partition.clone()).to_string();
