@@ -1,5 +1,20 @@
 //! `connect-worker`: a Kafka Connect worker in Rust, compatible with Apache Kafka Connect's REST
 //! API, configuration keys, plugin class names and DLQ format.
+//!
+//! Known differences from Apache Kafka Connect 4.3.1, each deliberate or not yet done:
+//! - Standalone mode only; connectors created over REST are not persisted across restarts
+//!   (as in Apache standalone without `connector.config` files). Source offsets are persisted,
+//!   as JSON (offsets-topic key/value encoding) rather than Java serialization.
+//! - Stack frames in traces name the Rust source file (`JsonConverter.toConnectData(json.rs)`);
+//!   exception classes, messages and the `Caused by:` chain follow Apache.
+//! - Parser messages of malformed JSON (REST bodies, JsonConverter input) are serde_json's, not
+//!   Jackson's; the status codes and the surrounding messages are Apache's.
+//! - Transforms: RegexRouter, InsertHeader, DropHeaders and Filter, with all three predicates.
+//!   SimpleHeaderConverter reads header values as strings without inferring a schema.
+//! - Decimals are limited to 128-bit unscaled values; `decimal.format=NUMERIC` goes through f64.
+//! - Resetting single sink partitions (`PATCH .../offsets` with a null offset) is refused;
+//!   `DELETE .../offsets` resets all of them by deleting the consumer group, as Apache does.
+//! - `GET /metrics` (Prometheus text) is an addition; Apache exposes JMX.
 
 pub mod config;
 pub mod connectors;
