@@ -139,7 +139,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
     eprintln!("connect-worker: REST API on http://{addr}");
     let app = router(Arc::new(
-        AppState::new(kafka_cluster_id, herder.clone()).with_metrics(metrics),
+        AppState::new(kafka_cluster_id, herder.clone())
+            .with_metrics(metrics)
+            .with_topic_tracking(&config.raw),
     ));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

@@ -34,6 +34,8 @@ pub struct AppState {
     pub herder: Arc<Herder>,
     pub loggers: Mutex<Loggers>,
     pub metrics: Arc<crate::runtime::metrics::Metrics>,
+    /// `topic.tracking.enable` and `topic.tracking.allow.reset` (both default true).
+    pub topic_tracking: (bool, bool),
 }
 
 impl AppState {
@@ -51,7 +53,22 @@ impl AppState {
             herder,
             loggers: Mutex::new(loggers),
             metrics: Arc::default(),
+            topic_tracking: (true, true),
         }
+    }
+
+    /// Applies `topic.tracking.enable` / `topic.tracking.allow.reset` from the worker config.
+    pub fn with_topic_tracking(mut self, worker: &BTreeMap<String, String>) -> AppState {
+        let flag = |k: &str| {
+            !worker
+                .get(k)
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("false"))
+        };
+        self.topic_tracking = (
+            flag("topic.tracking.enable"),
+            flag("topic.tracking.allow.reset"),
+        );
+        self
     }
 
     /// Serves these task counters on `GET /metrics`.
@@ -485,10 +502,28 @@ async fn stop(State(state): Shared, Path(c): Path<String>) -> ApiResult<StatusCo
 }
 
 async fn topics(State(state): Shared, Path(c): Path<String>) -> ApiResult<Response> {
+    if !state.topic_tracking.0 {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Topic tracking is disabled.",
+        ));
+    }
     herder(&state, move |h| Ok(Json(h.topics(&c)).into_response())).await
 }
 
 async fn reset_topics(State(state): Shared, Path(c): Path<String>) -> ApiResult<StatusCode> {
+    if !state.topic_tracking.0 {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Topic tracking is disabled.",
+        ));
+    }
+    if !state.topic_tracking.1 {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Topic tracking reset is disabled.",
+        ));
+    }
     herder(&state, move |h| {
         h.reset_topics(&c);
         Ok(StatusCode::ACCEPTED)

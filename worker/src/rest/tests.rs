@@ -755,6 +755,47 @@ async fn plugins_and_validation() {
 }
 
 #[tokio::test]
+async fn topic_tracking_can_be_disabled() {
+    let a = api();
+    let worker: std::collections::BTreeMap<String, String> =
+        [("topic.tracking.allow.reset".to_owned(), "false".to_owned())].into();
+    let state = AppState::new("c".into(), a.herder.clone()).with_topic_tracking(&worker);
+    let b = Api {
+        app: router(Arc::new(state)),
+        runtime: a.runtime.clone(),
+        herder: a.herder.clone(),
+    };
+    assert_eq!(
+        b.call("GET", "/connectors/x/topics", None).await.0,
+        StatusCode::OK
+    );
+    let (s, body) = b.call("PUT", "/connectors/x/topics/reset", None).await;
+    assert_eq!(
+        (s, body),
+        (
+            StatusCode::FORBIDDEN,
+            json!({"error_code": 403, "message": "Topic tracking reset is disabled."})
+        )
+    );
+    let worker: std::collections::BTreeMap<String, String> =
+        [("topic.tracking.enable".to_owned(), "false".to_owned())].into();
+    let state = AppState::new("c".into(), a.herder.clone()).with_topic_tracking(&worker);
+    let c = Api {
+        app: router(Arc::new(state)),
+        runtime: a.runtime.clone(),
+        herder: a.herder.clone(),
+    };
+    let (s, body) = c.call("GET", "/connectors/x/topics", None).await;
+    assert_eq!(
+        (s, body),
+        (
+            StatusCode::FORBIDDEN,
+            json!({"error_code": 403, "message": "Topic tracking is disabled."})
+        )
+    );
+}
+
+#[tokio::test]
 async fn loggers_and_root() {
     let a = api();
     let (s, body) = a.call("GET", "/", None).await;
