@@ -193,6 +193,17 @@ impl Client {
         if settings.insecure {
             builder = builder.danger_accept_invalid_certs(true);
         }
+        // OpenSSL 3 parses the whole system CA bundle whenever a client is built, which was most
+        // of a command's run time; plain-HTTP clusters get a TLS-less setup instead.
+        let https = settings
+            .urls
+            .iter()
+            .any(|u| u.trim().to_ascii_lowercase().starts_with("https:"));
+        builder = if https {
+            builder.use_native_tls()
+        } else {
+            builder.use_rustls_tls().tls_built_in_root_certs(false)
+        };
         let http = builder
             .build()
             .map_err(|e| ClientError::Setup(root_reason(&e)))?;

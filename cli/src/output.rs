@@ -15,7 +15,8 @@ pub enum OutputFormat {
 
 /// Prints `value` as JSON or YAML; returns false for `table`, which the command renders itself.
 pub fn print_structured<T: Serialize>(format: OutputFormat, value: &T) -> anyhow::Result<bool> {
-    let mut out = std::io::stdout().lock();
+    // Stdout is line-buffered: without this, pretty JSON costs one write per line.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match format {
         OutputFormat::Table => return Ok(false),
         OutputFormat::Json => {
@@ -24,6 +25,7 @@ pub fn print_structured<T: Serialize>(format: OutputFormat, value: &T) -> anyhow
         }
         OutputFormat::Yaml => serde_yaml::to_writer(&mut out, value)?,
     }
+    out.flush()?;
     Ok(true)
 }
 
@@ -70,11 +72,11 @@ pub fn print_table(t: &Table) -> std::io::Result<()> {
     for c in t.column_iter_mut() {
         c.set_padding((0, 2));
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for line in t.lines() {
         writeln!(out, "{}", line.trim_end())?;
     }
-    Ok(())
+    out.flush()
 }
 
 /// A state or health word, coloured by how good it is.
