@@ -11,6 +11,8 @@ pub enum OutputFormat {
     Table,
     Json,
     Yaml,
+    /// JSON Lines: one compact JSON value per line; a list prints one element per line.
+    Jsonl,
 }
 
 /// Prints `value` as JSON or YAML; returns false for `table`, which the command renders itself.
@@ -24,6 +26,18 @@ pub fn print_structured<T: Serialize>(format: OutputFormat, value: &T) -> anyhow
             writeln!(out)?;
         }
         OutputFormat::Yaml => serde_yaml::to_writer(&mut out, value)?,
+        OutputFormat::Jsonl => match serde_json::to_value(value)? {
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    serde_json::to_writer(&mut out, &item)?;
+                    writeln!(out)?;
+                }
+            }
+            other => {
+                serde_json::to_writer(&mut out, &other)?;
+                writeln!(out)?;
+            }
+        },
     }
     out.flush()?;
     Ok(true)

@@ -168,19 +168,19 @@ fn print_text(s: &Status, args: &StatusArgs) {
         if i.worker_id.is_empty() {
             String::new()
         } else {
-            format!("  {}", i.worker_id.dimmed())
+            i.worker_id.dimmed().to_string()
         }
     };
     println!(
         "  connector  {}{}",
-        paint_state(s.connector.state.as_str()),
+        padded_state(s.connector.state.as_str()),
         workers(&s.connector)
     );
     for t in &s.tasks {
         let label = format!("task {}", t.id.unwrap_or_default());
         println!(
             "  {label:<9}  {}{}",
-            paint_state(t.state.as_str()),
+            padded_state(t.state.as_str()),
             workers(t)
         );
     }
@@ -248,6 +248,11 @@ fn print_text(s: &Status, args: &StatusArgs) {
             println!("  {} {cmd}", label.bold());
         }
     }
+}
+
+/// A coloured state padded to a column (padding after the colour codes, so widths stay right).
+fn padded_state(state: &str) -> String {
+    format!("{}{}", paint_state(state), " ".repeat(10usize.saturating_sub(state.len())))
 }
 
 /// "connector", "task 0", "tasks 0,1,2", "connector and tasks 0,1".
