@@ -30,6 +30,7 @@ pub struct GlobalArgs {
     pub url: Option<String>,
     /// Context from the config file to use for this command
     #[arg(long, global = true, env = "CONNECTCTL_CONTEXT")]
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::context_names))]
     pub context: Option<String>,
     /// Output format
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table)]
@@ -113,4 +114,10 @@ pub enum Command {
     /// Inspect and replay dead letter queues
     #[command(subcommand)]
     Dlq(commands::dlq::DlqCommand),
+    /// Print the shell completion script (bash, zsh, fish, powershell, elvish)
+    ///
+    /// The script completes subcommands, flags and live values (connector names, tasks, plugins,
+    /// loggers, contexts, DLQ topics) by asking connectctl, which asks the cluster.
+    /// Install: see completions/README.md, e.g. `source <(connectctl completions bash)`.
+    Completions(commands::completions::CompletionsArgs),
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod client;
 mod commands;
+mod complete;
 mod context;
 mod health;
 mod mask;
@@ -11,9 +12,14 @@ mod output;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, Parser};
 
 fn main() -> ExitCode {
+    // The completion scripts call back with COMPLETE set; answer and exit before anything else
+    // can write to stdout.
+    clap_complete::CompleteEnv::with_factory(cli::Cli::command)
+        .var(commands::completions::COMPLETE_VAR)
+        .complete();
     let cli = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

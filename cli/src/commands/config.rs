@@ -11,6 +11,7 @@ use crate::output::{print_structured, print_table, table};
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
     /// Connector name
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::connector_names))]
     pub name: String,
 }
 

@@ -120,12 +120,14 @@ fn similarity(wanted: &str, candidate: &str) -> f64 {
 #[derive(Debug, Clone, Args)]
 pub struct Selection {
     /// Connector names
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::connectors_or_tasks))]
     pub names: Vec<String>,
     /// Every connector in the cluster
     #[arg(long)]
     pub all: bool,
     /// Only connectors in this state or health (e.g. FAILED, PAUSED, DEGRADED)
     #[arg(long, value_name = "STATE")]
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::states))]
     pub state: Option<String>,
     /// Only connectors whose name matches this regular expression
     #[arg(short = 'e', long = "regex", value_name = "REGEX")]

@@ -18,6 +18,7 @@ use crate::output::{heading, paint_state, print_structured};
 pub struct DescribeArgs {
     /// Connector names
     #[arg(required = true)]
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::connector_names))]
     pub names: Vec<String>,
 }
 

@@ -13,6 +13,7 @@ use crate::output::print_structured;
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// Connector name
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::connector_names))]
     pub name: String,
     /// Config file (JSON or .properties; `-` for stdin)
     #[arg(short = 'f', long = "file", required = true)]

@@ -20,6 +20,7 @@ pub struct LsArgs {
     pub pattern: Option<String>,
     /// Only connectors in this state or health (RUNNING, FAILED, DEGRADED, PAUSED, ...)
     #[arg(long, value_name = "STATE")]
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::states))]
     pub state: Option<String>,
     /// Only source or sink connectors
     #[arg(long = "type", value_name = "TYPE", value_parser = ["source", "sink"])]

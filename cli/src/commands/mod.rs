@@ -1,6 +1,7 @@
 //! One module per subcommand; `run` is the single dispatch point.
 
 pub mod apply;
+pub mod completions;
 pub mod config;
 pub mod connector_util;
 pub mod context;
@@ -68,7 +69,7 @@ impl Ctx {
     }
 }
 
-fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
+pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
     let g = &cli.global;
     let path = config_path();
     // `context` commands manage the file; they must work even when it names a broken context.
@@ -139,6 +140,10 @@ fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     crate::output::init_color(cli.global.no_color);
+    // Printing a script needs no cluster and must work with a broken config file.
+    if let Command::Completions(args) = cli.command {
+        return completions::run(args);
+    }
     let ctx = resolve(&cli).context("cannot load the connectctl configuration")?;
     match cli.command {
         Command::Ls(args) => ls::run(&ctx, args).await,
@@ -167,5 +172,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Health(args) => health::run(&ctx, args).await,
         Command::Context(cmd) => context::run(&ctx, cmd).await,
         Command::Dlq(cmd) => dlq::run(&ctx, cmd).await,
+        Command::Completions(_) => unreachable!("handled before resolving the context"),
     }
 }

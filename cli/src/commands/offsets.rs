@@ -21,6 +21,7 @@ use crate::output::{print_structured, print_table, table};
 #[derive(Debug, Args)]
 pub struct OffsetsArgs {
     /// Connector name
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::connector_names))]
     pub name: String,
     /// Set one partition's offset: sinks `TOPIC:PARTITION=OFFSET`, sources
     /// `'{"partition":"map"}={"offset":"map"}'` (an offset of `null` resets that partition)

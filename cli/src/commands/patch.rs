@@ -15,6 +15,7 @@ use crate::output::print_structured;
 #[derive(Debug, Args)]
 pub struct PatchArgs {
     /// Connector name
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::connector_names))]
     pub name: String,
     /// Key to set (repeatable)
     #[arg(short = 's', long = "set", value_name = "KEY=VALUE")]

@@ -22,6 +22,7 @@ use crate::output::{heading, paint_state, print_structured};
 pub struct StatusArgs {
     /// Connectors to show
     #[arg(required = true, value_name = "NAME")]
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::connector_names))]
     pub names: Vec<String>,
     /// Print each failure's full stack trace, runtime and JDK frames folded
     #[arg(long)]

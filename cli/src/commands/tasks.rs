@@ -13,6 +13,7 @@ use crate::output::{print_structured, print_table, state_cell, table};
 #[derive(Debug, Args)]
 pub struct TasksArgs {
     /// Connector name
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::connector_names))]
     pub name: String,
     /// Also show each task's config
     #[arg(long)]

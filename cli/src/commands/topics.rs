@@ -12,6 +12,7 @@ use crate::output::print_structured;
 #[derive(Debug, Args)]
 pub struct TopicsArgs {
     /// Connector name
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::connector_names))]
     pub name: String,
     /// Forget the recorded topics (they are recorded again as the connector uses them)
     #[arg(long)]

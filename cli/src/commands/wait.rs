@@ -28,6 +28,7 @@ pub enum Target {
 #[derive(Debug, Args)]
 pub struct WaitArgs {
     /// Connector to wait for
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::connector_names))]
     pub name: String,
     /// State to wait for
     #[arg(long = "for", value_enum, default_value_t = Target::Running)]

@@ -18,6 +18,7 @@ use crate::output::{paint_state, print_table, state_cell, table};
 #[derive(Debug, Args)]
 pub struct WatchArgs {
     /// Only these connectors (default: all)
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::connector_names))]
     pub names: Vec<String>,
     /// Time between refreshes
     #[arg(long, short = 'n', default_value = "2s", value_parser = parse_duration)]

@@ -10,6 +10,7 @@ use crate::context::ConfigFile;
 #[derive(Debug, Args)]
 pub struct ContextUseArgs {
     /// Context name
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::context_names))]
     pub name: String,
 }
 

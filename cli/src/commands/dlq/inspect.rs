@@ -41,10 +41,12 @@ Examples:
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// DLQ topic to read (default: the DLQ of --connector)
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::dlq_topics))]
     pub topic: Option<String>,
     /// Connector whose DLQ to read (its errors.deadletterqueue.topic.name), and whose
     /// records to keep when the topic is shared
     #[arg(long, value_name = "NAME")]
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::connector_names))]
     pub connector: Option<String>,
     /// One line per record instead of the summary
     #[arg(long, conflicts_with = "show")]
@@ -72,6 +74,7 @@ pub struct InspectArgs {
     pub exception: Option<Regex>,
     /// Keep records that failed in this stage (VALUE_CONVERTER, TRANSFORMATION, TASK_PUT, ...)
     #[arg(long)]
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::stages))]
     pub stage: Option<String>,
     /// Keep records that came from this topic
     #[arg(long, value_name = "TOPIC")]

@@ -39,9 +39,11 @@ Examples:
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// DLQ topic to replay (or --connector)
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::dlq_topics))]
     pub topic: Option<String>,
     /// Replay the DLQ of this connector (errors.deadletterqueue.topic.name)
     #[arg(long, value_name = "NAME")]
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::connector_names))]
     pub connector: Option<String>,
     /// Send every record to this topic instead of its original topic
     #[arg(long, value_name = "TOPIC")]
@@ -91,6 +93,7 @@ pub struct ReplayArgs {
     pub exception: Option<Regex>,
     /// Only records that failed in this stage (VALUE_CONVERTER, TRANSFORMATION, ...)
     #[arg(long)]
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::stages))]
     pub stage: Option<String>,
     /// Only records that came from this topic
     #[arg(long, value_name = "TOPIC")]

@@ -12,6 +12,7 @@ use crate::output::print_structured;
 #[derive(Debug, Args)]
 pub struct LoggersSetArgs {
     /// Logger name, e.g. org.apache.kafka.connect or root
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::logger_names))]
     pub name: String,
     /// Level
     #[arg(value_parser = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF", "trace", "debug", "info", "warn", "error", "fatal", "off"])]

@@ -11,6 +11,7 @@ use crate::output::{print_structured, print_table, table};
 #[derive(Debug, Args)]
 pub struct PluginsDescribeArgs {
     /// Plugin class or alias, e.g. FileStreamSink
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::plugin_classes))]
     pub class: String,
     /// Only keys whose name or documentation contains this text
     #[arg(long)]
