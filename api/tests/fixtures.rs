@@ -9,7 +9,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 fn fixture(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/rest").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/rest")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -43,7 +45,10 @@ fn failed_task_status_keeps_trace_and_version() {
     assert!(trace.starts_with("org.apache.kafka.connect.errors.ConnectException"));
     assert!(trace.contains("Caused by: org.apache.kafka.connect.errors.DataException"));
     // Kafka 4.1+ reports the running plugin version; it survives as an extra field.
-    assert_eq!(task.extra.get("version").and_then(Value::as_str), Some("4.3.1"));
+    assert_eq!(
+        task.extra.get("version").and_then(Value::as_str),
+        Some("4.3.1")
+    );
 }
 
 #[test]
@@ -101,7 +106,10 @@ fn plugins_and_config_definitions() {
 #[test]
 fn validation_with_errors() {
     let v: ConfigInfos = round_trip("validate-errors.json");
-    assert_eq!(v.error_count as usize, v.errors().map(|(_, e)| e.len()).sum::<usize>());
+    assert_eq!(
+        v.error_count as usize,
+        v.errors().map(|(_, e)| e.len()).sum::<usize>()
+    );
     let keys: Vec<&str> = v.errors().map(|(k, _)| k).collect();
     assert!(keys.contains(&"tasks.max"), "{keys:?}");
     assert!(keys.contains(&"errors.tolerance"), "{keys:?}");
@@ -123,7 +131,11 @@ fn loggers() {
     assert!(all.contains_key("root"));
     let _: LoggerLevel = round_trip("logger.json");
     let changed: Vec<String> = round_trip("logger-set-worker.json");
-    assert!(changed.iter().all(|l| l.starts_with("org.apache.kafka.connect.file")));
+    assert!(
+        changed
+            .iter()
+            .all(|l| l.starts_with("org.apache.kafka.connect.file"))
+    );
 }
 
 #[test]

@@ -66,7 +66,9 @@ impl ErrorContext {
         let (mut topic, mut partition, mut offset) = (None, None, None);
         let mut seen = false;
         for (name, value) in headers {
-            let Some(field) = name.strip_prefix(PREFIX) else { continue };
+            let Some(field) = name.strip_prefix(PREFIX) else {
+                continue;
+            };
             seen = true;
             // Connect writes each header once; if a record was replayed through a DLQ-enabled
             // connector again it carries two sets, and the last one describes the latest failure.
@@ -86,7 +88,11 @@ impl ErrorContext {
             }
         }
         if let (Some(topic), Some(partition), Some(offset)) = (topic, partition, offset) {
-            ctx.original = Some(Origin { topic, partition, offset });
+            ctx.original = Some(Origin {
+                topic,
+                partition,
+                offset,
+            });
         }
         seen.then_some(ctx)
     }
@@ -97,7 +103,10 @@ mod tests {
     use super::*;
 
     fn h<'a>(pairs: &'a [(&'a str, Option<&'a str>)]) -> Vec<(&'a str, Option<&'a [u8]>)> {
-        pairs.iter().map(|(k, v)| (*k, v.map(str::as_bytes))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (*k, v.map(str::as_bytes)))
+            .collect()
     }
 
     #[test]
@@ -111,12 +120,25 @@ mod tests {
             (TASK, Some("0")),
             (STAGE, Some("VALUE_CONVERTER")),
             (CLASS, Some("org.apache.kafka.connect.json.JsonConverter")),
-            (EXCEPTION_CLASS, Some("org.apache.kafka.connect.errors.DataException")),
+            (
+                EXCEPTION_CLASS,
+                Some("org.apache.kafka.connect.errors.DataException"),
+            ),
             (EXCEPTION_MESSAGE, None),
-            (EXCEPTION_STACKTRACE, Some("org.apache.kafka.connect.errors.DataException\n")),
+            (
+                EXCEPTION_STACKTRACE,
+                Some("org.apache.kafka.connect.errors.DataException\n"),
+            ),
         ]);
         let ctx = ErrorContext::from_headers(headers).unwrap();
-        assert_eq!(ctx.original, Some(Origin { topic: "orders".into(), partition: 2, offset: 42 }));
+        assert_eq!(
+            ctx.original,
+            Some(Origin {
+                topic: "orders".into(),
+                partition: 2,
+                offset: 42
+            })
+        );
         assert_eq!(ctx.task, Some(0));
         assert_eq!(ctx.stage.as_deref(), Some("VALUE_CONVERTER"));
         assert_eq!(ctx.exception_message, None);
@@ -137,7 +159,10 @@ mod tests {
             (TASK, None),
         ])
         .unwrap();
-        assert_eq!(ctx.original, None, "no origin without a numeric partition and offset");
+        assert_eq!(
+            ctx.original, None,
+            "no origin without a numeric partition and offset"
+        );
         assert_eq!(ctx.task, None);
     }
 }

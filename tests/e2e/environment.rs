@@ -19,9 +19,15 @@ fn records_round_trip_with_headers_keys_and_nulls() {
     let topic = unique("env-roundtrip");
     create_topic(&topic, 3);
     let sent = vec![
-        TestRecord::value("a").key("k1").header("h", Some(b"1")).header("null", None),
+        TestRecord::value("a")
+            .key("k1")
+            .header("h", Some(b"1"))
+            .header("null", None),
         TestRecord::value([0u8, 159, 146, 150]).key([0xffu8, 0]),
-        TestRecord { key: Some(b"tomb".to_vec()), ..Default::default() },
+        TestRecord {
+            key: Some(b"tomb".to_vec()),
+            ..Default::default()
+        },
     ];
     produce(&topic, &sent);
     let got = consume(&topic, 3, Duration::from_secs(30), true);
@@ -51,7 +57,10 @@ fn a_file_sink_connector_runs_on_the_real_worker() {
             "value.converter": "org.apache.kafka.connect.storage.StringConverter",
         }),
     );
-    produce(&topic, &[TestRecord::value("line one"), TestRecord::value("line two")]);
+    produce(
+        &topic,
+        &[TestRecord::value("line one"), TestRecord::value("line two")],
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let text = std::fs::read_to_string(&out).unwrap_or_default();

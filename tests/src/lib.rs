@@ -32,7 +32,10 @@ pub struct Env {
 
 /// The root of the workspace.
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// A file under `fixtures/`.
@@ -55,7 +58,10 @@ pub fn env() -> &'static Env {
             String::from_utf8_lossy(&out.stderr)
         );
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("scripts/env/up printed no env.json ({e}): {}", String::from_utf8_lossy(&out.stdout))
+            panic!(
+                "scripts/env/up printed no env.json ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
         })
     })
 }
@@ -63,8 +69,16 @@ pub fn env() -> &'static Env {
 /// A name no other test (in this run or an earlier one) uses: `prefix-<time>-<pid>-<n>`.
 pub fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
-    let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() % 100_000_000;
-    format!("{prefix}-{t}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        % 100_000_000;
+    format!(
+        "{prefix}-{t}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 fn client_config() -> ClientConfig {
@@ -100,7 +114,10 @@ fn wait_for_partitions(topic: &str, partitions: usize) {
                 }
             }
         }
-        assert!(Instant::now() < deadline, "topic {topic} never became ready");
+        assert!(
+            Instant::now() < deadline,
+            "topic {topic} never became ready"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -119,7 +136,10 @@ pub struct TestRecord {
 
 impl TestRecord {
     pub fn value(v: impl AsRef<[u8]>) -> Self {
-        TestRecord { value: Some(v.as_ref().to_vec()), ..Default::default() }
+        TestRecord {
+            value: Some(v.as_ref().to_vec()),
+            ..Default::default()
+        }
     }
 
     pub fn key(mut self, k: impl AsRef<[u8]>) -> Self {
@@ -133,7 +153,9 @@ impl TestRecord {
     }
 
     pub fn value_str(&self) -> Option<&str> {
-        self.value.as_deref().map(|v| std::str::from_utf8(v).unwrap())
+        self.value
+            .as_deref()
+            .map(|v| std::str::from_utf8(v).unwrap())
     }
 
     pub fn header_str(&self, name: &str) -> Option<&str> {
@@ -155,7 +177,10 @@ pub fn produce(topic: &str, records: &[TestRecord]) {
     for r in records {
         let mut headers = OwnedHeaders::new();
         for (k, v) in &r.headers {
-            headers = headers.insert(Header { key: k, value: v.as_deref() });
+            headers = headers.insert(Header {
+                key: k,
+                value: v.as_deref(),
+            });
         }
         let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(topic).headers(headers);
         if let Some(k) = &r.key {
@@ -174,7 +199,10 @@ pub fn produce(topic: &str, records: &[TestRecord]) {
         while let Some(r) = rec.take() {
             if let Err((e, back)) = producer.send(r) {
                 assert!(
-                    matches!(e.rdkafka_error_code(), Some(rdkafka::types::RDKafkaErrorCode::QueueFull)),
+                    matches!(
+                        e.rdkafka_error_code(),
+                        Some(rdkafka::types::RDKafkaErrorCode::QueueFull)
+                    ),
                     "produce to {topic}: {e}"
                 );
                 producer.poll(Duration::from_millis(50));
@@ -188,20 +216,31 @@ pub fn produce(topic: &str, records: &[TestRecord]) {
 
 /// Reads a topic from the beginning (assign + seek, no group) until `expected` records arrived or
 /// `timeout` passed; returns what it read. `read_committed` skips aborted transactions.
-pub fn consume(topic: &str, expected: usize, timeout: Duration, read_committed: bool) -> Vec<TestRecord> {
+pub fn consume(
+    topic: &str,
+    expected: usize,
+    timeout: Duration,
+    read_committed: bool,
+) -> Vec<TestRecord> {
     let consumer: BaseConsumer = client_config()
         .set("group.id", unique("testkit"))
         .set("enable.auto.commit", "false")
         .set(
             "isolation.level",
-            if read_committed { "read_committed" } else { "read_uncommitted" },
+            if read_committed {
+                "read_committed"
+            } else {
+                "read_uncommitted"
+            },
         )
         .create()
         .unwrap();
     let deadline = Instant::now() + timeout;
     // The topic may not exist yet (e.g. a DLQ that Connect creates on the first failure).
     let partitions = loop {
-        let md = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).expect("metadata");
+        let md = consumer
+            .fetch_metadata(Some(topic), Duration::from_secs(10))
+            .expect("metadata");
         let t = &md.topics()[0];
         if t.error().is_none() && !t.partitions().is_empty() {
             break t.partitions().iter().map(|p| p.id()).collect::<Vec<_>>();
@@ -213,7 +252,8 @@ pub fn consume(topic: &str, expected: usize, timeout: Duration, read_committed: 
     };
     let mut tpl = TopicPartitionList::new();
     for p in partitions {
-        tpl.add_partition_offset(topic, p, Offset::Beginning).unwrap();
+        tpl.add_partition_offset(topic, p, Offset::Beginning)
+            .unwrap();
     }
     consumer.assign(&tpl).unwrap();
     let mut out = Vec::new();
@@ -226,7 +266,11 @@ pub fn consume(topic: &str, expected: usize, timeout: Duration, read_committed: 
                 value: m.payload().map(<[u8]>::to_vec),
                 headers: m
                     .headers()
-                    .map(|h| h.iter().map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec))).collect())
+                    .map(|h| {
+                        h.iter()
+                            .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec)))
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 timestamp: m.timestamp().to_millis(),
             }),
@@ -250,7 +294,10 @@ impl Connect {
 
     pub fn at(base: &str) -> Self {
         Connect {
-            http: reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
+            http: reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
             base: base.trim_end_matches('/').to_owned(),
         }
     }
@@ -265,14 +312,21 @@ impl Connect {
         let resp = req.send().unwrap_or_else(|e| panic!("{path}: {e}"));
         let status = resp.status().as_u16();
         let text = resp.text().unwrap();
-        let json = if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let json = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, json)
     }
 
     /// Creates a connector and asserts the worker accepted it.
     pub fn create(&self, name: &str, config: Value) -> Value {
-        let (status, body) =
-            self.call("POST", "/connectors", Some(&serde_json::json!({"name": name, "config": config})));
+        let (status, body) = self.call(
+            "POST",
+            "/connectors",
+            Some(&serde_json::json!({"name": name, "config": config})),
+        );
         assert_eq!(status, 201, "creating {name}: {body}");
         body
     }
@@ -302,7 +356,10 @@ impl Connect {
                     return s.clone();
                 }
             }
-            assert!(Instant::now() < deadline, "{name}: never {what}; last status {s:?}");
+            assert!(
+                Instant::now() < deadline,
+                "{name}: never {what}; last status {s:?}"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }

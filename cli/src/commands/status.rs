@@ -253,7 +253,11 @@ fn print_text(s: &Status, args: &StatusArgs) {
 
 /// A coloured state padded to a column (padding after the colour codes, so widths stay right).
 fn padded_state(state: &str) -> String {
-    format!("{}{}", paint_state(state), " ".repeat(10usize.saturating_sub(state.len())))
+    format!(
+        "{}{}",
+        paint_state(state),
+        " ".repeat(10usize.saturating_sub(state.len()))
+    )
 }
 
 /// "connector", "task 0", "tasks 0,1,2", "connector and tasks 0,1".
