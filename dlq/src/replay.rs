@@ -341,13 +341,52 @@ pub fn replay(
     };
     let partitions: Vec<i32> = topic_md.partitions().iter().map(|p| p.id()).collect();
 
+    let transactional_id = format!("{}-producer", opts.group);
+    let mut pc = client_config(kafka);
+    pc.set("enable.idempotence", "true")
+        .set("acks", "all")
+        // Keyed records land where the Java client puts them (murmur2), next to their siblings.
+        .set("partitioner", "murmur2_random")
+        .set("linger.ms", "20")
+        .set("batch.num.messages", "10000")
+        .set("queue.buffering.max.messages", "1000000")
+        .set("compression.type", "lz4")
+        // A target that cannot take the records must fail the batch well inside the transaction.
+        .set("message.timeout.ms", "30000");
+    if opts.exactly_once {
+        pc.set("transactional.id", &transactional_id);
+        pc.set("transaction.timeout.ms", "60000");
+    }
+    let producer: Option<BaseProducer<Deliveries>> = if opts.dry_run {
+        None
+    } else {
+        Some(
+            pc.create_with_context(Deliveries::default())
+                .map_err(ReplayError::Config)?,
+        )
+    };
+    // Initialise (and so fence) the transactional producer before reading the group's offsets:
+    // a killed replay may have left a transaction open that holds uncommitted offsets for the
+    // group, and a read_committed offset fetch waits until that transaction is resolved, which
+    // init_transactions does by aborting it.
+    if let (true, Some(producer)) = (opts.exactly_once, &producer) {
+        producer
+            .init_transactions(timeout)
+            .map_err(|source| ReplayError::Transactions {
+                transactional_id: transactional_id.clone(),
+                source,
+            })?;
+    }
+
     // Where to start (the group's committed offset) and where to stop (today's end).
     let mut wanted = TopicPartitionList::new();
     for p in &partitions {
         wanted.add_partition(&opts.dlq_topic, *p);
     }
+    // A dry run does not fence anything, so an open transaction of a killed replay can hold the
+    // offsets until it times out (transaction.timeout.ms, 60 s): wait that long.
     let committed = consumer
-        .committed_offsets(wanted, timeout)
+        .committed_offsets(wanted, timeout.max(Duration::from_secs(70)))
         .map_err(|source| ReplayError::Kafka {
             what: "reading the replay group's offsets",
             source,
@@ -399,39 +438,6 @@ pub fn replay(
             what: "assigning the DLQ",
             source,
         })?;
-
-    let transactional_id = format!("{}-producer", opts.group);
-    let mut pc = client_config(kafka);
-    pc.set("enable.idempotence", "true")
-        .set("acks", "all")
-        // Keyed records land where the Java client puts them (murmur2), next to their siblings.
-        .set("partitioner", "murmur2_random")
-        .set("linger.ms", "20")
-        .set("batch.num.messages", "10000")
-        .set("queue.buffering.max.messages", "1000000")
-        .set("compression.type", "lz4")
-        // A target that cannot take the records must fail the batch well inside the transaction.
-        .set("message.timeout.ms", "30000");
-    if opts.exactly_once {
-        pc.set("transactional.id", &transactional_id);
-        pc.set("transaction.timeout.ms", "60000");
-    }
-    let producer: Option<BaseProducer<Deliveries>> = if opts.dry_run {
-        None
-    } else {
-        Some(
-            pc.create_with_context(Deliveries::default())
-                .map_err(ReplayError::Config)?,
-        )
-    };
-    if let (true, Some(producer)) = (opts.exactly_once, &producer) {
-        producer
-            .init_transactions(timeout)
-            .map_err(|source| ReplayError::Transactions {
-                transactional_id: transactional_id.clone(),
-                source,
-            })?;
-    }
 
     let mut remaining: HashSet<i32> = start
         .iter()
