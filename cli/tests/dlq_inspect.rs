@@ -167,7 +167,7 @@ fn real_connect_dlq_summary_records_show_and_filters() {
     assert_eq!(rest, 3);
 
     // Every record, with its exact origin.
-    let recs = jsonl(&ok(&inspect(&[&dlq, "--records", "-o", "json"])));
+    let recs = jsonl(&ok(&inspect(&[&dlq, "--records", "-o", "jsonl"])));
     assert_eq!(recs.len(), 7);
     let (mut got_plain, mut got_not_json) = (BTreeSet::new(), BTreeSet::new());
     for r in &recs {
@@ -195,6 +195,23 @@ fn real_connect_dlq_summary_records_show_and_filters() {
         }
     }
     assert_eq!((got_plain, got_not_json), (plain.clone(), not_json.clone()));
+
+    // `-o json` is the same records as one array.
+    let array: Value =
+        serde_json::from_str(&ok(&inspect(&[&dlq, "--records", "-o", "json"]))).unwrap();
+    assert_eq!(array.as_array().unwrap(), &recs);
+    let empty = ok(&inspect(&[
+        &dlq,
+        "--records",
+        "-o",
+        "json",
+        "--stage",
+        "TASK_PUT",
+    ]));
+    assert_eq!(
+        serde_json::from_str::<Value>(&empty).unwrap(),
+        serde_json::json!([])
+    );
 
     // The records table: a header and one line per record, origin shown as topic-partition@offset.
     let table = ok(&inspect(&[&dlq, "--records"]));
@@ -255,7 +272,7 @@ fn real_connect_dlq_summary_records_show_and_filters() {
             &dlq,
             "--records",
             "-o",
-            "json",
+            "jsonl",
             "--limit",
             "2"
         ])))
@@ -307,7 +324,7 @@ fn other_dialects_binary_payloads_and_tombstones_as_jsonl() {
     .header(connect_dlq::headers::STAGE, Some(&[0xc3, 0x28]));
     produce(&topic, &[spring, binary, tombstone, garbage]);
 
-    let recs = jsonl(&ok(&inspect(&[&topic, "--records", "-o", "json"])));
+    let recs = jsonl(&ok(&inspect(&[&topic, "--records", "-o", "jsonl"])));
     assert_eq!(recs.len(), 4);
     let spring = recs.iter().find(|r| r["dialect"] == "spring").unwrap();
     assert_eq!(
@@ -459,7 +476,7 @@ fn follow_streams_records_that_arrive_later() {
     produce(&topic, &[TestRecord::value("before")]);
     let e = env();
     let mut child = connectctl()
-        .args(["dlq", "inspect", &topic, "--follow", "-o", "json"])
+        .args(["dlq", "inspect", &topic, "--follow", "-o", "jsonl"])
         .args(["--bootstrap-servers", &e.bootstrap_servers])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

@@ -26,7 +26,8 @@ Views:
   (default)             failures grouped by connector, stage, exception and message
   --records             one line per record: DLQ position, time, origin, key/value previews
   --show PARTITION:OFFSET  one record in full, with its stack trace analysed
-  -o json               the summary object; with --records, one JSON record per line
+  -o json               the summary object; with --records, an array of records
+  -o jsonl              with --records, one JSON record per line (streams with --follow)
 
 Kafka access: --bootstrap-servers (or CONNECTCTL_BOOTSTRAP_SERVERS) and -X KEY=VALUE
 librdkafka properties, e.g. -X security.protocol=SASL_SSL -X sasl.mechanism=PLAIN.
@@ -35,7 +36,7 @@ Reading never joins a consumer group and never commits offsets.
 Examples:
   connectctl dlq inspect --connector jdbc-sink
   connectctl dlq inspect orders-dlq --since 2h --exception DataException
-  connectctl dlq inspect orders-dlq --records -o json --limit 100
+  connectctl dlq inspect orders-dlq --records -o jsonl --limit 100
   connectctl dlq inspect orders-dlq --show 0:42";
 
 #[derive(Debug, Args)]
@@ -348,7 +349,14 @@ fn records(
                 let d = DeadLetter::from_view_with(v, &mut analyzer);
                 serde_yaml::to_writer(&mut out, &d).map_err(std::io::Error::other)
             }),
-            // The hot path for large exports: serialised from the borrowed message.
+            // `-o json` is one array, streamed element by element so memory stays flat.
+            OutputFormat::Json => out
+                .write_all(if n == 1 { b"[\n" } else { b",\n" })
+                .and_then(|()| {
+                    serde_json::to_writer(&mut out, &RecordJson::new(v, &mut analyzer))
+                        .map_err(std::io::Error::other)
+                }),
+            // JSON Lines, the hot path for large exports: serialised from the borrowed message.
             _ => serde_json::to_writer(&mut out, &RecordJson::new(v, &mut analyzer))
                 .map_err(std::io::Error::other)
                 .and_then(|()| out.write_all(b"\n")),
@@ -365,6 +373,9 @@ fn records(
     })?;
     if let Some(e) = failed {
         return Err(e.into());
+    }
+    if ctx.output == OutputFormat::Json {
+        out.write_all(if n == 0 { b"[]\n" } else { b"\n]\n" })?;
     }
     out.flush()?;
     if table && n == 0 {
