@@ -400,7 +400,7 @@ fn connector_without_dlq_or_context_headers_is_explained() {
     connect.delete(&no_headers);
 
     let err = failed(&inspect(&["--connector", &unique("no-such-connector")]), 1);
-    assert!(err.contains("not found"), "{err}");
+    assert!(err.contains("no connector named"), "{err}");
 }
 
 #[test]

@@ -78,7 +78,7 @@ pub struct ConnectorDlq {
 /// Reads `errors.deadletterqueue.*` from `GET /connectors/NAME/config`. A connector without a
 /// DLQ is an error that says how to configure one.
 pub async fn connector_dlq(ctx: &Ctx, name: &str) -> anyhow::Result<ConnectorDlq> {
-    let config = connector_config(&ctx.url, name).await?;
+    let config = connector_config(ctx, name).await?;
     let topic = config
         .get("errors.deadletterqueue.topic.name")
         .map(|t| t.trim().to_owned())
@@ -108,53 +108,12 @@ pub async fn connector_dlq(ctx: &Ctx, name: &str) -> anyhow::Result<ConnectorDlq
     })
 }
 
-/// `GET /connectors/NAME/config`, kept local so this command depends only on the REST contract.
-async fn connector_config(base: &str, name: &str) -> anyhow::Result<BTreeMap<String, String>> {
-    let base = base.trim_end_matches('/');
-    let mut url = reqwest::Url::parse(base)
-        .map_err(|e| anyhow::anyhow!("invalid Kafka Connect URL {base}: {e}"))?;
-    url.path_segments_mut()
-        .map_err(|()| anyhow::anyhow!("invalid Kafka Connect URL {base}"))?
-        .pop_if_empty()
-        .extend(["connectors", name, "config"]);
-    let http = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(30))
-        .build()?;
-    let resp =
-        http.get(url).send().await.map_err(|e| {
-            anyhow::anyhow!("cannot reach Kafka Connect at {base}: {}", innermost(&e))
-        })?;
-    let status = resp.status();
-    let body = resp
-        .bytes()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot reach Kafka Connect at {base}: {}", innermost(&e)))?;
-    if status == reqwest::StatusCode::NOT_FOUND {
-        anyhow::bail!(
-            "connector {name} not found at {base} (list connectors with `connectctl ls`, or name \
-             the DLQ topic directly)"
-        );
+/// `GET /connectors/NAME/config` through the shared client, so the context's credentials, TLS
+/// settings and rebalance retries apply; an unknown name lists the connectors that exist.
+async fn connector_config(ctx: &Ctx, name: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    let client = ctx.client()?;
+    match client.config(name).await {
+        Ok(config) => Ok(config),
+        Err(e) => Err(super::connector_util::explain(&client, name, e, None).await),
     }
-    if !status.is_success() {
-        let msg = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
-            .unwrap_or_else(|| String::from_utf8_lossy(&body).trim().to_owned());
-        anyhow::bail!(
-            "Kafka Connect at {base} answered {}: {msg}",
-            status.as_u16()
-        );
-    }
-    serde_json::from_slice(&body).map_err(|e| {
-        anyhow::anyhow!("Kafka Connect at {base} sent a config connectctl cannot read: {e}")
-    })
-}
-
-fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }
