@@ -125,16 +125,6 @@ pub(super) fn pattern(flag: &'static str) -> impl Fn(&str) -> Result<Regex, Stri
 }
 
 pub async fn run(ctx: &Ctx, args: InspectArgs) -> anyhow::Result<ExitCode> {
-    match run_inner(ctx, args).await {
-        Err(e) if e.downcast_ref::<Usage>().is_some() => {
-            eprintln!("error: {e}");
-            Ok(ExitCode::from(2))
-        }
-        other => other,
-    }
-}
-
-async fn run_inner(ctx: &Ctx, args: InspectArgs) -> anyhow::Result<ExitCode> {
     let kafka = kafka_config(ctx, args.kafka_timeout)?;
     let (topic, own_dlq) = match (&args.topic, &args.connector) {
         (Some(t), _) => (t.clone(), false),

@@ -28,9 +28,17 @@ pub enum DlqCommand {
 }
 
 pub async fn run(ctx: &Ctx, cmd: DlqCommand) -> anyhow::Result<ExitCode> {
-    match cmd {
+    let result = match cmd {
         DlqCommand::Inspect(args) => inspect::run(ctx, *args).await,
         DlqCommand::Replay(args) => replay::run(ctx, *args).await,
+    };
+    // A flag value found wrong after parsing is still a usage error: exit 2, like clap's own.
+    match result {
+        Err(e) if e.downcast_ref::<Usage>().is_some() => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
+        }
+        other => other,
     }
 }
 
