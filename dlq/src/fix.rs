@@ -443,10 +443,12 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// The object that holds the last field of `path`, and that field's name.
+/// The object that holds the last field of `path`, and that field's name. With `create`, missing
+/// intermediate objects are made (for `set value.a.b=1` on `{}`); otherwise they are an error.
 fn parent_mut<'a>(
     doc: &'a mut Value,
     path: &'a Path,
+    create: bool,
 ) -> Result<(&'a mut Map<String, Value>, &'a str), FixError> {
     let (last, init) = path
         .fields
@@ -464,9 +466,14 @@ fn parent_mut<'a>(
             found,
         })?;
         walked.fields.push(f.clone());
-        cur = obj.get_mut(f).ok_or_else(|| FixError::Missing {
-            path: walked.to_string(),
-        })?;
+        cur = if create {
+            obj.entry(f.clone())
+                .or_insert_with(|| Value::Object(Map::new()))
+        } else {
+            obj.get_mut(f).ok_or_else(|| FixError::Missing {
+                path: walked.to_string(),
+            })?
+        };
     }
     let found = kind(cur);
     let obj = cur.as_object_mut().ok_or_else(|| FixError::NotAnObject {
@@ -480,7 +487,7 @@ fn get_mut<'a>(doc: &'a mut Value, path: &'a Path) -> Result<&'a mut Value, FixE
     if path.fields.is_empty() {
         return Ok(doc);
     }
-    let (obj, last) = parent_mut(doc, path)?;
+    let (obj, last) = parent_mut(doc, path, false)?;
     obj.get_mut(last).ok_or_else(|| FixError::Missing {
         path: path.to_string(),
     })
@@ -492,40 +499,18 @@ fn apply_json(fix: &Fix, doc: &mut Value) -> Result<(), FixError> {
             if path.fields.is_empty() {
                 *doc = value.clone();
             } else {
-                // Intermediate objects are created, so `set value.a.b=1` works on `{}`.
-                let (last, init) = path.fields.split_last().unwrap();
-                let mut cur = doc;
-                let mut walked = Path {
-                    part: path.part,
-                    fields: Vec::new(),
-                };
-                for f in init {
-                    let found = kind(cur);
-                    let obj = cur.as_object_mut().ok_or_else(|| FixError::NotAnObject {
-                        path: walked.to_string(),
-                        found,
-                    })?;
-                    walked.fields.push(f.clone());
-                    cur = obj
-                        .entry(f.clone())
-                        .or_insert_with(|| Value::Object(Map::new()));
-                }
-                let found = kind(cur);
-                let obj = cur.as_object_mut().ok_or_else(|| FixError::NotAnObject {
-                    path: walked.to_string(),
-                    found,
-                })?;
-                obj.insert(last.clone(), value.clone());
+                let (obj, last) = parent_mut(doc, path, true)?;
+                obj.insert(last.to_owned(), value.clone());
             }
         }
         Fix::Drop { path } => {
-            let (obj, last) = parent_mut(doc, path)?;
+            let (obj, last) = parent_mut(doc, path, false)?;
             obj.shift_remove(last).ok_or_else(|| FixError::Missing {
                 path: path.to_string(),
             })?;
         }
         Fix::Rename { path, new_name } => {
-            let (obj, last) = parent_mut(doc, path)?;
+            let (obj, last) = parent_mut(doc, path, false)?;
             if obj.contains_key(new_name) {
                 return Err(FixError::RenameTargetExists {
                     path: path.to_string(),
