@@ -207,3 +207,87 @@ fn doctor_groups_the_failure_and_exits_2() {
     assert!(r["workers"][0]["worker_id"].as_str().unwrap().contains(':'));
     connect.delete(&name);
 }
+
+/// `watch` in a pipe: the first refresh lists every instance, later ones print only the
+/// transitions a user would otherwise miss (pause, a new connector, a deleted one).
+#[test]
+fn watch_logs_real_transitions_line_by_line() {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    use std::sync::mpsc;
+
+    let connect = Connect::new();
+    let name = unique("ts-watch");
+    let later = format!("{name}-later");
+    let source = |topic: &str| serde_json::json!({"connector.class": "FileStreamSource", "file": "/dev/null", "topic": topic});
+    connect.create(&name, source(&unique("ts-watch-topic")));
+    let running = |s: &connect_api::ConnectorStateInfo| {
+        s.connector.state == connect_api::State::Running
+            && s.tasks.len() == 1
+            && s.tasks[0].state == connect_api::State::Running
+    };
+    connect.wait_for(&name, Duration::from_secs(60), "running", running);
+
+    let mut child = connectctl()
+        .args(["watch", &name, &later, "--interval", "200ms"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Waits for a line whose text after the HH:MM:SS stamp satisfies `want`, and returns it.
+    let expect_with = |what: &str, want: &dyn Fn(&str) -> bool| -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    let (stamp, rest) = line.split_once(' ').unwrap();
+                    assert_eq!(stamp.len(), 8, "time stamp in {line:?}");
+                    if want(rest) {
+                        return rest.to_owned();
+                    }
+                }
+                Err(e) => panic!("watch never printed {what}: {e}"),
+            }
+        }
+    };
+    let expect = |text: &str| expect_with(text, &|rest: &str| rest == text);
+
+    expect(&format!("{name} RUNNING"));
+    expect(&format!("{name} task 0 RUNNING"));
+
+    connect.call("PUT", &format!("/connectors/{name}/pause"), None);
+    expect(&format!("{name} RUNNING -> PAUSED"));
+    expect(&format!("{name} task 0 RUNNING -> PAUSED"));
+
+    connect.create(&later, source(&unique("ts-watch-topic")));
+    // A connector that appears is announced with its first state, whatever that is.
+    let line = expect_with("the new connector", &|rest: &str| {
+        rest.starts_with(&format!("{later} ")) && !rest.contains(" task ")
+    });
+    assert!(line.ends_with(" (new)"), "{line}");
+
+    connect.delete(&name);
+    expect(&format!("{name} gone"));
+    expect(&format!("{name} task 0 gone"));
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    connect.delete(&later);
+
+    // `--count N` ends on its own after N refreshes, with exit code 0.
+    let out = connectctl()
+        .args(["watch", &later, "--interval", "10ms", "--count", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}

@@ -80,6 +80,40 @@ fn every_fixture_file_is_listed_and_there_are_enough() {
     assert!(on_disk.len() >= 20);
 }
 
+/// The traces `scripts/capture-fixtures` writes from the real Apache Kafka Connect worker: every
+/// one is on disk with an expectation, and they alone make a corpus of 20.
+#[test]
+fn captured_traces_are_all_present() {
+    let script = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/capture-fixtures"),
+    )
+    .unwrap();
+    let mut captured = BTreeSet::new();
+    for line in script.lines() {
+        if let Some(rest) = line.strip_prefix("fail ") {
+            captured.insert(format!("apache-{}.txt", rest.split(' ').next().unwrap()));
+        }
+        if let Some(i) = line.find("\"$traces/apache-") {
+            let name = &line[i + "\"$traces/".len()..];
+            let name = &name[..name.find('"').unwrap()];
+            if !name.contains('$') {
+                captured.insert(name.to_owned());
+            }
+        }
+    }
+    let listed: BTreeSet<String> = cases().into_iter().map(|c| c.file).collect();
+    let missing: Vec<_> = captured.difference(&listed).collect();
+    assert!(
+        missing.is_empty(),
+        "captured but not in expected.toml: {missing:?}"
+    );
+    assert!(
+        captured.len() >= 20,
+        "only {} captured traces: {captured:?}",
+        captured.len()
+    );
+}
+
 #[test]
 fn every_hint_has_a_fixture() {
     let covered: BTreeSet<String> = cases().into_iter().filter_map(|c| c.hint).collect();
