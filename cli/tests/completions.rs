@@ -3,9 +3,10 @@
 //! Connect worker.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
+use connect_testkit::tmux::Tmux;
 use connect_testkit::{Connect, env, unique, workspace_root};
 use serde_json::json;
 
@@ -90,78 +91,6 @@ fn two_connectors(dir: &Path) -> (String, Cleanup) {
         );
     }
     (prefix, Cleanup(names))
-}
-
-/// A tmux server of its own (`-L`), killed when the test ends.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux is installed (scripts/setup installs it)")
-    }
-
-    /// Starts `command` (run by sh) in an 200x50 window.
-    fn start(command: &str) -> Tmux {
-        let t = Tmux {
-            socket: unique("connectctl-cmpl"),
-        };
-        let out = t.tmux(&[
-            "new-session",
-            "-d",
-            "-x",
-            "200",
-            "-y",
-            "50",
-            "-s",
-            "t",
-            command,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        t
-    }
-
-    fn keys(&self, literal: &str) {
-        self.tmux(&["send-keys", "-t", "t", "-l", literal]);
-    }
-
-    fn key(&self, key: &str) {
-        self.tmux(&["send-keys", "-t", "t", key]);
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-
-    /// Polls the screen until `pred` holds; `None` after `timeout`.
-    fn wait(&self, timeout: Duration, pred: impl Fn(&str) -> bool) -> Option<String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return Some(s);
-            }
-            if Instant::now() > deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
-    }
 }
 
 /// Whether `name` is on the screen, in full or as fish's pager shows it, with the common

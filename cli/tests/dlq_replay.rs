@@ -215,3 +215,118 @@ fn wrap_schema_replay_through_the_cli_drains_the_connect_dlq() {
         "no new failures"
     );
 }
+
+/// `--edit` in a real terminal: the records open in $EDITOR (here a script that edits the first
+/// value and deletes the third entry), then the user replays the first and skips the second.
+/// Only the edited first record reaches the target, with the replay marks.
+#[test]
+fn edit_opens_the_records_and_replays_what_the_user_chose() {
+    use connect_testkit::tmux::Tmux;
+
+    let dlq = unique("edit-dlq");
+    let target = unique("edit-target");
+    create_topic(&dlq, 1);
+    create_topic(&target, 1);
+    produce(
+        &dlq,
+        &[
+            dead_letter(&target, 0, 10, r#"{"id":1,"qty":"one"}"#).key("k1"),
+            dead_letter(&target, 0, 11, r#"{"id":2}"#).key("k2"),
+            dead_letter(&target, 0, 12, "not json").key("k3"),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // The "editor": fixes the first value as a person would, removes the third record.
+    let editor = dir.path().join("editor.py");
+    std::fs::write(
+        &editor,
+        r#"import json, sys
+path = sys.argv[1]
+docs = json.load(open(path))
+assert [d["source"].rsplit("/", 2)[1:] for d in docs] == [["0", "0"], ["0", "1"], ["0", "2"]], docs
+assert docs[0]["value"] == {"json": {"id": 1, "qty": "one"}}, docs[0]
+assert docs[2]["value"] == "not json", docs[2]
+docs[0]["value"]["json"]["qty"] = 1
+del docs[2]
+json.dump(docs, open(path, "w"))
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out.json");
+    let bin = env!("CARGO_BIN_EXE_connectctl");
+    let command = format!(
+        "NO_COLOR=1 EDITOR='python3 {editor}' CONNECTCTL_CONFIG=/nonexistent {bin} \
+         --bootstrap-servers {bs} dlq replay {dlq} --edit -o json > {out}; echo EXIT=$? >> {out}.rc; sleep 30",
+        editor = editor.display(),
+        bs = env().bootstrap_servers,
+        out = out.display(),
+    );
+    let t = Tmux::start(&command);
+    let prompt = |n: usize| {
+        t.wait(Duration::from_secs(60), |s| {
+            s.matches("Replay this record?").count() >= n
+        })
+        .unwrap_or_else(|| panic!("prompt {n} never came:\n{}", t.screen()))
+    };
+    let screen = prompt(1);
+    assert!(screen.contains("/0/0 -> "), "{screen}");
+    assert!(screen.contains("(edited)"), "{screen}");
+    assert!(screen.contains(r#"value {"id":1,"qty":1}"#), "{screen}");
+    t.key("Enter"); // replay
+    prompt(2);
+    t.key("Down");
+    t.key("Enter"); // skip
+    let rc = dir.path().join("out.json.rc");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !rc.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "replay never ended:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(std::fs::read_to_string(&rc).unwrap().trim(), "EXIT=0");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(summary["replayed"], 1, "{summary}");
+    assert_eq!(summary["skipped_by_user"], 2, "{summary}");
+    assert_eq!(summary["aborted"], false);
+
+    let got = consume(&target, 1, Duration::from_secs(30), true);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].key.as_deref(), Some(&b"k1"[..]));
+    assert_eq!(got[0].value_str(), Some(r#"{"id":1,"qty":1}"#));
+    assert_eq!(got[0].header_str("connectctl.replay.count"), Some("1"));
+    assert_eq!(
+        got[0].header_str("connectctl.replay.source"),
+        Some(format!("{dlq}/0/0").as_str())
+    );
+    // Nothing else arrives, and a second run finds nothing left (skips advance the position).
+    assert_eq!(consume(&target, 2, Duration::from_secs(3), true).len(), 1);
+    let again = connectctl()
+        .args(["dlq", "replay", &dlq, "--yes", "-o", "json"])
+        .output()
+        .unwrap();
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(again["replayed"], 0, "{again}");
+}
+
+#[test]
+fn edit_refuses_without_a_terminal_and_with_dry_run() {
+    let dlq = unique("edit-dlq");
+    for (args, want) in [
+        (vec!["--edit"], "--edit needs a terminal"),
+        (vec!["--edit", "--dry-run"], "do not go together"),
+    ] {
+        let out = connectctl()
+            .args(["dlq", "replay", &dlq])
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}

@@ -13,12 +13,13 @@
 //! with the position committed up to there, so the user can rerun with `--to` and lose nothing.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{Duration, Instant};
 
 use rdkafka::client::ClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
-use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
+use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::util::Timeout;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
@@ -84,7 +85,7 @@ impl ReplayOptions {
             limit: None,
             rate: None,
             exactly_once: true,
-            batch_size: 10_000,
+            batch_size: 50_000,
             dry_run: false,
             preview: 0,
             since: None,
@@ -138,6 +139,10 @@ pub struct ReplaySummary {
     pub stopped: Option<Skipped>,
     /// The first records to replay, before and after the fixes.
     pub preview: Vec<Preview>,
+    /// Records the user chose to skip in the editor (`--edit`).
+    pub skipped_by_user: u64,
+    /// The user aborted in the editor; batches before that one are replayed and committed.
+    pub aborted: bool,
     pub dry_run: bool,
     pub elapsed_ms: u64,
 }
@@ -278,19 +283,88 @@ impl Deliveries {
     }
 }
 
-/// One produced record waiting in the current transaction.
-struct Outgoing {
-    topic: String,
-    partition: Option<i32>,
-    key: Option<Vec<u8>>,
-    value: Option<Vec<u8>>,
-    headers: Vec<(String, Option<Vec<u8>>)>,
-    timestamp: Option<i64>,
+/// A record about to be replayed: key, value and the record's own headers after the fixes. The
+/// error context is gone; the replay marks are added when it is sent, so an editor sees (and can
+/// change) exactly what the connector will get.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The DLQ record it comes from: `dlqtopic/partition/offset`.
+    pub source: String,
+    pub target: String,
+    pub partition: Option<i32>,
+    pub record: Editable,
+    pub timestamp: Option<i64>,
+    /// How often it was replayed before; the `connectctl.replay.count` sent is one more.
+    pub replays: u32,
+}
+
+/// Lets the user look at each batch before it is replayed (`--edit`): the editor may change the
+/// candidates, and removes those to skip, returning how many it removed; `Err(EditAborted)`
+/// stops the replay before this batch, committing nothing of it.
+pub type Editor<'e> = dyn FnMut(&mut Vec<Candidate>) -> Result<u64, EditAborted> + 'e;
+
+/// The user aborted the replay in the editor.
+#[derive(Debug, Clone, Copy)]
+pub struct EditAborted;
+
+/// Origins already replayed in this run, as (topic number, partition, offset): topics are
+/// numbered on first sight, so a record costs no allocation.
+#[derive(Default)]
+struct Origins {
+    topics: HashMap<Vec<u8>, u32>,
+    seen: HashSet<(u32, i32, i64), BuildHasherDefault<OriginHasher>>,
+}
+
+/// A multiply-rotate hash for the three integers of an origin: SipHash's protection against
+/// collision attacks is not needed for offsets read from our own DLQ, and it cost a tenth of a
+/// replay's time.
+#[derive(Default)]
+struct OriginHasher(u64);
+
+impl Hasher for OriginHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_i32(&mut self, n: i32) {
+        self.write_u64(n as u32 as u64);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Origins {
+    fn with_capacity(records: u64) -> Origins {
+        let mut o = Origins::default();
+        o.seen.reserve(records.min(1 << 24) as usize);
+        o
+    }
+
+    /// Adds an origin; false when it was there already.
+    fn insert(&mut self, topic: &[u8], partition: i32, offset: i64) -> bool {
+        let n = self.topics.len() as u32;
+        let id = match self.topics.get(topic) {
+            Some(id) => *id,
+            None => *self.topics.entry(topic.to_vec()).or_insert(n),
+        };
+        self.seen.insert((id, partition, offset))
+    }
 }
 
 /// The decision for one DLQ record.
 enum Decision {
-    Replay(Outgoing),
+    Replay(Candidate),
     Skip,
     Stop(Skipped),
 }
@@ -311,6 +385,17 @@ pub fn replay(
     kafka: &KafkaConfig,
     opts: &ReplayOptions,
     progress: &mut dyn FnMut(Progress),
+) -> Result<ReplaySummary, ReplayError> {
+    replay_with_editor(kafka, opts, progress, None)
+}
+
+/// [`replay`], showing each batch to `editor` before it is produced. With an editor, a batch is
+/// produced only after the editor returns, so no transaction stays open while a person reads.
+pub fn replay_with_editor(
+    kafka: &KafkaConfig,
+    opts: &ReplayOptions,
+    progress: &mut dyn FnMut(Progress),
+    mut editor: Option<&mut Editor<'_>>,
 ) -> Result<ReplaySummary, ReplayError> {
     let started = Instant::now();
     let timeout = kafka.timeout.max(Duration::from_secs(10));
@@ -352,7 +437,8 @@ pub fn replay(
         .set("queue.buffering.max.messages", "1000000")
         .set("compression.type", "lz4")
         // A target that cannot take the records must fail the batch well inside the transaction.
-        .set("message.timeout.ms", "30000");
+        .set("message.timeout.ms", "30000")
+        .set("retry.backoff.ms", "10");
     if opts.exactly_once {
         pc.set("transactional.id", &transactional_id);
         pc.set("transaction.timeout.ms", "60000");
@@ -444,15 +530,20 @@ pub fn replay(
         .filter(|(p, from)| **from < end[*p])
         .map(|(p, _)| *p)
         .collect();
-    let mut seen_origins: HashSet<(String, i32, i64)> = HashSet::new();
+    let mut seen_origins = Origins::with_capacity(total);
     let mut preview_left = opts.preview;
     let mut read = 0u64;
     let rate_started = Instant::now();
+    // Without an editor, records are produced as soon as they are decided, inside the batch's
+    // transaction, so producing overlaps reading; they are also kept in case the transaction
+    // has to be retried.
+    let stream = producer.is_some() && editor.is_none();
 
     'batches: while !remaining.is_empty() {
         // Offsets to commit with this batch: the next offset after the last record handled.
         let mut next: HashMap<i32, i64> = HashMap::new();
-        let mut batch: Vec<(String, Outgoing)> = Vec::new();
+        let mut batch: Vec<Candidate> = Vec::new();
+        let mut sent: Option<Result<(), KafkaError>> = None;
         let mut batch_summary = ReplaySummary::default();
         let batch_started = Instant::now();
         let mut stop: Option<Skipped> = None;
@@ -480,11 +571,9 @@ pub fn replay(
                 continue;
             }
             read += 1;
-            let source = format!("{}/{}/{}", opts.dlq_topic, p, msg.offset());
             match decide(
                 opts,
                 &msg,
-                &source,
                 &mut seen_origins,
                 &mut batch_summary,
                 &mut preview_left,
@@ -494,7 +583,17 @@ pub fn replay(
                     break;
                 }
                 Decision::Skip => {}
-                Decision::Replay(out) => batch.push((source, out)),
+                Decision::Replay(c) => {
+                    if let (true, Some(producer)) = (stream, &producer) {
+                        if sent.is_none() {
+                            sent = Some(begin(producer, opts));
+                        }
+                        if let Some(Ok(())) = sent {
+                            sent = Some(send(producer, &c));
+                        }
+                    }
+                    batch.push(c);
+                }
             }
             next.insert(p, msg.offset() + 1);
             if msg.offset() + 1 >= end[&p] {
@@ -505,14 +604,30 @@ pub fn replay(
         if next.is_empty() && stop.is_none() {
             continue;
         }
+        if let Some(editor) = editor.as_deref_mut() {
+            if !batch.is_empty() {
+                match editor(&mut batch) {
+                    Ok(skipped) => batch_summary.skipped_by_user += skipped,
+                    Err(EditAborted) => {
+                        summary.aborted = true;
+                        break 'batches;
+                    }
+                }
+                batch_summary.targets.clear();
+                for c in &batch {
+                    count_target(&mut batch_summary.targets, &c.target);
+                }
+            }
+        }
         let produced = batch.len() as u64;
         if let Some(producer) = &producer {
-            commit_batch(producer, &consumer, opts, batch, &next, timeout)?;
+            commit_batch(producer, &consumer, opts, &batch, sent, &next, timeout)?;
             summary.transactions += 1;
         }
         summary.preview.append(&mut batch_summary.preview);
         summary.replayed += produced;
         summary.skipped_by_filter += batch_summary.skipped_by_filter;
+        summary.skipped_by_user += batch_summary.skipped_by_user;
         summary.duplicates += batch_summary.duplicates;
         summary.quarantined.append(&mut batch_summary.quarantined);
         summary.fix_failed.append(&mut batch_summary.fix_failed);
@@ -540,19 +655,36 @@ pub fn replay(
     Ok(summary)
 }
 
+fn count_target(targets: &mut BTreeMap<String, u64>, target: &str) {
+    match targets.get_mut(target) {
+        Some(n) => *n += 1,
+        None => {
+            targets.insert(target.to_owned(), 1);
+        }
+    }
+}
+
 /// Decides what happens to one DLQ record, counting skips into `batch`.
 fn decide(
     opts: &ReplayOptions,
     msg: &BorrowedMessage<'_>,
-    source: &str,
-    seen_origins: &mut HashSet<(String, i32, i64)>,
+    seen_origins: &mut Origins,
     batch: &mut ReplaySummary,
     preview_left: &mut usize,
 ) -> Result<Decision, ReplayError> {
-    let headers = msg
+    // Read out of the message once: every later pass (context, filter, own headers) then walks a
+    // slice instead of calling into librdkafka per header. rdkafka panics on a header name that
+    // is not UTF-8; such a record goes on without headers, as in inspect.
+    let collected: Vec<(&str, Option<&[u8]>)> = msg
         .headers()
-        .map(HeaderList::Kafka)
-        .unwrap_or(HeaderList::None);
+        .and_then(|h| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                h.iter().map(|h| (h.key, h.value)).collect()
+            }))
+            .ok()
+        })
+        .unwrap_or_default();
+    let headers = HeaderList::Slice(&collected);
     let view = RecordView::new(
         msg.topic(),
         msg.partition(),
@@ -570,22 +702,20 @@ fn decide(
         batch.skipped_by_filter += 1;
         return Ok(Decision::Skip);
     }
-    let origin = view
-        .context
-        .origin()
-        .map(|(t, p, o)| (String::from_utf8_lossy(t).into_owned(), p, o));
-    if let Some(o) = &origin {
-        if !seen_origins.insert(o.clone()) {
+    let source = || format!("{}/{}/{}", opts.dlq_topic, msg.partition(), msg.offset());
+    let origin = view.context.origin();
+    if let Some((topic, p, o)) = origin {
+        if !seen_origins.insert(topic, p, o) {
             batch.duplicates += 1;
             return Ok(Decision::Skip);
         }
     }
-    let target = match (&opts.to, &origin) {
+    let target = match (&opts.to, origin) {
         (Some(to), _) => to.clone(),
-        (None, Some((topic, _, _))) => topic.clone(),
+        (None, Some((topic, _, _))) => String::from_utf8_lossy(topic).into_owned(),
         (None, None) => {
             return Ok(Decision::Stop(Skipped {
-                source: source.to_owned(),
+                source: source(),
                 reason: "the record has no origin headers (was errors.deadletterqueue.context.headers.enable \
                          false?); rerun with --to TOPIC to choose its target"
                     .to_owned(),
@@ -593,11 +723,11 @@ fn decide(
         }
     };
     let partition = if opts.keep_partition {
-        match &origin {
-            Some((_, p, _)) => Some(*p),
+        match origin {
+            Some((_, p, _)) => Some(p),
             None => {
                 return Ok(Decision::Stop(Skipped {
-                    source: source.to_owned(),
+                    source: source(),
                     reason: "--keep-partition needs the original partition, and this record has no origin \
                              headers; rerun without --keep-partition"
                         .to_owned(),
@@ -625,7 +755,7 @@ fn decide(
     }
     if count >= opts.max_replays {
         batch.quarantined.push(Skipped {
-            source: source.to_owned(),
+            source: source(),
             reason: format!(
                 "already replayed {count} times (--max-replays {})",
                 opts.max_replays
@@ -644,14 +774,14 @@ fn decide(
             Ok(fixed) => record = fixed,
             Err((index, error)) if opts.strict => {
                 return Err(ReplayError::Strict {
-                    record: source.to_owned(),
+                    record: source(),
                     index,
                     error,
                 });
             }
             Err((index, error)) => {
                 batch.fix_failed.push(Skipped {
-                    source: source.to_owned(),
+                    source: source(),
                     reason: format!(
                         "fix #{} ({}): {error}",
                         index + 1,
@@ -662,14 +792,15 @@ fn decide(
             }
         }
     }
-    record.headers.push((
-        REPLAY_COUNT.to_owned(),
-        Some((count + 1).to_string().into_bytes()),
-    ));
-    record
-        .headers
-        .push((REPLAY_SOURCE.to_owned(), Some(source.as_bytes().to_vec())));
-    *batch.targets.entry(target.clone()).or_default() += 1;
+    count_target(&mut batch.targets, &target);
+    let candidate = Candidate {
+        source: source(),
+        target,
+        partition,
+        record,
+        timestamp: msg.timestamp().to_millis(),
+        replays: count,
+    };
     if *preview_left > 0 {
         *preview_left -= 1;
         let original: Vec<(String, Option<Vec<u8>>)> = view
@@ -677,26 +808,30 @@ fn decide(
             .iter()
             .map(|(k, v)| (k.to_owned(), v.map(<[u8]>::to_vec)))
             .collect();
+        let mut after = candidate.record.headers.clone();
+        after.extend(marks(&candidate).map(|(k, v)| (k.to_owned(), Some(v.into_bytes()))));
         batch.preview.push(Preview {
-            source: source.to_owned(),
-            target: target.clone(),
+            source: candidate.source.clone(),
+            target: candidate.target.clone(),
             partition,
             before: PreviewRecord::new(msg.key(), msg.payload(), &original),
             after: PreviewRecord::new(
-                record.key.as_deref(),
-                record.value.as_deref(),
-                &record.headers,
+                candidate.record.key.as_deref(),
+                candidate.record.value.as_deref(),
+                &after,
             ),
         });
     }
-    Ok(Decision::Replay(Outgoing {
-        topic: target,
-        partition,
-        key: record.key,
-        value: record.value,
-        headers: record.headers,
-        timestamp: msg.timestamp().to_millis(),
-    }))
+    Ok(Decision::Replay(candidate))
+}
+
+/// The headers a replayed record gets on top of its own: the new replay count and its source.
+fn marks(c: &Candidate) -> impl Iterator<Item = (&'static str, String)> {
+    [
+        (REPLAY_COUNT, (c.replays + 1).to_string()),
+        (REPLAY_SOURCE, c.source.clone()),
+    ]
+    .into_iter()
 }
 
 fn fix_label(fix: &Fix) -> String {
@@ -707,13 +842,23 @@ fn fix_label(fix: &Fix) -> String {
         .to_lowercase()
 }
 
-/// Produces one batch and commits it together with the DLQ position; on a retriable failure
-/// the transaction is aborted and the batch is sent again.
+/// Starts a transaction (exactly once) for the next batch.
+fn begin(producer: &BaseProducer<Deliveries>, opts: &ReplayOptions) -> Result<(), KafkaError> {
+    if opts.exactly_once {
+        producer.begin_transaction()?;
+    }
+    Ok(())
+}
+
+/// Commits one batch together with the DLQ position. `sent` is the outcome of producing the batch
+/// while it was read (`None`: nothing produced yet). On a retriable failure the transaction is
+/// aborted and the whole batch is produced again.
 fn commit_batch(
     producer: &BaseProducer<Deliveries>,
     consumer: &BaseConsumer,
     opts: &ReplayOptions,
-    batch: Vec<(String, Outgoing)>,
+    batch: &[Candidate],
+    mut sent: Option<Result<(), KafkaError>>,
     next: &HashMap<i32, i64>,
     timeout: Duration,
 ) -> Result<(), ReplayError> {
@@ -751,12 +896,16 @@ fn commit_batch(
     loop {
         attempt += 1;
         let result = (|| -> Result<(), KafkaError> {
-            if opts.exactly_once {
-                producer.begin_transaction()?;
+            match sent.take() {
+                Some(streamed) => streamed?,
+                None => {
+                    begin(producer, opts)?;
+                    for c in batch {
+                        send(producer, c)?;
+                    }
+                }
             }
-            for (_, out) in &batch {
-                send(producer, out)?;
-            }
+            drain(producer, timeout)?;
             if let Some(meta) = &meta {
                 producer.send_offsets_to_transaction(&offsets, meta, timeout)?;
                 producer.commit_transaction(timeout)?;
@@ -807,25 +956,52 @@ fn commit_batch(
     }
 }
 
-fn send(producer: &BaseProducer<Deliveries>, out: &Outgoing) -> Result<(), KafkaError> {
-    let mut headers = OwnedHeaders::new_with_capacity(out.headers.len());
-    for (k, v) in &out.headers {
+/// Waits until every record sent so far is acknowledged, serving the delivery reports as they
+/// come. (`flush` would do it in steps of 100 ms, which made each transaction 100 ms longer.)
+fn drain(producer: &BaseProducer<Deliveries>, timeout: Duration) -> Result<(), KafkaError> {
+    let deadline = Instant::now() + timeout;
+    while producer.in_flight_count() > 0 {
+        if Instant::now() >= deadline {
+            return Err(KafkaError::Flush(
+                rdkafka::types::RDKafkaErrorCode::OperationTimedOut,
+            ));
+        }
+        // Returns as soon as a report arrives; the timeout only bounds an idle wait.
+        producer.poll(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+fn send(producer: &BaseProducer<Deliveries>, c: &Candidate) -> Result<(), KafkaError> {
+    let own = &c.record.headers;
+    let mut headers = OwnedHeaders::new_with_capacity(own.len() + 2);
+    for (k, v) in own {
         headers = headers.insert(Header {
             key: k,
             value: v.as_deref(),
         });
     }
-    let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&out.topic).headers(headers);
-    if let Some(k) = &out.key {
+    let count = (c.replays + 1).to_string();
+    headers = headers
+        .insert(Header {
+            key: REPLAY_COUNT,
+            value: Some(count.as_bytes()),
+        })
+        .insert(Header {
+            key: REPLAY_SOURCE,
+            value: Some(c.source.as_bytes()),
+        });
+    let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&c.target).headers(headers);
+    if let Some(k) = &c.record.key {
         rec = rec.key(k.as_slice());
     }
-    if let Some(v) = &out.value {
+    if let Some(v) = &c.record.value {
         rec = rec.payload(v.as_slice());
     }
-    if let Some(p) = out.partition {
+    if let Some(p) = c.partition {
         rec = rec.partition(p);
     }
-    if let Some(ts) = out.timestamp {
+    if let Some(ts) = c.timestamp {
         rec = rec.timestamp(ts);
     }
     let mut rec = Some(rec);
@@ -842,6 +1018,6 @@ fn send(producer: &BaseProducer<Deliveries>, out: &Outgoing) -> Result<(), Kafka
             Err((e, _)) => return Err(e),
         }
     }
-    producer.poll(Duration::ZERO);
+    // Delivery reports are served when the batch is drained before its commit.
     Ok(())
 }

@@ -5,6 +5,8 @@
 //! without the README's test command), the first call starts it. Tests never share names: use
 //! [`unique`] for topics, connectors and groups so parallel tests and reruns never collide.
 
+pub mod tmux;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;

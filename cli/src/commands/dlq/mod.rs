@@ -1,6 +1,7 @@
 //! `connectctl dlq ...`: dead letter queue commands. Shared here: turning the global Kafka
 //! flags into a client config, and finding a connector's DLQ topic over REST.
 
+mod edit;
 mod inspect;
 mod replay;
 

@@ -10,10 +10,13 @@ use clap::Args;
 use colored::Colorize;
 use connect_dlq::Filter;
 use connect_dlq::fix::Fix;
-use connect_dlq::replay::{ReplayOptions, ReplaySummary, default_group, replay};
+use connect_dlq::replay::{
+    ReplayOptions, ReplaySummary, default_group, replay, replay_with_editor,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use regex::bytes::Regex;
 
+use super::edit::Editing;
 use super::inspect::{duration, pattern, since_ms};
 use super::{Usage, connector_dlq, kafka_config};
 use crate::commands::Ctx;
@@ -34,7 +37,8 @@ read_uncommitted: set consumer.override.isolation.level=read_committed on the si
 
 Examples:
   connectctl dlq replay --connector orders-sink --fix wrap-schema --dry-run
-  connectctl dlq replay orders-dlq --exception DataException --to orders-retry --yes";
+  connectctl dlq replay orders-dlq --exception DataException --to orders-retry --yes
+  connectctl dlq replay orders-dlq --edit --limit 5";
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -66,9 +70,14 @@ pub struct ReplayArgs {
     /// Show the routing plan and a before/after preview; write nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// Replay without asking for confirmation
+    /// Replay without asking for confirmation (with --edit: without asking for each record)
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Open the records in $EDITOR as JSON, N at a time (default 20), then choose replay, skip
+    /// or abort for each; combine with --limit to edit just the first records
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "20",
+          value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub edit: Option<u64>,
     /// Consumer group remembering how far the DLQ was replayed (default: derived from the DLQ
     /// topic and the filters)
     #[arg(long, value_name = "NAME")]
@@ -182,6 +191,25 @@ pub async fn run(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<ExitCode> {
     opts.preview = args.preview;
 
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if let Some(n) = args.edit {
+        if args.dry_run {
+            return Err(Usage(
+                "--edit and --dry-run do not go together: --dry-run writes nothing to edit for"
+                    .to_owned(),
+            )
+            .into());
+        }
+        if !interactive {
+            return Err(Usage(
+                "--edit needs a terminal (it opens $EDITOR and asks about each record); \
+                 use --fix for unattended replays"
+                    .to_owned(),
+            )
+            .into());
+        }
+        opts.batch_size = n as usize;
+        return run_edit(ctx, &topic, kafka, opts, args.yes).await;
+    }
     if args.dry_run || !args.yes {
         let mut plan_opts = opts.clone();
         plan_opts.dry_run = true;
@@ -258,6 +286,42 @@ pub async fn run(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// `--edit`: the replay runs with the editor in the loop; the records of each batch are
+/// confirmed one by one, so there is no plan to confirm first.
+async fn run_edit(
+    ctx: &Ctx,
+    topic: &str,
+    kafka: connect_dlq::KafkaConfig,
+    opts: ReplayOptions,
+    yes: bool,
+) -> anyhow::Result<ExitCode> {
+    let (summary, editing) = tokio::task::spawn_blocking(move || {
+        let mut editing = Editing::new(!yes);
+        let mut editor = |batch: &mut Vec<_>| editing.edit(batch);
+        let summary = replay_with_editor(&kafka, &opts, &mut |_| {}, Some(&mut editor));
+        (summary, editing)
+    })
+    .await?;
+    let summary = summary?;
+    if let Some(e) = editing.error {
+        if summary.replayed > 0 {
+            eprintln!(
+                "{} records were replayed before this error; a rerun continues after them",
+                summary.replayed
+            );
+        }
+        return Err(e);
+    }
+    if !print_structured(ctx.output, &summary)? {
+        print_summary(topic, &summary);
+    }
+    Ok(if summary.has_failures() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn print_plan(topic: &str, plan: &ReplaySummary) {
     println!(
         "{} {topic} (group {})",
@@ -321,6 +385,15 @@ fn show(v: &Option<String>) -> String {
 fn print_skips(s: &ReplaySummary) {
     if s.skipped_by_filter > 0 {
         println!("  {:>8}  skipped by the filters", s.skipped_by_filter);
+    }
+    if s.skipped_by_user > 0 {
+        println!("  {:>8}  skipped in the editor", s.skipped_by_user);
+    }
+    if s.aborted {
+        println!(
+            "  {} in the editor: the batch being edited was not replayed",
+            "aborted".red().bold()
+        );
     }
     if s.duplicates > 0 {
         println!(
