@@ -40,7 +40,12 @@ impl Runtime for RecordingRuntime {
     fn sink_offsets(&self, _: &str, _: &ConfigMap) -> Result<Vec<ConnectorOffset>, ConnectError> {
         Ok(Vec::new())
     }
-    fn alter_sink_offsets(&self, _: &str, _: &[ConnectorOffset]) -> Result<(), ConnectError> {
+    fn alter_sink_offsets(
+        &self,
+        _: &str,
+        _: &ConfigMap,
+        _: &[ConnectorOffset],
+    ) -> Result<(), ConnectError> {
         Ok(())
     }
     fn reset_sink_offsets(&self, _: &str) -> Result<(), ConnectError> {
@@ -188,7 +193,9 @@ async fn create_read_update_delete() {
         body[0]["config"]["task.class"],
         "org.apache.kafka.connect.file.FileStreamSourceTask"
     );
-    assert_eq!(body[0]["config"]["batch.size"], "2000");
+    // The single task gets the connector's config as given, as Apache's FileStreamSource does.
+    assert_eq!(body[0]["config"]["topic"], "t");
+    assert_eq!(body[0]["config"]["batch.size"], Value::Null);
 
     let mut cfg = source_config("src");
     cfg["topic"] = json!("t2");
@@ -568,7 +575,8 @@ async fn lifecycle_pause_stop_restart_offsets() {
     );
     let bad = json!({"offsets": [{"partition": {"filename": "f"}, "offset": {"position": -1}}]});
     let (s, body) = a.call("PATCH", "/connectors/src/offsets", Some(bad)).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    // The connector's ConnectException: a 500, as in Apache.
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
     let (s, body) = a.call("DELETE", "/connectors/src/offsets", None).await;
     assert_eq!(
         (s, body),
