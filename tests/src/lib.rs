@@ -399,3 +399,40 @@ impl Default for Connect {
         Self::new()
     }
 }
+
+/// A binary of this workspace, built by cargo if it is missing or out of date (a no-op when the
+/// workspace is already built). Tests of one crate use this for another crate's binary, which
+/// `CARGO_BIN_EXE_*` does not provide.
+pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
+    // The test executable lives in <target>/<profile>/deps; the binaries one level up.
+    let exe = std::env::current_exe().expect("the test's own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("a test executable under <target>/<profile>/deps")
+        .to_path_buf();
+    let target_dir = profile_dir.parent().expect("a target dir").to_path_buf();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(workspace_root())
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            package,
+            "--bin",
+            bin,
+            "--target-dir",
+        ])
+        .arg(&target_dir);
+    if profile_dir.file_name().is_some_and(|p| p == "release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("cannot run cargo build");
+    assert!(
+        status.success(),
+        "cargo build -p {package} --bin {bin} failed"
+    );
+    profile_dir.join(bin)
+}
