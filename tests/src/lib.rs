@@ -400,9 +400,9 @@ impl Default for Connect {
     }
 }
 
-/// A binary of this workspace, built by cargo if it is missing or out of date (a no-op when the
-/// workspace is already built). Tests of one crate use this for another crate's binary, which
-/// `CARGO_BIN_EXE_*` does not provide.
+/// A binary of this workspace, built by cargo first (a no-op when it is up to date). Tests of one
+/// crate use this for another crate's binary, which `CARGO_BIN_EXE_*` does not provide. Cargo
+/// is asked rather than trusting a file in the target dir, which may be older than the sources.
 pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
     // The test executable lives in <target>/<profile>/deps; the binaries one level up.
     let exe = std::env::current_exe().expect("the test's own path");

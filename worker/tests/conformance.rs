@@ -984,12 +984,27 @@ struct Side {
 impl Side {
     fn call(&self, method: &str, path: &str, body: &Body) -> (u16, Value) {
         let path = self.names.fill(path);
-        let (code, v) = match body {
-            Body::None => self.api.call(method, &path, None),
-            Body::Json(b) => self.api.call(method, &path, Some(&self.names.fill_json(b))),
-            Body::Raw(ct, b) => self.api.call_raw(method, &path, *ct, b.as_bytes()),
-        };
-        (code, self.names.generalize(&v))
+        let mut attempts = 0;
+        loop {
+            let (code, v) = match body {
+                Body::None => self.api.call(method, &path, None),
+                Body::Json(b) => self.api.call(method, &path, Some(&self.names.fill_json(b))),
+                Body::Raw(ct, b) => self.api.call_raw(method, &path, *ct, b.as_bytes()),
+            };
+            // The Apache worker is distributed and shared with other tests: while a rebalance
+            // runs it answers 409 (or 500 "rebalance is expected") for a moment, which a
+            // standalone worker never does.
+            let rebalancing = (code == 409 || code == 500)
+                && v["message"]
+                    .as_str()
+                    .is_some_and(|m| m.to_lowercase().contains("rebalance"));
+            attempts += 1;
+            if rebalancing && attempts < 20 {
+                std::thread::sleep(Duration::from_millis(500));
+                continue;
+            }
+            return (code, self.names.generalize(&v));
+        }
     }
 }
 
@@ -1097,6 +1112,16 @@ fn rest_answers_match_apache_field_by_field() {
                     }
                 }
             }
+        }
+    }
+    // A rule nothing needs any more (say once the pending transformations land) is reported, so
+    // the list can be tightened.
+    for r in ALLOWED {
+        if !accepted.iter().any(|(_, reason)| *reason == r.reason) {
+            eprintln!(
+                "documented difference no longer seen: {} ({})",
+                r.path, r.reason
+            );
         }
     }
     eprintln!(
