@@ -750,12 +750,6 @@ const ALLOWED: &[Allowed] = &[
     },
     Allowed {
         step: "",
-        path: "**/trace",
-        accepts: same_type,
-        reason: "stack frames name Rust source files",
-    },
-    Allowed {
-        step: "",
         path: "**/last_modified",
         accepts: same_type,
         reason: "the time each worker changed the level",
