@@ -1,3 +1,4 @@
 //! Workspace-level end-to-end tests against the real environment.
 
+mod against_worker;
 mod environment;

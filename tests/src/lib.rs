@@ -23,6 +23,8 @@ use rdkafka::{Offset, TopicPartitionList};
 use serde::Deserialize;
 use serde_json::Value;
 
+pub mod worker;
+
 /// Where the environment's Kafka and Kafka Connect listen.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Env {
@@ -322,6 +324,33 @@ impl Connect {
         (status, json)
     }
 
+    /// Sends a raw body with the given content type (none when `None`), for malformed requests.
+    pub fn call_raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .body(body.to_vec());
+        if let Some(ct) = content_type {
+            req = req.header(reqwest::header::CONTENT_TYPE, ct);
+        }
+        let resp = req.send().unwrap_or_else(|e| panic!("{path}: {e}"));
+        let status = resp.status().as_u16();
+        let text = resp.text().unwrap();
+        let json = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, json)
+    }
+
     /// Creates a connector and asserts the worker accepted it.
     pub fn create(&self, name: &str, config: Value) -> Value {
         let (status, body) = self.call(
@@ -371,4 +400,41 @@ impl Default for Connect {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A binary of this workspace, built by cargo first (a no-op when it is up to date). Tests of one
+/// crate use this for another crate's binary, which `CARGO_BIN_EXE_*` does not provide. Cargo
+/// is asked rather than trusting a file in the target dir, which may be older than the sources.
+pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
+    // The test executable lives in <target>/<profile>/deps; the binaries one level up.
+    let exe = std::env::current_exe().expect("the test's own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("a test executable under <target>/<profile>/deps")
+        .to_path_buf();
+    let target_dir = profile_dir.parent().expect("a target dir").to_path_buf();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(workspace_root())
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            package,
+            "--bin",
+            bin,
+            "--target-dir",
+        ])
+        .arg(&target_dir);
+    if profile_dir.file_name().is_some_and(|p| p == "release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("cannot run cargo build");
+    assert!(
+        status.success(),
+        "cargo build -p {package} --bin {bin} failed"
+    );
+    profile_dir.join(bin)
 }

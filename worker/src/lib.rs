@@ -8,12 +8,17 @@
 //! - Stack frames in traces name the Rust source file (`JsonConverter.toConnectData(json.rs)`);
 //!   exception classes, messages and the `Caused by:` chain follow Apache.
 //! - Parser messages of malformed JSON (REST bodies, JsonConverter input) are serde_json's, not
-//!   Jackson's; the status codes and the surrounding messages are Apache's.
-//! - Transforms: RegexRouter, InsertHeader, DropHeaders and Filter, with all three predicates.
+//!   Jackson's; the status codes and the surrounding messages are Apache's. Jackson's mapping
+//!   errors (a JSON value of the wrong kind) are Apache's without the parser location
+//!   (`at [Source: ...; line: L, column: C]`).
+//! - `GET /` reports this worker's build as `commit`; worker ids are this worker's host:port.
+//! - Transforms: RegexRouter, InsertHeader, DropHeaders and Filter, with all three predicates;
+//!   `GET /connector-plugins` and validation's recommended values list only these.
 //!   SimpleHeaderConverter reads header values as strings without inferring a schema.
 //! - Decimals are limited to 128-bit unscaled values; `decimal.format=NUMERIC` goes through f64.
-//! - Resetting single sink partitions (`PATCH .../offsets` with a null offset) is refused;
-//!   `DELETE .../offsets` resets all of them by deleting the consumer group, as Apache does.
+//! - Resetting single sink partitions (`PATCH .../offsets` with a null offset) reads the group's
+//!   other offsets, deletes the group and commits them again (librdkafka cannot delete single
+//!   offsets); the outcome is Apache's. `DELETE .../offsets` deletes the group, as Apache does.
 //! - `GET /metrics` (Prometheus text) is an addition; Apache exposes JMX.
 
 pub mod config;

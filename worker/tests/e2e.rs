@@ -1,118 +1,22 @@
 //! connect-worker against the real Kafka broker, side by side with the real Apache worker.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use connect_dlq::headers;
+use connect_testkit::worker::Worker;
 use connect_testkit::{Connect, TestRecord, consume, create_topic, env, produce, unique};
-use serde_json::{Value, json};
+use serde_json::json;
 
-/// A connect-worker process with its own temp dir; killed when dropped.
-struct Worker {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-    stderr: mpsc::Receiver<String>,
+const BIN: &str = env!("CARGO_BIN_EXE_connect-worker");
+
+fn start() -> Worker {
+    Worker::start(Path::new(BIN))
 }
 
-impl Worker {
-    fn start() -> Worker {
-        let dir = tempfile::tempdir().unwrap();
-        Self::start_in(dir)
-    }
-
-    fn start_in(dir: tempfile::TempDir) -> Worker {
-        Self::start_with(dir, &[])
-    }
-
-    /// Starts with connector config files given on the command line.
-    fn start_with(dir: tempfile::TempDir, connector_files: &[&Path]) -> Worker {
-        let props = dir.path().join("worker.properties");
-        std::fs::write(
-            &props,
-            format!(
-                "bootstrap.servers={}\nlisteners=http://127.0.0.1:0\noffset.storage.file.filename={}\noffset.flush.interval.ms=500\n",
-                env().bootstrap_servers,
-                dir.path().join("offsets.json").display()
-            ),
-        )
-        .unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_connect-worker"))
-            .args(["standalone", props.to_str().unwrap()])
-            .args(connector_files)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, rx) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        // Keep draining stderr so the worker never blocks on a full pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let url = loop {
-            let line = rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .expect("worker never listened");
-            if let Some(u) = line.strip_prefix("connect-worker: REST API on ") {
-                break u.to_owned();
-            }
-        };
-        Worker {
-            child,
-            url,
-            dir,
-            stderr: rx,
-        }
-    }
-
-    fn api(&self) -> Connect {
-        Connect::at(&self.url)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// SIGTERM, then wait for a clean exit.
-    fn terminate(mut self) -> tempfile::TempDir {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                assert!(s.success(), "worker exited with {s}");
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "worker did not stop after SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let lines: Vec<String> = self.stderr.try_iter().collect();
-        assert!(
-            lines.iter().any(|l| l == "connect-worker: stopped"),
-            "{lines:?}"
-        );
-        let dir = tempfile::tempdir().unwrap();
-        std::mem::replace(&mut self.dir, dir)
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn start_in(dir: tempfile::TempDir) -> Worker {
+    Worker::start_with(Path::new(BIN), dir, &[], &[])
 }
 
 fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
@@ -145,7 +49,7 @@ fn version_runs() {
 
 #[test]
 fn root_matches_apache_connect_on_the_same_cluster() {
-    let w = Worker::start();
+    let w = start();
     let (code, ours) = w.api().call("GET", "/", None);
     let (_, apache) = Connect::new().call("GET", "/", None);
     assert_eq!(code, 200);
@@ -159,7 +63,7 @@ fn root_matches_apache_connect_on_the_same_cluster() {
 /// from the committed source offset without re-reading the file.
 #[test]
 fn file_source_to_file_sink_moves_a_file_intact() {
-    let w = Worker::start();
+    let w = start();
     let topic = unique("fs-topic");
     create_topic(&topic, 3);
     let input = w.path("in.txt");
@@ -228,7 +132,7 @@ fn file_source_to_file_sink_moves_a_file_intact() {
         .open(&input)
         .unwrap();
     std::io::Write::write_all(&mut f, b"after restart\n").unwrap();
-    let w = Worker::start_in(dir);
+    let w = start_in(dir);
     let api = w.api();
     api.create(
         "src",
@@ -290,7 +194,7 @@ fn json_mismatch_goes_to_the_dlq_like_apache() {
             "errors.deadletterqueue.context.headers.enable": "true",
         })
     };
-    let w = Worker::start();
+    let w = start();
     let (ours_dlq, apache_dlq) = (unique("dlq-ours"), unique("dlq-apache"));
     let (ours_name, apache_name) = (unique("dlq-sink-ours"), unique("dlq-sink-apache"));
     let ours_out = w.path("out.txt");
@@ -384,140 +288,6 @@ fn json_mismatch_goes_to_the_dlq_like_apache() {
     }
 }
 
-/// The same REST requests to the Apache worker and to ours give the same status codes and JSON
-/// shapes.
-#[test]
-fn rest_answers_match_apache() {
-    let w = Worker::start();
-    let ours = w.api();
-    let apache = Connect::new();
-    let name = unique("cmp");
-    let topic = unique("cmp-topic");
-    let file = std::env::temp_dir().join(format!("{name}.txt"));
-    std::fs::write(&file, "a\nb\n").unwrap();
-    let config = json!({"connector.class": "FileStreamSource", "file": file, "topic": topic, "tasks.max": "1"});
-    // Both workers cache failed class lookups, so the class name must be new to both.
-    let missing_class = format!("com.example.{}", unique("Missing").replace('-', "_"));
-    let steps: Vec<(&str, String, Option<Value>)> = vec![
-        (
-            "POST",
-            "/connectors".into(),
-            Some(json!({"name": name, "config": config})),
-        ),
-        (
-            "POST",
-            "/connectors".into(),
-            Some(json!({"name": name, "config": config})),
-        ),
-        (
-            "POST",
-            "/connectors".into(),
-            Some(json!({"name": "bad", "config": {"connector.class": "FileStreamSink"}})),
-        ),
-        (
-            "POST",
-            "/connectors".into(),
-            Some(json!({"name": "bad", "config": {"connector.class": missing_class}})),
-        ),
-        (
-            "POST",
-            "/connectors".into(),
-            Some(json!({"name": "bad", "config": {"connector.class": missing_class}})),
-        ),
-        ("GET", format!("/connectors/{name}"), None),
-        ("GET", format!("/connectors/{name}/config"), None),
-        (
-            "PUT",
-            "/connector-plugins/FileStreamSink/config/validate".into(),
-            Some(json!({"connector.class": "FileStreamSink", "name": "x", "tasks.max": "0"})),
-        ),
-        ("PUT", format!("/connectors/{name}/pause"), None),
-        (
-            "PATCH",
-            format!("/connectors/{name}/offsets"),
-            Some(
-                json!({"offsets": [{"partition": {"filename": file}, "offset": {"position": 2}}]}),
-            ),
-        ),
-        ("PUT", format!("/connectors/{name}/stop"), None),
-        (
-            "PATCH",
-            format!("/connectors/{name}/offsets"),
-            Some(
-                json!({"offsets": [{"partition": {"filename": file}, "offset": {"position": 2}}]}),
-            ),
-        ),
-        ("GET", format!("/connectors/{name}/offsets"), None),
-        ("GET", format!("/connectors/{name}/tasks"), None),
-        ("PUT", format!("/connectors/{name}/resume"), None),
-        (
-            "POST",
-            format!("/connectors/{name}/restart?includeTasks=true&onlyFailed=true"),
-            None,
-        ),
-        ("POST", format!("/connectors/{name}/tasks/9/restart"), None),
-        ("GET", "/connectors/does-not-exist/status".into(), None),
-        ("GET", "/connector-plugins".into(), None),
-        (
-            "GET",
-            "/connector-plugins/FileStreamSource/config".into(),
-            None,
-        ),
-        ("GET", "/connector-plugins/Nope/config".into(), None),
-        (
-            "PUT",
-            "/admin/loggers/org.example.cmp".into(),
-            Some(json!({"level": "LOUD"})),
-        ),
-        ("DELETE", format!("/connectors/{name}"), None),
-        ("DELETE", format!("/connectors/{name}"), None),
-        ("DELETE", "/connectors".into(), None),
-    ];
-    let mut diffs = Vec::new();
-    for (method, path, body) in &steps {
-        // Give asynchronous state changes (Apache's tasks) a moment to settle.
-        std::thread::sleep(Duration::from_millis(300));
-        let (oc, ob) = ours.call(method, path, body.as_ref());
-        let (ac, ab) = apache.call(method, path, body.as_ref());
-        if oc != ac {
-            diffs.push(format!(
-                "{method} {path}: status {oc} vs Apache {ac} ({ob} / {ab})"
-            ));
-            continue;
-        }
-        if shape(&ob) != shape(&ab) {
-            diffs.push(format!(
-                "{method} {path}: shape\n ours   {ob}\n apache {ab}"
-            ));
-        }
-        if let (Some(om), Some(am)) = (ob.get("message"), ab.get("message")) {
-            if ob.get("error_code").is_some() && om != am {
-                diffs.push(format!(
-                    "{method} {path}: message\n ours   {om}\n apache {am}"
-                ));
-            }
-        }
-    }
-    apache.delete(&name);
-    assert!(
-        diffs.is_empty(),
-        "differences from Apache:\n{}",
-        diffs.join("\n")
-    );
-}
-
-/// The JSON shape: object keys (recursively), array element shapes, and value kinds.
-fn shape(v: &Value) -> Value {
-    match v {
-        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
-        Value::Array(a) => Value::Array(a.iter().take(1).map(shape).collect()),
-        Value::String(_) => json!("s"),
-        Value::Number(_) => json!(0),
-        Value::Bool(_) => json!(true),
-        Value::Null => Value::Null,
-    }
-}
-
 /// With `errors.tolerance=none` a bad record still reaches the DLQ, then the task fails with a
 /// trace shaped like Apache's: same first line, same chain of exception classes.
 #[test]
@@ -536,7 +306,7 @@ fn task_failure_trace_matches_apache() {
             "errors.deadletterqueue.context.headers.enable": "true",
         })
     };
-    let w = Worker::start();
+    let w = start();
     let (ours_name, apache_name) = (unique("fail-ours"), unique("fail-apache"));
     let (ours_dlq, apache_dlq) = (unique("fail-dlq-ours"), unique("fail-dlq-apache"));
     let ours = w.api();
@@ -601,7 +371,7 @@ fn task_failure_trace_matches_apache() {
 #[test]
 fn kill_9_mid_transfer_loses_nothing() {
     const LINES: usize = 1_000_000;
-    let mut w = Worker::start();
+    let mut w = start();
     let topic = unique("kill-topic");
     create_topic(&topic, 1);
     let input = w.path("in.txt");
@@ -633,7 +403,7 @@ fn kill_9_mid_transfer_loses_nothing() {
     let before = line_count(&output);
     let dir = std::mem::replace(&mut w.dir, tempfile::tempdir().unwrap());
     drop(w);
-    let w = Worker::start_in(dir);
+    let w = start_in(dir);
     connectors(&w.api());
     let input_len = text.len() as u64;
     let distinct = || {
@@ -703,97 +473,18 @@ fn connector_files_on_the_command_line() {
         json!({"name": "file-sink", "config": {"connector.class": "FileStreamSink", "topics": topic}}).to_string(),
     )
     .unwrap();
-    let w = Worker::start_with(dir, &[&props, &json_file]);
+    let w = Worker::start_with(Path::new(BIN), dir, &[], &[&props, &json_file]);
     let (_, names) = w.api().call("GET", "/connectors", None);
     assert_eq!(names, json!(["file-sink", "file-src"]));
     let (_, info) = w.api().call("GET", "/connectors/file-sink", None);
     assert_eq!(info["type"], "sink");
 }
 
-/// `PUT /connector-plugins/{p}/config/validate` answers field by field like Apache's, for the
-/// bundled connectors, transforms and predicates (recommended values are compared over the
-/// plugins this worker ships).
-#[test]
-fn validate_answers_match_apache() {
-    let w = Worker::start();
-    let cases = [
-        (
-            "FileStreamSink",
-            json!({"connector.class": "FileStreamSink", "name": "x", "topics": "t",
-                   "transforms": "r,h,d,f", "transforms.r.type": "org.apache.kafka.connect.transforms.RegexRouter",
-                   "transforms.r.predicate": "p", "transforms.r.replacement": "$1",
-                   "transforms.h.type": "InsertHeader", "transforms.h.header": "k",
-                   "transforms.d.type": "org.apache.kafka.connect.transforms.DropHeaders", "transforms.d.headers": "a,b",
-                   "transforms.f.type": "org.apache.kafka.connect.transforms.Filter", "transforms.f.negate": "true",
-                   "predicates": "p,q,t", "predicates.p.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
-                   "predicates.q.type": "org.apache.kafka.connect.transforms.predicates.HasHeaderKey", "predicates.q.name": "n",
-                   "predicates.t.type": "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone"}),
-        ),
-        (
-            "FileStreamSource",
-            json!({"connector.class": "FileStreamSource", "name": "x", "topic": "", "batch.size": "abc", "tasks.max": "0"}),
-        ),
-        (
-            "FileStreamSinkConnector",
-            json!({"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "name": "x",
-                   "topics": "a,b", "errors.deadletterqueue.topic.name": "a", "errors.tolerance": "ALL",
-                   "key.converter": "org.apache.kafka.connect.converters.LongConverter"}),
-        ),
-    ];
-    let plugins: Vec<String> = w
-        .api()
-        .call("GET", "/connector-plugins?connectorsOnly=false", None)
-        .1
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["class"].as_str().unwrap().to_owned())
-        .collect();
-    for (plugin, config) in cases {
-        let path = format!("/connector-plugins/{plugin}/config/validate");
-        let (oc, ours) = w.api().call("PUT", &path, Some(&config));
-        let (ac, mut apache) = Connect::new().call("PUT", &path, Some(&config));
-        assert_eq!((oc, ac), (200, 200), "{plugin}");
-        for c in apache["configs"].as_array_mut().unwrap() {
-            if let Some(r) = c["value"]["recommended_values"].as_array_mut() {
-                r.retain(|v| {
-                    !v.as_str().unwrap().starts_with("org.")
-                        || plugins.iter().any(|p| p == v.as_str().unwrap())
-                });
-            }
-        }
-        if ours != apache {
-            let (o, a) = (
-                ours["configs"].as_array().unwrap(),
-                apache["configs"].as_array().unwrap(),
-            );
-            let mut diffs = Vec::new();
-            for i in 0..o.len().max(a.len()) {
-                if o.get(i) != a.get(i) {
-                    diffs.push(format!(
-                        " ours   {}\n apache {}",
-                        o.get(i).unwrap_or(&Value::Null),
-                        a.get(i).unwrap_or(&Value::Null)
-                    ));
-                }
-            }
-            panic!(
-                "{plugin}: validate differs (error_count {} vs {}, groups {} vs {}):\n{}",
-                ours["error_count"],
-                apache["error_count"],
-                ours["groups"],
-                apache["groups"],
-                diffs.join("\n")
-            );
-        }
-    }
-}
-
 /// Transforms run in the source pipeline: the topic is rewritten by RegexRouter, a header is
 /// added, and Filter (negated predicate) drops nothing that matches.
 #[test]
 fn source_transforms_route_and_add_headers() {
-    let w = Worker::start();
+    let w = start();
     let base = unique("smt");
     let (raw, routed) = (format!("{base}-raw"), format!("{base}-clean"));
     create_topic(&routed, 1);

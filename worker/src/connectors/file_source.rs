@@ -97,13 +97,15 @@ fn parse(props: &ConfigMap) -> Result<FileSourceConfig, ConnectError> {
 }
 
 pub fn create(props: &ConfigMap) -> Result<Box<dyn Connector>, ConnectError> {
+    parse(props)?;
     Ok(Box::new(FileStreamSourceConnector {
-        config: parse(props)?,
+        props: props.clone(),
     }))
 }
 
 struct FileStreamSourceConnector {
-    config: FileSourceConfig,
+    /// The connector config as given; its single task gets it whole, as in Apache.
+    props: ConfigMap,
 }
 
 impl Connector for FileStreamSourceConnector {
@@ -113,13 +115,7 @@ impl Connector for FileStreamSourceConnector {
 
     fn task_configs(&self, _max_tasks: usize) -> Result<Vec<ConfigMap>, ConnectError> {
         // Only one reader of a stream makes sense, whatever tasks.max says.
-        let mut c = ConfigMap::new();
-        if let Some(f) = &self.config.file {
-            c.insert("file".into(), f.clone());
-        }
-        c.insert("topic".into(), self.config.topic.clone());
-        c.insert("batch.size".into(), self.config.batch_size.to_string());
-        Ok(vec![c])
+        Ok(vec![self.props.clone()])
     }
 
     fn create_task(&self, config: &ConfigMap) -> Result<Task, ConnectError> {

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use connect_api::{
-    ConfigKeyInfo, ConfigMap, ConnectorOffsets, LoggerLevel, Loggers, Message, ServerInfo,
+    ConfigKeyInfo, ConfigMap, ConnectorOffset, LoggerLevel, Loggers, Message, ServerInfo,
     WorkerStatus,
 };
 use serde_json::Value as Json_;
@@ -159,13 +159,39 @@ fn json_body(headers: &HeaderMap, body: &Bytes) -> ApiResult<Json_> {
     serde_json::from_slice(body).map_err(|e| ApiError::internal(e.to_string()))
 }
 
+/// Jackson's type for config maps in request bodies.
+const CONFIG_MAP_TYPE: &str = "java.util.LinkedHashMap<java.lang.String,java.lang.String>";
+const CREATE_REQUEST: &str =
+    "org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest";
+
+/// Jackson's message for a JSON value of the wrong kind. Jackson puts the parser location
+/// (`\n at [Source: ...; line: L, column: C]`) before the reference chain; it is left out here.
+fn mismatch(target: &str, v: &Json_, chain: &[String]) -> ApiError {
+    let (kind, token) = match v {
+        Json_::Array(_) => ("Array", "START_ARRAY"),
+        Json_::Object(_) => ("Object", "START_OBJECT"),
+        Json_::String(_) => ("String", "VALUE_STRING"),
+        Json_::Number(n) if n.is_f64() => ("Floating-point", "VALUE_NUMBER_FLOAT"),
+        Json_::Number(_) => ("Integer", "VALUE_NUMBER_INT"),
+        Json_::Bool(true) => ("Boolean", "VALUE_TRUE"),
+        Json_::Bool(false) => ("Boolean", "VALUE_FALSE"),
+        Json_::Null => ("Null", "VALUE_NULL"),
+    };
+    let mut m = format!(
+        "Cannot deserialize value of type `{target}` from {kind} value (token `JsonToken.{token}`)"
+    );
+    if !chain.is_empty() {
+        m.push_str(&format!(" (through reference chain: {})", chain.join("->")));
+    }
+    ApiError::internal(m)
+}
+
 /// A JSON object of config values. Like Jackson reading `Map<String,String>`, scalar values are
-/// taken as their text; JSON null is kept as `None`.
-fn string_map(v: &Json_, what: &str) -> ApiResult<BTreeMap<String, Option<String>>> {
+/// taken as their text; JSON null is kept as `None`. `chain` is where the map sits in the body,
+/// for error messages.
+fn string_map(v: &Json_, chain: &[String]) -> ApiResult<BTreeMap<String, Option<String>>> {
     let Json_::Object(o) = v else {
-        return Err(ApiError::internal(format!(
-            "Cannot deserialize value of type `java.util.Map<java.lang.String,java.lang.String>` from {what}"
-        )));
+        return Err(mismatch(CONFIG_MAP_TYPE, v, chain));
     };
     o.iter()
         .map(|(k, v)| {
@@ -174,10 +200,9 @@ fn string_map(v: &Json_, what: &str) -> ApiResult<BTreeMap<String, Option<String
                 Json_::String(s) => Some(s.clone()),
                 Json_::Bool(_) | Json_::Number(_) => Some(v.to_string()),
                 _ => {
-                    return Err(ApiError::internal(format!(
-                        "Cannot deserialize value of type `java.lang.String` from {} value (through reference chain: java.util.Map[\"{k}\"])",
-                        if v.is_array() { "Array" } else { "Object" }
-                    )));
+                    let mut chain = chain.to_vec();
+                    chain.push(format!("java.util.LinkedHashMap[\"{k}\"]"));
+                    return Err(mismatch("java.lang.String", v, &chain));
                 }
             };
             Ok((k.clone(), s))
@@ -185,8 +210,8 @@ fn string_map(v: &Json_, what: &str) -> ApiResult<BTreeMap<String, Option<String
         .collect()
 }
 
-fn config_map(v: &Json_, what: &str) -> ApiResult<ConfigMap> {
-    Ok(string_map(v, what)?
+fn config_map(v: &Json_, chain: &[String]) -> ApiResult<ConfigMap> {
+    Ok(string_map(v, chain)?
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
         .collect())
@@ -310,10 +335,7 @@ async fn create_connector(
             Json_::Null => ApiError::internal(
                 "Cannot invoke \"org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest.name()\" because \"createRequest\" is null",
             ),
-            other => ApiError::internal(format!(
-                "Cannot deserialize value of type `org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest` from {} value",
-                json_kind(&other)
-            )),
+            other => mismatch(CREATE_REQUEST, &other, &[]),
         });
     };
     let name = req
@@ -328,7 +350,7 @@ async fn create_connector(
                 "Cannot invoke \"java.util.Map.get(Object)\" because \"connectorConfig\" is null",
             ));
         }
-        Some(c) => config_map(c, "the request's config")?,
+        Some(c) => config_map(c, &[format!("{CREATE_REQUEST}[\"config\"]")])?,
     };
     let initial = match req.get("initial_state") {
         None | Some(Json_::Null) => None,
@@ -342,16 +364,6 @@ async fn create_connector(
     .await
 }
 
-fn json_kind(v: &Json_) -> &'static str {
-    match v {
-        Json_::Array(_) => "Array",
-        Json_::String(_) => "String",
-        Json_::Number(_) => "Integer",
-        Json_::Bool(_) => "Boolean",
-        _ => "Object",
-    }
-}
-
 fn parse_initial_state(v: &Json_) -> ApiResult<TargetState> {
     let s = v.as_str().unwrap_or("").to_ascii_uppercase();
     match s.as_str() {
@@ -359,7 +371,7 @@ fn parse_initial_state(v: &Json_) -> ApiResult<TargetState> {
         "PAUSED" => Ok(TargetState::Paused),
         "STOPPED" => Ok(TargetState::Stopped),
         _ => Err(ApiError::internal(format!(
-            "Cannot construct instance of `org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest$InitialState`, problem: No enum constant org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest.InitialState.{s}"
+            "Cannot construct instance of `{CREATE_REQUEST}$InitialState`, problem: No enum constant {CREATE_REQUEST}.InitialState.{s} (through reference chain: {CREATE_REQUEST}[\"initial_state\"])"
         ))),
     }
 }
@@ -398,7 +410,7 @@ async fn put_config(
             "Cannot invoke \"java.util.Map.get(Object)\" because \"connectorConfig\" is null",
         ));
     }
-    let config = config_map(&body, &format!("{} value", json_kind(&body)))?;
+    let config = config_map(&body, &[])?;
     let loc = location(&headers, &c);
     herder(&state, move |h| {
         let (created, info) = h.put_connector(&c, config, true, None)?;
@@ -421,7 +433,7 @@ async fn patch_config(
     let patch = if body.is_null() {
         BTreeMap::new()
     } else {
-        string_map(&body, &format!("{} value", json_kind(&body)))?
+        string_map(&body, &[])?
     };
     herder(&state, move |h| {
         Ok(Json(h.patch_connector(&c, patch)?).into_response())
@@ -545,18 +557,39 @@ async fn alter_offsets(
     body: Bytes,
 ) -> ApiResult<Response> {
     let body = json_body(&headers, &body)?;
-    let offsets: ConnectorOffsets = if body.is_null() {
-        ConnectorOffsets::default()
-    } else {
-        serde_json::from_value(body).map_err(|e| ApiError::internal(e.to_string()))?
-    };
+    let offsets = offsets_body(&body)?;
     herder(&state, move |h| {
         Ok(Json(Message {
-            message: h.alter_offsets(&c, offsets.offsets)?,
+            message: h.alter_offsets(&c, offsets)?,
         })
         .into_response())
     })
     .await
+}
+
+/// The `offsets` of a `PATCH .../offsets` body. A missing or null list is empty, which the herder
+/// refuses with Apache's message.
+fn offsets_body(body: &Json_) -> ApiResult<Vec<ConnectorOffset>> {
+    const OFFSETS: &str = "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets";
+    let list = match body {
+        Json_::Null => return Ok(Vec::new()),
+        Json_::Object(o) => o.get("offsets").unwrap_or(&Json_::Null),
+        other => return Err(mismatch(OFFSETS, other, &[])),
+    };
+    match list {
+        Json_::Null => Ok(Vec::new()),
+        Json_::Array(items) => items
+            .iter()
+            .map(|i| {
+                serde_json::from_value(i.clone()).map_err(|e| ApiError::internal(e.to_string()))
+            })
+            .collect(),
+        other => Err(mismatch(
+            "java.util.ArrayList<org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset>",
+            other,
+            &[format!("{OFFSETS}[\"offsets\"]")],
+        )),
+    }
 }
 
 async fn reset_offsets(State(state): Shared, Path(c): Path<String>) -> ApiResult<Response> {
@@ -615,7 +648,7 @@ async fn validate(
             "Cannot invoke \"java.util.Map.get(Object)\" because \"connectorConfig\" is null",
         ));
     }
-    let config = config_map(&body, &format!("{} value", json_kind(&body)))?;
+    let config = config_map(&body, &[])?;
     if let Some(included) = config.get("connector.class") {
         if !normalized(included).ends_with(normalized(&p)) {
             return Err(ApiError::bad_request(format!(

@@ -60,10 +60,12 @@ pub trait Runtime: Send + Sync {
         connector: &str,
         config: &ConfigMap,
     ) -> std::result::Result<Vec<ConnectorOffset>, ConnectError>;
-    /// Sets (or, for a `None` offset, removes) sink offsets.
+    /// Sets (or, for a `None` offset, removes) sink offsets; `config` names the topics whose
+    /// other committed offsets are kept.
     fn alter_sink_offsets(
         &self,
         connector: &str,
+        config: &ConfigMap,
         offsets: &[ConnectorOffset],
     ) -> std::result::Result<(), ConnectError>;
     /// Deletes the sink connector's consumer group.
@@ -312,17 +314,28 @@ impl Herder {
         if !created {
             self.stop_connector(name);
         }
+        // A paused connector keeps its tasks (paused) across a config change.
+        let task_configs = match &existing {
+            Some(e) if target == TargetState::Paused => e.task_configs.clone(),
+            _ => Vec::new(),
+        };
         let stored = StoredConnector {
             config,
             target,
-            task_configs: Vec::new(),
+            task_configs,
         };
         self.configs.put(name, stored);
         self.start_connector(name);
         let mut info = self.connector_info(name)?;
-        if created {
-            // Apache answers a create before any task exists.
-            info.tasks.clear();
+        // Apache answers before the connector has (re)generated its tasks: a create lists none,
+        // an update the tasks of the previous config.
+        let previous_tasks = existing.map_or(0, |e| e.task_configs.len());
+        info.tasks.truncate(previous_tasks);
+        while info.tasks.len() < previous_tasks {
+            info.tasks.push(ConnectorTaskId {
+                connector: name.to_owned(),
+                task: info.tasks.len() as u32,
+            });
         }
         Ok((created, info))
     }
@@ -399,6 +412,14 @@ impl Herder {
                 return;
             }
         };
+        if stored.target == TargetState::Paused && stored.task_configs.is_empty() {
+            // Task configs come from a started connector; one that has never run (created
+            // PAUSED, or paused while STOPPED) has none, as in Apache.
+            lock(&self.live).insert(name.to_owned(), connector);
+            self.statuses
+                .put_connector(name, self.mk(State::Paused, None));
+            return;
+        }
         let max_tasks = stored
             .config
             .get("tasks.max")
@@ -693,9 +714,9 @@ impl Herder {
         let stored = self.require_stopped(name)?;
         let managed_here = match Self::connector_type(&stored.config) {
             ConnectorType::Sink => {
-                validate_sink_offsets(&offsets)?;
+                let offsets = parse_sink_offsets(&offsets)?;
                 self.runtime
-                    .alter_sink_offsets(name, &offsets)
+                    .alter_sink_offsets(name, &stored.config, &offsets)
                     .map_err(|e| HerderError::Internal(e.to_string()))?;
                 true
             }
@@ -707,8 +728,9 @@ impl Herder {
                     .into_iter()
                     .map(|o| (o.partition, o.offset))
                     .collect();
+                // A connector refusing the offsets throws a ConnectException: a 500 in Apache.
                 let ok = connector.alter_offsets(&pairs).map_err(|e| {
-                    HerderError::BadRequest(
+                    HerderError::Internal(
                         e.message
                             .unwrap_or_else(|| "Failed to alter connector offsets".into()),
                     )
@@ -749,7 +771,7 @@ impl Herder {
                     .map_err(|e| HerderError::BadRequest(e.to_string()))?;
                 let ok = connector
                     .alter_offsets(&pairs)
-                    .map_err(|e| HerderError::BadRequest(e.message.unwrap_or_default()))?;
+                    .map_err(|e| HerderError::Internal(e.message.unwrap_or_default()))?;
                 self.offsets
                     .put(name, &pairs)
                     .map_err(|e| HerderError::Internal(e.to_string()))?;
@@ -788,37 +810,54 @@ fn task_class_of(config: &ConfigMap) -> Option<&'static str> {
     })
 }
 
-/// `SinkUtils.parseSinkConnectorOffsets`' checks, with its messages.
-fn validate_sink_offsets(offsets: &[ConnectorOffset]) -> Result<()> {
-    let bad = |m: String| Err(HerderError::BadRequest(m));
-    for o in offsets {
-        let Some(topic) = o.partition.get("kafka_topic") else {
-            return bad("Kafka partitions must contain the key 'kafka_topic'".into());
-        };
-        if !topic.is_string() {
-            return bad(format!(
-                "Kafka topic names must be valid strings, but found {topic}"
-            ));
-        }
-        let Some(partition) = o.partition.get("kafka_partition") else {
-            return bad("Kafka partitions must contain the key 'kafka_partition'".into());
-        };
-        if partition.as_i64().is_none() {
-            return bad(format!(
-                "Failed to parse the following Kafka partition value in the provided offsets: '{partition}'. Partition values for sink connectors need to be integers."
-            ));
-        }
-        if let Some(offset) = &o.offset {
-            match offset.get("kafka_offset") {
-                None => return bad("Kafka offsets must contain the key 'kafka_offset'".into()),
-                Some(v) if v.as_i64().is_none() => {
-                    return bad(format!(
-                        "Failed to parse the following Kafka offset value in the provided offsets: '{v}'. Offset values for sink connectors need to be integers."
-                    ));
-                }
-                _ => {}
-            }
-        }
+/// Java's `String.valueOf` of a JSON value as Jackson reads it: strings bare, null as `null`.
+fn java_text(v: Option<&Json>) -> String {
+    match v {
+        None | Some(Json::Null) => "null".into(),
+        Some(Json::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
     }
-    Ok(())
+}
+
+/// `SinkUtils.parseSinkConnectorOffsets`: checks each partition and offset with its messages and
+/// returns them normalized (`"10"` and `10` are both accepted, as `Integer.parseInt` does).
+fn parse_sink_offsets(offsets: &[ConnectorOffset]) -> Result<Vec<ConnectorOffset>> {
+    let bad = |m: String| Err(HerderError::BadRequest(m));
+    let mut out = Vec::new();
+    for o in offsets {
+        let p = &o.partition;
+        if !p.contains_key("kafka_topic") || !p.contains_key("kafka_partition") {
+            return bad("The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'".into());
+        }
+        let topic = java_text(p.get("kafka_topic"));
+        let partition_text = java_text(p.get("kafka_partition"));
+        let Ok(partition) = partition_text.parse::<i32>() else {
+            return bad(format!(
+                "Failed to parse the following Kafka partition value in the provided offsets: '{partition_text}'. Partition values for sink connectors need to be integers."
+            ));
+        };
+        let offset = match &o.offset {
+            None => None,
+            Some(m) => {
+                if !m.contains_key("kafka_offset") {
+                    return bad("The offset for a sink connector should either be null or contain the key 'kafka_offset'".into());
+                }
+                let text = java_text(m.get("kafka_offset"));
+                let Ok(offset) = text.parse::<i64>() else {
+                    return bad(format!(
+                        "Failed to parse the following Kafka offset value in the provided offsets: '{text}'. Offset values for sink connectors need to be integers."
+                    ));
+                };
+                Some(offset)
+            }
+        };
+        let as_map = |v: Json| v.as_object().cloned().unwrap_or_default();
+        out.push(ConnectorOffset {
+            partition: as_map(
+                serde_json::json!({"kafka_topic": topic, "kafka_partition": partition}),
+            ),
+            offset: offset.map(|o| as_map(serde_json::json!({"kafka_offset": o}))),
+        });
+    }
+    Ok(out)
 }

@@ -229,38 +229,73 @@ pub fn sink_offsets(
     Ok(out)
 }
 
-/// `PATCH` for a sink: commits the given offsets for the (stopped, so empty) group.
+/// `PATCH` for a sink: commits the given offsets for the (stopped, so empty) group. A `None`
+/// offset removes the partition's committed offset: librdkafka has no offset deletion, so the
+/// group's other offsets (of the connector's topics and of the request's) are read, the group is
+/// deleted, and every offset that should remain is committed again. The connector is stopped,
+/// so nothing else uses the group meanwhile.
 pub fn alter_sink_offsets(
     settings: &KafkaSettings,
     connector: &str,
+    config: &ConfigMap,
     offsets: &[ConnectorOffset],
 ) -> Result<(), ConnectError> {
-    if offsets.iter().any(|o| o.offset.is_none()) {
-        return Err(ConnectError::connect(
-            "Resetting single partitions of a sink connector is not supported by this worker; use DELETE /connectors/{name}/offsets to reset them all",
-        ));
-    }
+    let topic_partition = |o: &ConnectorOffset| {
+        (
+            o.partition
+                .get("kafka_topic")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+            o.partition
+                .get("kafka_partition")
+                .and_then(|v| v.as_i64())
+                .unwrap_or_default() as i32,
+        )
+    };
     let consumer = group_consumer(settings, connector)?;
-    let mut tpl = TopicPartitionList::new();
+    // What to commit, by partition; `None` means no committed offset.
+    let mut target: std::collections::BTreeMap<(String, i32), Option<i64>> = Default::default();
+    let resets = offsets.iter().any(|o| o.offset.is_none());
+    if resets {
+        let mut tpl = sink_partitions(&consumer, config)?;
+        for o in offsets {
+            let (t, p) = topic_partition(o);
+            if tpl.find_partition(&t, p).is_none() {
+                tpl.add_partition(&t, p);
+            }
+        }
+        let committed = consumer
+            .committed_offsets(tpl, Duration::from_secs(30))
+            .map_err(|e| {
+                super::errors::kafka_error("Failed to read the consumer group offsets", &e)
+            })?;
+        for e in committed.elements() {
+            if let Offset::Offset(o) = e.offset() {
+                target.insert((e.topic().to_owned(), e.partition()), Some(o));
+            }
+        }
+    }
     for o in offsets {
-        let topic = o
-            .partition
-            .get("kafka_topic")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default();
-        let partition = o
-            .partition
-            .get("kafka_partition")
-            .and_then(|v| v.as_i64())
-            .unwrap_or_default() as i32;
         let offset = o
             .offset
             .as_ref()
             .and_then(|m| m.get("kafka_offset"))
-            .and_then(|v| v.as_i64())
-            .unwrap_or_default();
-        tpl.add_partition_offset(topic, partition, Offset::Offset(offset))
-            .map_err(|e| super::errors::kafka_error("Invalid partition", &e))?;
+            .and_then(|v| v.as_i64());
+        target.insert(topic_partition(o), offset);
+    }
+    if resets {
+        reset_sink_offsets(settings, connector)?;
+    }
+    let mut tpl = TopicPartitionList::new();
+    for ((topic, partition), offset) in &target {
+        if let Some(offset) = offset {
+            tpl.add_partition_offset(topic, *partition, Offset::Offset(*offset))
+                .map_err(|e| super::errors::kafka_error("Invalid partition", &e))?;
+        }
+    }
+    if tpl.count() == 0 {
+        return Ok(());
     }
     consumer
         .commit(&tpl, rdkafka::consumer::CommitMode::Sync)

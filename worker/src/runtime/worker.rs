@@ -232,9 +232,10 @@ impl Runtime for KafkaRuntime {
     fn alter_sink_offsets(
         &self,
         connector: &str,
+        config: &ConfigMap,
         offsets: &[ConnectorOffset],
     ) -> Result<(), ConnectError> {
-        kafka::alter_sink_offsets(&self.settings.kafka, connector, offsets)
+        kafka::alter_sink_offsets(&self.settings.kafka, connector, config, offsets)
     }
 
     fn reset_sink_offsets(&self, connector: &str) -> Result<(), ConnectError> {

@@ -1,0 +1,1139 @@
+//! The REST conformance suite: one sequence of requests, sent in order to the real Apache Kafka
+//! Connect worker of the test environment and to a connect-worker on the same broker, with every
+//! answer compared status code first, then JSON field by field.
+//!
+//! Both workers get their own connector names, topics and files (the same broker would otherwise
+//! put both sinks in one consumer group); answers are compared after each worker's concrete
+//! names are turned back into the step table's placeholders (`{src}`, `{sink_topic}`, ...).
+//! Lists of connectors and loggers are narrowed to this run's, since other tests share the
+//! Apache worker.
+//!
+//! Values that legitimately differ are listed in [`ALLOWED`], each with its reason; they match
+//! the "Known differences" in the crate documentation. The test collects every other difference
+//! over all steps and fails at the end listing each one: step, JSON path, Apache's value, ours.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use connect_testkit::worker::Worker;
+use connect_testkit::{Connect, TestRecord, create_topic, produce, unique};
+use serde_json::{Map, Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_connect-worker");
+
+/// How long an `Await` step waits for both workers to reach a state.
+const SETTLE: Duration = Duration::from_secs(60);
+
+/// The run's placeholders, each with one concrete value per worker.
+const TOKENS: &[&str] = &[
+    "src",
+    "sink",
+    "paused",
+    "stopped",
+    "put",
+    "bad",
+    "missing",
+    "src_file",
+    "sink_file",
+    "src_topic",
+    "sink_topic",
+    "missing_class",
+    "logger",
+];
+
+/// One worker's concrete values for the placeholders.
+struct Names(Vec<(String, String)>);
+
+impl Names {
+    /// `run` is unique per test run, `side` tells the two workers apart.
+    fn new(run: &str, side: &str) -> Names {
+        let dir = std::env::temp_dir();
+        let name = |t: &str| format!("{run}-{side}-{t}");
+        let values = TOKENS.iter().map(|t| {
+            let v = match *t {
+                "src_file" => dir.join(format!("{}.in", name("s"))).display().to_string(),
+                "sink_file" => dir.join(format!("{}.out", name("k"))).display().to_string(),
+                "src_topic" => name("src-topic"),
+                "sink_topic" => name("sink-topic"),
+                "missing_class" => format!("com.example.{}Missing", name("").replace('-', "_")),
+                "logger" => format!("org.example.{}", name("log").replace('-', "_")),
+                t => name(t),
+            };
+            (format!("{{{t}}}"), v)
+        });
+        Names(values.collect())
+    }
+
+    fn get(&self, token: &str) -> &str {
+        let key = format!("{{{token}}}");
+        &self.0.iter().find(|(k, _)| *k == key).unwrap().1
+    }
+
+    /// The template with every placeholder replaced by this worker's value.
+    fn fill(&self, s: &str) -> String {
+        self.0
+            .iter()
+            .fold(s.to_owned(), |s, (k, v)| s.replace(k.as_str(), v))
+    }
+
+    fn fill_json(&self, v: &Value) -> Value {
+        map_strings(v, &|s| self.fill(s))
+    }
+
+    /// This worker's values turned back into placeholders, longest value first so that a name
+    /// inside a file path does not break the path's own replacement.
+    fn generalize(&self, v: &Value) -> Value {
+        let mut by_len: Vec<&(String, String)> = self.0.iter().collect();
+        by_len.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
+        map_strings(v, &|s| {
+            by_len
+                .iter()
+                .fold(s.to_owned(), |s, (k, v)| s.replace(v.as_str(), k))
+        })
+    }
+}
+
+/// Applies `f` to every string and object key.
+fn map_strings(v: &Value, f: &dyn Fn(&str) -> String) -> Value {
+    match v {
+        Value::String(s) => Value::String(f(s)),
+        Value::Array(a) => Value::Array(a.iter().map(|v| map_strings(v, f)).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (f(k), map_strings(v, f))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// A request body.
+enum Body {
+    None,
+    Json(Value),
+    /// Bytes as they are, with this content type (none when `None`).
+    Raw(Option<&'static str>, &'static str),
+}
+
+/// How an answer is narrowed before comparing.
+#[derive(Clone, Copy)]
+enum View {
+    Whole,
+    /// Only this run's connectors (names are placeholders by then), sorted.
+    RunConnectors,
+    /// Plugins keyed by `type class`, plus the order of the connectors and converters.
+    Plugins,
+    /// Only `root` and this run's logger.
+    RunLoggers,
+}
+
+enum Step {
+    Call {
+        method: &'static str,
+        path: &'static str,
+        body: Body,
+        view: View,
+    },
+    /// Polls `GET path` on both workers until `until` holds for the (generalized) answer.
+    Await {
+        path: &'static str,
+        what: &'static str,
+        until: fn(&Value) -> bool,
+    },
+    /// Produces these values to the topic (both workers' topics).
+    Produce {
+        topic: &'static str,
+        values: &'static [&'static str],
+    },
+}
+
+fn get(path: &'static str) -> Step {
+    Step::Call {
+        method: "GET",
+        path,
+        body: Body::None,
+        view: View::Whole,
+    }
+}
+
+fn call(method: &'static str, path: &'static str) -> Step {
+    Step::Call {
+        method,
+        path,
+        body: Body::None,
+        view: View::Whole,
+    }
+}
+
+fn send(method: &'static str, path: &'static str, body: Value) -> Step {
+    Step::Call {
+        method,
+        path,
+        body: Body::Json(body),
+        view: View::Whole,
+    }
+}
+
+fn raw(
+    method: &'static str,
+    path: &'static str,
+    content_type: Option<&'static str>,
+    body: &'static str,
+) -> Step {
+    Step::Call {
+        method,
+        path,
+        body: Body::Raw(content_type, body),
+        view: View::Whole,
+    }
+}
+
+fn viewed(method: &'static str, path: &'static str, view: View) -> Step {
+    Step::Call {
+        method,
+        path,
+        body: Body::None,
+        view,
+    }
+}
+
+fn wait(path: &'static str, what: &'static str, until: fn(&Value) -> bool) -> Step {
+    Step::Await { path, what, until }
+}
+
+/// The connector is in `state` with `tasks` tasks, all in `task_state`.
+fn status_is(v: &Value, state: &str, tasks: usize, task_state: &str) -> bool {
+    v["connector"]["state"] == state
+        && v["tasks"]
+            .as_array()
+            .is_some_and(|t| t.len() == tasks && t.iter().all(|t| t["state"] == task_state))
+}
+
+fn running(v: &Value) -> bool {
+    status_is(v, "RUNNING", 1, "RUNNING")
+}
+
+fn gone(v: &Value) -> bool {
+    v["error_code"] == 404
+}
+
+/// A source connector's config on `{src_file}`.
+fn source_config() -> Value {
+    json!({"connector.class": "FileStreamSource", "file": "{src_file}", "topic": "{src_topic}",
+           "tasks.max": "1"})
+}
+
+fn sink_config() -> Value {
+    json!({"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+           "file": "{sink_file}", "topics": "{sink_topic}",
+           "value.converter": "org.apache.kafka.connect.storage.StringConverter"})
+}
+
+/// The steps, in order. Placeholders in paths and bodies are filled per worker.
+fn steps() -> Vec<Step> {
+    let transforms = json!({"connector.class": "FileStreamSink", "name": "x", "topics": "t",
+        "transforms": "r,h,d,f", "transforms.r.type": "org.apache.kafka.connect.transforms.RegexRouter",
+        "transforms.r.predicate": "p", "transforms.r.replacement": "$1",
+        "transforms.h.type": "InsertHeader", "transforms.h.header": "k",
+        "transforms.d.type": "org.apache.kafka.connect.transforms.DropHeaders", "transforms.d.headers": "a,b",
+        "transforms.f.type": "org.apache.kafka.connect.transforms.Filter", "transforms.f.negate": "true",
+        "predicates": "p,q,t", "predicates.p.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+        "predicates.q.type": "org.apache.kafka.connect.transforms.predicates.HasHeaderKey", "predicates.q.name": "n",
+        "predicates.t.type": "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone"});
+    let validate_sink = "/connector-plugins/FileStreamSink/config/validate";
+    let validate_source = "/connector-plugins/FileStreamSource/config/validate";
+    let src_offsets =
+        json!({"offsets": [{"partition": {"filename": "{src_file}"}, "offset": {"position": 2}}]});
+    let sink_offsets = json!({"offsets": [{"partition": {"kafka_topic": "{sink_topic}", "kafka_partition": 0},
+                                          "offset": {"kafka_offset": 1}}]});
+    vec![
+        // The worker itself and the plugins.
+        get("/"),
+        get("/health"),
+        viewed("GET", "/connectors", View::RunConnectors),
+        viewed("GET", "/connector-plugins", View::Plugins),
+        viewed(
+            "GET",
+            "/connector-plugins?connectorsOnly=false",
+            View::Plugins,
+        ),
+        viewed(
+            "GET",
+            "/connector-plugins?connectorsOnly=true",
+            View::Plugins,
+        ),
+        get("/connector-plugins/FileStreamSource/config"),
+        get("/connector-plugins/org.apache.kafka.connect.file.FileStreamSinkConnector/config"),
+        get("/connector-plugins/FileStreamSinkConnector/config"),
+        get("/connector-plugins/org.apache.kafka.connect.json.JsonConverter/config"),
+        get("/connector-plugins/StringConverter/config"),
+        get("/connector-plugins/org.apache.kafka.connect.transforms.RegexRouter/config"),
+        get("/connector-plugins/Nope/config"),
+        // Validation.
+        send(
+            "PUT",
+            validate_source,
+            json!({"connector.class": "FileStreamSource", "name": "x",
+            "file": "/tmp/x", "topic": "t"}),
+        ),
+        send(
+            "PUT",
+            validate_sink,
+            json!({"connector.class": "FileStreamSink", "name": "x",
+            "topics": "t", "file": "/tmp/x"}),
+        ),
+        send("PUT", validate_sink, json!({"name": "x", "topics": "t"})),
+        send(
+            "PUT",
+            "/connector-plugins/{missing_class}/config/validate",
+            json!({"connector.class": "{missing_class}", "name": "x"}),
+        ),
+        send(
+            "PUT",
+            validate_source,
+            json!({"connector.class": "FileStreamSource", "name": "x",
+            "topic": "", "batch.size": "abc", "tasks.max": "0"}),
+        ),
+        send(
+            "PUT",
+            validate_sink,
+            json!({"connector.class": "FileStreamSink", "name": "x",
+            "tasks.max": "many", "errors.tolerance": "some", "errors.retry.timeout": "-5",
+            "topics": "t", "header.converter": "com.example.Nope"}),
+        ),
+        send(
+            "PUT",
+            validate_source,
+            json!({"connector.class": "FileStreamSource", "name": "x"}),
+        ),
+        send(
+            "PUT",
+            validate_sink,
+            json!({"connector.class": "FileStreamSink", "name": "x"}),
+        ),
+        send(
+            "PUT",
+            validate_sink,
+            json!({"connector.class": "FileStreamSink", "name": "x",
+            "topics": "t", "topics.regex": "t.*"}),
+        ),
+        send(
+            "PUT",
+            validate_sink,
+            json!({"connector.class": "FileStreamSink", "name": "x",
+            "topics": "a,b", "errors.deadletterqueue.topic.name": "a", "errors.tolerance": "ALL",
+            "key.converter": "org.apache.kafka.connect.converters.LongConverter"}),
+        ),
+        send("PUT", validate_sink, transforms),
+        send(
+            "PUT",
+            validate_sink,
+            json!({"connector.class": "FileStreamSource", "name": "x"}),
+        ),
+        send("PUT", validate_sink, json!(["not", "a", "map"])),
+        // Create.
+        send(
+            "POST",
+            "/connectors",
+            json!({"name": "{src}", "config": source_config()}),
+        ),
+        send(
+            "POST",
+            "/connectors",
+            json!({"name": "{sink}", "config": sink_config()}),
+        ),
+        send(
+            "POST",
+            "/connectors",
+            json!({"name": "{src}", "config": source_config()}),
+        ),
+        send(
+            "POST",
+            "/connectors",
+            json!({"name": "{bad}", "config": {"connector.class": "FileStreamSink"}}),
+        ),
+        send(
+            "POST",
+            "/connectors",
+            json!({"name": "{bad}", "config": {"connector.class": "{missing_class}"}}),
+        ),
+        send(
+            "POST",
+            "/connectors",
+            json!({"name": "{bad}", "config": {"connector.class": "FileStreamSink",
+            "topics": "t", "tasks.max": "zero"}}),
+        ),
+        send(
+            "POST",
+            "/connectors",
+            json!({"name": "{bad}", "config": {"connector.class": "FileStreamSink",
+            "topics": "t", "name": "other"}}),
+        ),
+        send("POST", "/connectors", json!({"name": "{bad}"})),
+        send(
+            "POST",
+            "/connectors",
+            json!({"config": {"connector.class": "FileStreamSink", "topics": "t"}}),
+        ),
+        send(
+            "POST",
+            "/connectors",
+            json!({"name": "{bad}", "config": {"connector.class": "FileStreamSink",
+            "topics": "t"}, "initial_state": "SLEEPING"}),
+        ),
+        send(
+            "POST",
+            "/connectors",
+            json!({"name": "{paused}", "config": sink_config(),
+            "initial_state": "PAUSED"}),
+        ),
+        send(
+            "POST",
+            "/connectors",
+            json!({"name": "{stopped}", "config": source_config(),
+            "initial_state": "STOPPED"}),
+        ),
+        wait("/connectors/{src}/status", "running", running),
+        wait("/connectors/{sink}/status", "running", running),
+        wait("/connectors/{paused}/status", "paused", |v| {
+            status_is(v, "PAUSED", 0, "")
+        }),
+        wait("/connectors/{stopped}/status", "stopped", |v| {
+            status_is(v, "STOPPED", 0, "")
+        }),
+        viewed("GET", "/connectors", View::RunConnectors),
+        viewed("GET", "/connectors?expand=status", View::RunConnectors),
+        viewed("GET", "/connectors?expand=info", View::RunConnectors),
+        viewed(
+            "GET",
+            "/connectors?expand=status&expand=info",
+            View::RunConnectors,
+        ),
+        // Read a running source and sink.
+        get("/connectors/{src}"),
+        get("/connectors/{src}/config"),
+        get("/connectors/{src}/status"),
+        get("/connectors/{src}/tasks"),
+        get("/connectors/{src}/tasks/0/status"),
+        get("/connectors/{src}/tasks/1/status"),
+        get("/connectors/{src}/tasks/x/status"),
+        get("/connectors/{sink}"),
+        get("/connectors/{sink}/tasks"),
+        get("/connectors/{paused}/status"),
+        get("/connectors/{paused}/tasks"),
+        get("/connectors/{stopped}"),
+        get("/connectors/{stopped}/status"),
+        get("/connectors/{stopped}/tasks"),
+        wait("/connectors/{src}/topics", "the topic in use", |v| {
+            v["{src}"]["topics"] == json!(["{src_topic}"])
+        }),
+        get("/connectors/{src}/topics"),
+        Step::Produce {
+            topic: "sink_topic",
+            values: &["x", "y", "z"],
+        },
+        wait("/connectors/{sink}/topics", "the topic in use", |v| {
+            v["{sink}"]["topics"] == json!(["{sink_topic}"])
+        }),
+        get("/connectors/{sink}/topics"),
+        // Offsets of running connectors.
+        wait("/connectors/{src}/offsets", "the file read", |v| {
+            v["offsets"][0]["offset"]["position"] == 4
+        }),
+        get("/connectors/{src}/offsets"),
+        wait("/connectors/{sink}/offsets", "the records consumed", |v| {
+            v["offsets"][0]["offset"]["kafka_offset"] == 3
+        }),
+        get("/connectors/{sink}/offsets"),
+        send("PATCH", "/connectors/{src}/offsets", src_offsets.clone()),
+        call("DELETE", "/connectors/{src}/offsets"),
+        // Config changes.
+        send("PUT", "/connectors/{put}/config", sink_config()),
+        wait("/connectors/{put}/status", "running", running),
+        send("PUT", "/connectors/{put}/config", {
+            let mut c = sink_config();
+            c["tasks.max"] = json!("2");
+            c
+        }),
+        send("PUT", "/connectors/{put}/config", {
+            let mut c = sink_config();
+            c["name"] = json!("other");
+            c
+        }),
+        send(
+            "PUT",
+            "/connectors/{put}/config",
+            json!({"connector.class": "FileStreamSink"}),
+        ),
+        send(
+            "PATCH",
+            "/connectors/{put}/config",
+            json!({"tasks.max": "1", "file": null}),
+        ),
+        send("PATCH", "/connectors/{put}/config", json!({"topics": null})),
+        get("/connectors/{put}/config"),
+        wait("/connectors/{put}/status", "running", running),
+        get("/connectors/{put}/tasks"),
+        // Pause, resume, stop.
+        call("PUT", "/connectors/{src}/pause"),
+        wait("/connectors/{src}/status", "paused", |v| {
+            status_is(v, "PAUSED", 1, "PAUSED")
+        }),
+        get("/connectors/{src}/status"),
+        call("PUT", "/connectors/{src}/pause"),
+        send("PATCH", "/connectors/{src}/offsets", src_offsets.clone()),
+        call("PUT", "/connectors/{src}/resume"),
+        wait("/connectors/{src}/status", "running", running),
+        call("PUT", "/connectors/{src}/resume"),
+        call("PUT", "/connectors/{src}/stop"),
+        wait("/connectors/{src}/status", "stopped", |v| {
+            status_is(v, "STOPPED", 0, "")
+        }),
+        get("/connectors/{src}/status"),
+        get("/connectors/{src}"),
+        get("/connectors/{src}/tasks"),
+        get("/connectors/{src}/tasks/0/status"),
+        // Offsets of a stopped source.
+        get("/connectors/{src}/offsets"),
+        send("PATCH", "/connectors/{src}/offsets", src_offsets),
+        get("/connectors/{src}/offsets"),
+        send("PATCH", "/connectors/{src}/offsets", json!({"offsets": []})),
+        send("PATCH", "/connectors/{src}/offsets", json!({})),
+        send(
+            "PATCH",
+            "/connectors/{src}/offsets",
+            json!({"offsets": {"a": 1}}),
+        ),
+        send(
+            "PATCH",
+            "/connectors/{src}/offsets",
+            json!({"offsets": [{"partition": {"filename": "{src_file}"}, "offset": {"position": "two"}}]}),
+        ),
+        send(
+            "PATCH",
+            "/connectors/{src}/offsets",
+            json!({"offsets": [{"partition": {"filename": "{src_file}"}, "offset": {"position": -1}}]}),
+        ),
+        send(
+            "PATCH",
+            "/connectors/{src}/offsets",
+            json!({"offsets": [{"partition": {"file": "{src_file}"}, "offset": {"position": 1}}]}),
+        ),
+        call("DELETE", "/connectors/{src}/offsets"),
+        get("/connectors/{src}/offsets"),
+        // Offsets of a stopped sink.
+        call("PUT", "/connectors/{sink}/stop"),
+        wait("/connectors/{sink}/status", "stopped", |v| {
+            status_is(v, "STOPPED", 0, "")
+        }),
+        get("/connectors/{sink}/offsets"),
+        send("PATCH", "/connectors/{sink}/offsets", sink_offsets),
+        get("/connectors/{sink}/offsets"),
+        send(
+            "PATCH",
+            "/connectors/{sink}/offsets",
+            json!({"offsets": [{"partition": {"kafka_partition": 0}, "offset": {"kafka_offset": 1}}]}),
+        ),
+        send(
+            "PATCH",
+            "/connectors/{sink}/offsets",
+            json!({"offsets": [{"partition": {"kafka_topic": "{sink_topic}", "kafka_partition": "zero"},
+                                "offset": {"kafka_offset": 1}}]}),
+        ),
+        send(
+            "PATCH",
+            "/connectors/{sink}/offsets",
+            json!({"offsets": [{"partition": {"kafka_topic": "{sink_topic}", "kafka_partition": 0},
+                                "offset": {"position": 1}}]}),
+        ),
+        send(
+            "PATCH",
+            "/connectors/{sink}/offsets",
+            json!({"offsets": [{"partition": {"kafka_topic": "{sink_topic}", "kafka_partition": 0},
+                                "offset": null}]}),
+        ),
+        call("DELETE", "/connectors/{sink}/offsets"),
+        get("/connectors/{sink}/offsets"),
+        // Stopped to running, then restarts.
+        call("PUT", "/connectors/{stopped}/resume"),
+        wait("/connectors/{stopped}/status", "running", running),
+        call("PUT", "/connectors/{src}/resume"),
+        wait("/connectors/{src}/status", "running", running),
+        call("POST", "/connectors/{src}/restart"),
+        wait("/connectors/{src}/status", "running", running),
+        call("POST", "/connectors/{src}/restart?includeTasks=true"),
+        wait("/connectors/{src}/status", "running", running),
+        call(
+            "POST",
+            "/connectors/{src}/restart?includeTasks=true&onlyFailed=true",
+        ),
+        call("POST", "/connectors/{src}/restart?onlyFailed=true"),
+        wait("/connectors/{src}/status", "running", running),
+        call("POST", "/connectors/{src}/tasks/0/restart"),
+        wait("/connectors/{src}/status", "running", running),
+        call("POST", "/connectors/{src}/tasks/9/restart"),
+        call("POST", "/connectors/{src}/tasks/x/restart"),
+        call("PUT", "/connectors/{src}/topics/reset"),
+        // Apache's reset goes through the status topic: it shows a moment later.
+        wait("/connectors/{src}/topics", "reset", |v| {
+            v["{src}"]["topics"] == json!([])
+        }),
+        get("/connectors/{src}/topics"),
+        // Loggers.
+        viewed("GET", "/admin/loggers", View::RunLoggers),
+        get("/admin/loggers/{logger}"),
+        send("PUT", "/admin/loggers/{logger}", json!({"level": "DEBUG"})),
+        get("/admin/loggers/{logger}"),
+        viewed("GET", "/admin/loggers", View::RunLoggers),
+        send("PUT", "/admin/loggers/{logger}", json!({"level": "LOUD"})),
+        send("PUT", "/admin/loggers/{logger}", json!({"lvl": "INFO"})),
+        send(
+            "PUT",
+            "/admin/loggers/{logger}?scope=cluster",
+            json!({"level": "INFO"}),
+        ),
+        // An unknown connector on every endpoint.
+        get("/connectors/{missing}"),
+        get("/connectors/{missing}/config"),
+        get("/connectors/{missing}/status"),
+        get("/connectors/{missing}/tasks"),
+        get("/connectors/{missing}/tasks/0/status"),
+        get("/connectors/{missing}/topics"),
+        get("/connectors/{missing}/offsets"),
+        call("PUT", "/connectors/{missing}/pause"),
+        call("PUT", "/connectors/{missing}/resume"),
+        call("PUT", "/connectors/{missing}/stop"),
+        call("POST", "/connectors/{missing}/restart"),
+        call("POST", "/connectors/{missing}/restart?includeTasks=true"),
+        call("POST", "/connectors/{missing}/tasks/0/restart"),
+        call("PUT", "/connectors/{missing}/topics/reset"),
+        send(
+            "PATCH",
+            "/connectors/{missing}/config",
+            json!({"tasks.max": "1"}),
+        ),
+        send(
+            "PATCH",
+            "/connectors/{missing}/offsets",
+            json!({"offsets": [{"partition": {"filename": "f"}, "offset": {"position": 1}}]}),
+        ),
+        call("DELETE", "/connectors/{missing}/offsets"),
+        call("DELETE", "/connectors/{missing}"),
+        // Malformed requests.
+        raw("POST", "/connectors", Some("application/json"), "{not json"),
+        raw("POST", "/connectors", Some("application/json"), ""),
+        raw(
+            "PUT",
+            "/connectors/{put}/config",
+            Some("application/json"),
+            "{\"tasks.max\": ",
+        ),
+        raw("PUT", validate_sink, Some("application/json"), "[1,"),
+        raw(
+            "PATCH",
+            "/connectors/{src}/offsets",
+            Some("application/json"),
+            "offsets",
+        ),
+        raw(
+            "POST",
+            "/connectors",
+            Some("text/plain"),
+            "{\"name\": \"x\", \"config\": {}}",
+        ),
+        raw(
+            "PUT",
+            "/admin/loggers/{logger}",
+            Some("application/xml"),
+            "<level>INFO</level>",
+        ),
+        send("POST", "/connectors", json!([1, 2])),
+        send(
+            "POST",
+            "/connectors",
+            json!({"name": "{bad}", "config": ["a"]}),
+        ),
+        send(
+            "POST",
+            "/connectors",
+            json!({"name": "{bad}", "config": {"topics": {"a": 1}}}),
+        ),
+        // Unknown paths and methods.
+        get("/nope"),
+        get("/connectors/{src}/nope"),
+        get("/connectors/{src}/tasks/0"),
+        call("DELETE", "/connector-plugins"),
+        call("POST", "/connectors/{src}/status"),
+        call("PUT", "/connectors"),
+        call("GET", "/connectors/{src}/pause"),
+        call("DELETE", "/connectors/{src}/config"),
+        // Delete.
+        call("DELETE", "/connectors/{src}"),
+        call("DELETE", "/connectors/{sink}"),
+        call("DELETE", "/connectors/{paused}"),
+        call("DELETE", "/connectors/{stopped}"),
+        call("DELETE", "/connectors/{put}"),
+        wait("/connectors/{src}", "deleted", gone),
+        wait("/connectors/{put}", "deleted", gone),
+        get("/connectors/{src}"),
+        get("/connectors/{src}/status"),
+        call("DELETE", "/connectors/{src}"),
+        viewed("GET", "/connectors", View::RunConnectors),
+        viewed("GET", "/connectors?expand=status", View::RunConnectors),
+    ]
+}
+
+/// A difference that is expected, and why.
+struct Allowed {
+    /// A substring of the step's label (`GET /connectors/{src}/status`); empty for every step.
+    step: &'static str,
+    /// A JSON path pattern: `/`-separated segments, `*` for one segment, `**` for any number.
+    path: &'static str,
+    /// Whether Apache's value and ours (`None` when absent) are an instance of this difference.
+    accepts: fn(Option<&Value>, Option<&Value>) -> bool,
+    reason: &'static str,
+}
+
+/// Both present and of the same JSON type (recursively the same keys for objects).
+fn same_type(a: Option<&Value>, o: Option<&Value>) -> bool {
+    match (a, o) {
+        (Some(a), Some(o)) => shape(a) == shape(o),
+        _ => false,
+    }
+}
+
+/// A transformation or predicate Apache ships and this worker does not yet.
+fn pending_smt(a: Option<&Value>, o: Option<&Value>) -> bool {
+    o.is_none()
+        && a.is_some_and(|a| {
+            a.as_str()
+                .unwrap_or_default()
+                .starts_with("org.apache.kafka.connect.transforms.")
+                || matches!(a["type"].as_str(), Some("transformation" | "predicate"))
+        })
+}
+
+/// Both are Jersey/Jackson parse failures (500 with a message), worded by different parsers.
+fn both_parse_errors(a: Option<&Value>, o: Option<&Value>) -> bool {
+    a.and_then(Value::as_str).is_some() && o.and_then(Value::as_str).is_some()
+}
+
+/// Jackson's mapping errors name the parser location (`\n at [Source: ...; line: L, column: C]`),
+/// which this worker leaves out; the rest of the message must be equal.
+fn same_without_location(a: Option<&Value>, o: Option<&Value>) -> bool {
+    let strip = |s: &str| {
+        let Some(start) = s.find("\n at [Source: ") else {
+            return s.to_owned();
+        };
+        match s[start..].find(']') {
+            Some(end) => format!("{}{}", &s[..start], &s[start + end + 1..]),
+            None => s.to_owned(),
+        }
+    };
+    match (a.and_then(Value::as_str), o.and_then(Value::as_str)) {
+        (Some(a), Some(o)) => a.contains("\n at [Source: ") && strip(a) == o,
+        _ => false,
+    }
+}
+
+const ALLOWED: &[Allowed] = &[
+    Allowed {
+        step: "",
+        path: "**/worker_id",
+        accepts: same_type,
+        reason: "each worker has its own host:port",
+    },
+    Allowed {
+        step: "GET / ",
+        path: "/commit",
+        accepts: same_type,
+        reason: "the build of each worker",
+    },
+    Allowed {
+        step: "",
+        path: "**/last_modified",
+        accepts: same_type,
+        reason: "the time each worker changed the level",
+    },
+    Allowed {
+        step: "GET /connector-plugins?connectorsOnly=false",
+        path: "/plugins/*",
+        accepts: pending_smt,
+        reason: "transformations not yet implemented (pending: Cast, ExtractField, Flatten, ...)",
+    },
+    Allowed {
+        step: "/config/validate",
+        path: "/configs/*/value/recommended_values/*",
+        accepts: pending_smt,
+        reason: "recommended transformations include the ones not yet implemented",
+    },
+    Allowed {
+        step: "",
+        path: "/message",
+        accepts: same_without_location,
+        reason: "Jackson's parser location (line, column) is left out of mapping errors",
+    },
+];
+
+/// One difference: where, and both values (`None` when absent).
+struct Diff {
+    step: String,
+    path: String,
+    apache: Option<Value>,
+    ours: Option<Value>,
+}
+
+impl std::fmt::Display for Diff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let show = |v: &Option<Value>| v.as_ref().map_or("<absent>".to_owned(), |v| v.to_string());
+        write!(
+            f,
+            "{}\n    at {}\n    apache {}\n    ours   {}",
+            self.step,
+            if self.path.is_empty() {
+                "/"
+            } else {
+                &self.path
+            },
+            show(&self.apache),
+            show(&self.ours)
+        )
+    }
+}
+
+/// The JSON shape: object keys (recursively), array element shapes, and value kinds.
+fn shape(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+        Value::Array(a) => Value::Array(a.iter().take(1).map(shape).collect()),
+        Value::String(_) => json!("s"),
+        Value::Number(_) => json!(0),
+        Value::Bool(_) => json!(true),
+        Value::Null => Value::Null,
+    }
+}
+
+/// Appends every difference between `a` (Apache) and `o` (ours) under `path`.
+fn diff(
+    path: &str,
+    a: Option<&Value>,
+    o: Option<&Value>,
+    out: &mut Vec<(String, Option<Value>, Option<Value>)>,
+) {
+    match (a, o) {
+        (Some(Value::Object(am)), Some(Value::Object(om))) => {
+            let mut keys: Vec<&String> = am.keys().collect();
+            keys.extend(om.keys().filter(|k| !am.contains_key(*k)));
+            for k in keys {
+                diff(&format!("{path}/{k}"), am.get(k), om.get(k), out);
+            }
+        }
+        // Recommended values are a set: each one the other side lacks is a difference.
+        (Some(Value::Array(aa)), Some(Value::Array(oa)))
+            if path.ends_with("/recommended_values") =>
+        {
+            for v in aa.iter().filter(|v| !oa.contains(v)) {
+                out.push((
+                    format!("{path}/{}", v.as_str().unwrap_or("?")),
+                    Some(v.clone()),
+                    None,
+                ));
+            }
+            for v in oa.iter().filter(|v| !aa.contains(v)) {
+                out.push((
+                    format!("{path}/{}", v.as_str().unwrap_or("?")),
+                    None,
+                    Some(v.clone()),
+                ));
+            }
+            let common = |x: &Vec<Value>, y: &Vec<Value>| {
+                x.iter()
+                    .filter(|v| y.contains(v))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            };
+            if common(aa, oa) != common(oa, aa) {
+                out.push((
+                    format!("{path} (order)"),
+                    Some(Value::Array(aa.clone())),
+                    Some(Value::Array(oa.clone())),
+                ));
+            }
+        }
+        (Some(Value::Array(aa)), Some(Value::Array(oa))) => {
+            for i in 0..aa.len().max(oa.len()) {
+                diff(&format!("{path}/{i}"), aa.get(i), oa.get(i), out);
+            }
+        }
+        (a, o) if a != o => out.push((path.to_owned(), a.cloned(), o.cloned())),
+        _ => {}
+    }
+}
+
+/// Whether `path` (`/a/b/c`) matches `pattern` (`/a/*/c`, `**/c`).
+fn path_matches(pattern: &str, path: &str) -> bool {
+    fn go(p: &[&str], s: &[&str]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some(&"**"), _) => go(&p[1..], s) || (!s.is_empty() && go(p, &s[1..])),
+            (Some(pp), Some(ss)) => (*pp == "*" || pp == ss) && go(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+    let split = |s: &str| -> Vec<String> {
+        s.split('/')
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let (p, s) = (split(pattern), split(path));
+    let p: Vec<&str> = p.iter().map(String::as_str).collect();
+    let s: Vec<&str> = s.iter().map(String::as_str).collect();
+    go(&p, &s)
+}
+
+/// The rule that allows this difference, if any. `malformed` tells that the step sent a body
+/// that is not valid JSON.
+fn allowed(d: &Diff, malformed: bool) -> Option<&'static Allowed> {
+    if malformed
+        && path_matches(PARSER_MESSAGES.path, &d.path)
+        && both_parse_errors(d.apache.as_ref(), d.ours.as_ref())
+    {
+        return Some(&PARSER_MESSAGES);
+    }
+    ALLOWED.iter().find(|r| {
+        d.step.contains(r.step)
+            && path_matches(r.path, &d.path)
+            && (r.accepts)(d.apache.as_ref(), d.ours.as_ref())
+    })
+}
+
+const PARSER_MESSAGES: Allowed = Allowed {
+    step: "",
+    path: "/message",
+    accepts: both_parse_errors,
+    reason: "parser messages of malformed JSON are serde_json's, not Jackson's",
+};
+
+fn is_run_token(s: &str) -> bool {
+    s.starts_with('{') && s.ends_with('}') && TOKENS.contains(&&s[1..s.len() - 1])
+}
+
+fn apply_view(view: View, v: Value) -> Value {
+    match (view, v) {
+        (View::Whole, v) => v,
+        (View::RunConnectors, Value::Array(a)) => {
+            let mut a: Vec<Value> = a
+                .into_iter()
+                .filter(|v| v.as_str().is_some_and(is_run_token))
+                .collect();
+            a.sort_by(|x, y| x.as_str().cmp(&y.as_str()));
+            Value::Array(a)
+        }
+        (View::RunConnectors, Value::Object(o)) => Value::Object(
+            o.into_iter()
+                .filter(|(k, _)| is_run_token(k))
+                .collect::<BTreeMap<_, _>>()
+                .into_iter()
+                .collect(),
+        ),
+        (View::RunLoggers, Value::Object(o)) => Value::Object(
+            o.into_iter()
+                .filter(|(k, _)| k == "root" || k == "{logger}")
+                .collect(),
+        ),
+        (View::Plugins, Value::Array(a)) => {
+            let mut plugins = Map::new();
+            let mut order = Vec::new();
+            for p in &a {
+                let (t, c) = (
+                    p["type"].as_str().unwrap_or("?"),
+                    p["class"].as_str().unwrap_or("?"),
+                );
+                if !matches!(t, "transformation" | "predicate") {
+                    order.push(json!(format!("{t} {c}")));
+                }
+                plugins.insert(format!("{t} {c}"), p.clone());
+            }
+            json!({"order": order, "plugins": plugins})
+        }
+        (_, v) => v,
+    }
+}
+
+/// The label of a step in reports: method, path template, and the body if any.
+fn label(method: &str, path: &str, body: &Body) -> String {
+    match body {
+        Body::None => format!("{method} {path} "),
+        Body::Json(v) => format!("{method} {path} {v}"),
+        Body::Raw(ct, b) => format!("{method} {path} [{}] {b}", ct.unwrap_or("no content type")),
+    }
+}
+
+/// One worker as the suite sees it.
+struct Side {
+    api: Connect,
+    names: Names,
+}
+
+impl Side {
+    fn call(&self, method: &str, path: &str, body: &Body) -> (u16, Value) {
+        let path = self.names.fill(path);
+        let mut attempts = 0;
+        loop {
+            let (code, v) = match body {
+                Body::None => self.api.call(method, &path, None),
+                Body::Json(b) => self.api.call(method, &path, Some(&self.names.fill_json(b))),
+                Body::Raw(ct, b) => self.api.call_raw(method, &path, *ct, b.as_bytes()),
+            };
+            // The Apache worker is distributed and shared with other tests: while a rebalance
+            // runs it answers 409 (or 500 "rebalance is expected") for a moment, which a
+            // standalone worker never does.
+            let rebalancing = (code == 409 || code == 500)
+                && v["message"]
+                    .as_str()
+                    .is_some_and(|m| m.to_lowercase().contains("rebalance"));
+            attempts += 1;
+            if rebalancing && attempts < 20 {
+                std::thread::sleep(Duration::from_millis(500));
+                continue;
+            }
+            return (code, self.names.generalize(&v));
+        }
+    }
+}
+
+/// Deletes this run's connectors from the shared Apache worker, also when the test fails.
+struct Cleanup<'a>(&'a Side);
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        for t in ["src", "sink", "paused", "stopped", "put", "bad"] {
+            self.0.api.delete(self.0.names.get(t));
+        }
+    }
+}
+
+#[test]
+fn rest_answers_match_apache_field_by_field() {
+    let worker = Worker::start_with(
+        Path::new(BIN),
+        tempfile::tempdir().unwrap(),
+        &[
+            "key.converter=org.apache.kafka.connect.json.JsonConverter",
+            "value.converter=org.apache.kafka.connect.json.JsonConverter",
+            "offset.flush.interval.ms=1000",
+        ],
+        &[],
+    );
+    let run = unique("cf");
+    let apache = Side {
+        api: Connect::new(),
+        names: Names::new(&run, "a"),
+    };
+    let ours = Side {
+        api: worker.api(),
+        names: Names::new(&run, "o"),
+    };
+    let _cleanup = Cleanup(&apache);
+    for side in [&apache, &ours] {
+        std::fs::write(side.names.get("src_file"), "a\nb\n").unwrap();
+        create_topic(side.names.get("sink_topic"), 1);
+    }
+
+    let mut diffs: Vec<Diff> = Vec::new();
+    let mut accepted: Vec<(Diff, &'static str)> = Vec::new();
+    let steps = steps();
+    for (i, step) in steps.iter().enumerate() {
+        match step {
+            Step::Produce { topic, values } => {
+                let records: Vec<TestRecord> = values.iter().map(TestRecord::value).collect();
+                for side in [&apache, &ours] {
+                    produce(side.names.get(topic), &records);
+                }
+            }
+            Step::Await { path, what, until } => {
+                for (side, who) in [(&apache, "apache"), (&ours, "ours")] {
+                    let deadline = Instant::now() + SETTLE;
+                    loop {
+                        let (_, v) = side.call("GET", path, &Body::None);
+                        if until(&v) {
+                            break;
+                        }
+                        if Instant::now() >= deadline {
+                            diffs.push(Diff {
+                                step: format!("#{i} {who} never {what}: GET {path}"),
+                                path: String::new(),
+                                apache: None,
+                                ours: Some(v),
+                            });
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
+                }
+            }
+            Step::Call {
+                method,
+                path,
+                body,
+                view,
+            } => {
+                let label = format!("#{i} {}", label(method, path, body));
+                let (ac, av) = apache.call(method, path, body);
+                let (oc, ov) = ours.call(method, path, body);
+                let mut found = Vec::new();
+                if ac != oc {
+                    found.push(("status".to_owned(), Some(json!(ac)), Some(json!(oc))));
+                }
+                diff(
+                    "",
+                    Some(&apply_view(*view, av)),
+                    Some(&apply_view(*view, ov)),
+                    &mut found,
+                );
+                for (path, a, o) in found {
+                    let d = Diff {
+                        step: label.clone(),
+                        path,
+                        apache: a,
+                        ours: o,
+                    };
+                    let malformed = matches!(body, Body::Raw(Some(ct), b)
+                        if ct.starts_with("application/json") && serde_json::from_str::<Value>(b).is_err());
+                    match allowed(&d, malformed) {
+                        Some(r) => accepted.push((d, r.reason)),
+                        None => diffs.push(d),
+                    }
+                }
+            }
+        }
+    }
+    // A rule nothing needs any more (say once the pending transformations land) is reported, so
+    // the list can be tightened.
+    for r in ALLOWED {
+        if !accepted.iter().any(|(_, reason)| *reason == r.reason) {
+            eprintln!(
+                "documented difference no longer seen: {} ({})",
+                r.path, r.reason
+            );
+        }
+    }
+    eprintln!(
+        "{} steps; {} documented differences:",
+        steps.len(),
+        accepted.len()
+    );
+    for (d, reason) in &accepted {
+        eprintln!("  {d}\n    allowed: {reason}");
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} differences from Apache Kafka Connect:\n{}",
+        diffs.len(),
+        diffs
+            .iter()
+            .map(|d| format!("  {d}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
