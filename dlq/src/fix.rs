@@ -390,10 +390,31 @@ fn parse_sed(s: &str) -> Result<(Regex, String), String> {
 /// says which fix failed and why.
 pub fn apply_all(fixes: &[Fix], record: &Editable) -> Result<Editable, (usize, FixError)> {
     let mut out = record.clone();
+    // A part whose only fix is wrap-schema (the usual replay of a schemas.enable mismatch) is
+    // wrapped straight from its bytes, with the schema cached per record shape.
+    let only_wrap = |part: Part| {
+        let mut of_part = fixes.iter().filter(|f| f.part() == Some(part));
+        matches!(
+            (of_part.next(), of_part.next()),
+            (Some(Fix::WrapSchema { .. }), None)
+        )
+    };
+    let fast = [Part::Key, Part::Value].map(only_wrap);
     // Decode each part once, edit the JSON, encode once: fixes compose without re-parsing.
     let mut key_json: Option<Option<Value>> = None;
     let mut value_json: Option<Option<Value>> = None;
     for (i, fix) in fixes.iter().enumerate() {
+        if let Some(part) = fix.part().filter(|p| fast[*p as usize]) {
+            let bytes = match part {
+                Part::Key => &mut out.key,
+                Part::Value => &mut out.value,
+            };
+            let Some(b) = bytes.as_deref() else {
+                return Err((i, FixError::Null { part }));
+            };
+            *bytes = Some(crate::wrap::wrap(b, part).map_err(|e| (i, e))?);
+            continue;
+        }
         let slot = match fix.part() {
             Some(Part::Key) => Some((&mut key_json, &out.key, Part::Key)),
             Some(Part::Value) => Some((&mut value_json, &out.value, Part::Value)),
@@ -600,7 +621,7 @@ fn apply_header(fix: &Fix, headers: &mut Vec<(String, Option<Vec<u8>>)>) {
 }
 
 /// The exact shape JsonConverter requires with `schemas.enable=true`.
-fn is_envelope(v: &Value) -> bool {
+pub(crate) fn is_envelope(v: &Value) -> bool {
     v.as_object()
         .is_some_and(|o| o.len() == 2 && o.contains_key("schema") && o.contains_key("payload"))
 }

@@ -18,6 +18,7 @@ pub mod replay;
 pub mod stats;
 pub mod summary;
 pub mod time;
+mod wrap;
 
 pub use dialect::{Dialect, RawContext};
 pub use error::DlqError;
