@@ -11,7 +11,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Map, Number, Value as Json};
 
 use super::{Converter, ConverterConfig, bool_setting, java_class};
-use crate::data::{self, Decimal, Schema, SchemaAndValue, SchemaRef, Struct, Type, Value};
+use crate::data::{
+    self, Decimal, JavaHashMap, Schema, SchemaAndValue, SchemaRef, Struct, Type, Value,
+};
 use crate::error::{ConnectError, class};
 use crate::plugin::config_def::{
     ConfigKey, ConfigType, DefaultValue, Importance, Validator, Width,
@@ -486,11 +488,11 @@ impl JsonConverter {
                             node_type(json)
                         )));
                     };
-                    let mut out = Vec::with_capacity(o.len());
+                    let mut out = JavaHashMap::new();
                     for (k, v) in o {
-                        out.push((Value::String(k.clone()), self.json_to_value(vs, Some(v))?));
+                        out.put(Value::String(k.clone()), self.json_to_value(vs, Some(v))?);
                     }
-                    Value::Map(out)
+                    out.into_value()
                 } else {
                     let Json::Array(list) = json else {
                         return Err(ConnectError::data(format!(
@@ -498,7 +500,7 @@ impl JsonConverter {
                             node_type(json)
                         )));
                     };
-                    let mut out = Vec::with_capacity(list.len());
+                    let mut out = JavaHashMap::new();
                     for entry in list {
                         let Json::Array(pair) = entry else {
                             return Err(ConnectError::data(format!(
@@ -512,12 +514,12 @@ impl JsonConverter {
                                 pair.len()
                             )));
                         }
-                        out.push((
+                        out.put(
                             self.json_to_value(ks, Some(&pair[0]))?,
                             self.json_to_value(vs, Some(&pair[1]))?,
-                        ));
+                        );
                     }
-                    Value::Map(out)
+                    out.into_value()
                 }
             }
             Type::Struct => {
@@ -655,15 +657,17 @@ fn infer_type(value: &Value) -> Option<Type> {
         Value::Boolean(_) => Type::Boolean,
         Value::Int8(_) => Type::Int8,
         Value::Int16(_) => Type::Int16,
-        Value::Int32(_) | Value::Date(_) | Value::Time(_) => Type::Int32,
-        Value::Int64(_) | Value::Timestamp(_) => Type::Int64,
+        Value::Int32(_) => Type::Int32,
+        Value::Int64(_) => Type::Int64,
         Value::Float32(_) => Type::Float32,
         Value::Float64(_) => Type::Float64,
         Value::String(_) => Type::String,
-        Value::Bytes(_) | Value::Decimal(_) => Type::Bytes,
+        Value::Bytes(_) => Type::Bytes,
         Value::Array(_) => Type::Array,
         Value::Map(_) => Type::Map,
         Value::Struct(_) => Type::Struct,
+        // `java.util.Date` and `BigDecimal` have no schema type of their own.
+        Value::Decimal(_) | Value::Date(_) | Value::Time(_) | Value::Timestamp(_) => return None,
     })
 }
 
@@ -679,11 +683,13 @@ fn infer_value(json: &Json) -> Value {
         },
         Json::String(s) => Value::String(s.clone()),
         Json::Array(items) => Value::Array(items.iter().map(infer_value).collect()),
-        Json::Object(o) => Value::Map(
-            o.iter()
-                .map(|(k, v)| (Value::String(k.clone()), infer_value(v)))
-                .collect(),
-        ),
+        Json::Object(o) => {
+            let mut m = JavaHashMap::new();
+            for (k, v) in o {
+                m.put(Value::String(k.clone()), infer_value(v));
+            }
+            m.into_value()
+        }
     }
 }
 
@@ -981,6 +987,29 @@ mod tests {
         assert_eq!(
             sv.value,
             Value::Map(vec![(Value::String("k".into()), Value::Int64(2))])
+        );
+    }
+
+    #[test]
+    fn schemaless_objects_keep_java_hash_map_order() {
+        // Apache reads JSON objects into a HashMap, so it writes them back in its order.
+        let c = conv(false);
+        let sv = c
+            .to_connect(
+                "t",
+                Some(br#"{"name":1,"id":2,"price":3,"ts":4,"zeta":5,"alpha":{"b":1,"a":2}}"#),
+            )
+            .unwrap();
+        let out = c.to_bytes("t", None, &sv.value).unwrap().unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"zeta":5,"price":3,"alpha":{"a":2,"b":1},"name":1,"id":2,"ts":4}"#
+        );
+        // Dates have no schemaless type.
+        let e = c.to_bytes("t", None, &Value::Timestamp(1)).unwrap_err();
+        assert_eq!(
+            e.message.as_deref(),
+            Some("Java class class java.util.Date does not have corresponding schema type.")
         );
     }
 

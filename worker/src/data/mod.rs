@@ -1,10 +1,12 @@
 //! The Connect data model (`org.apache.kafka.connect.data`): schemas, values and records. It is
 //! what converters translate to and from bytes, so a connector never sees the wire format.
 
+mod java_map;
 mod record;
 mod schema;
 mod value;
 
+pub use java_map::*;
 pub use record::*;
 pub use schema::*;
 pub use value::*;

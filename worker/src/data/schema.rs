@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::Value;
+use crate::error::ConnectError;
 
 /// The primitive and compound types of the Connect data model (`Schema.Type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -179,6 +180,25 @@ impl Schema {
         Arc::new(self)
     }
 
+    /// `Schema.Type.valueOf`: the type named by its Java constant (`INT32`).
+    pub fn type_from_java_name(name: &str) -> Option<Type> {
+        Some(match name {
+            "INT8" => Type::Int8,
+            "INT16" => Type::Int16,
+            "INT32" => Type::Int32,
+            "INT64" => Type::Int64,
+            "FLOAT32" => Type::Float32,
+            "FLOAT64" => Type::Float64,
+            "BOOLEAN" => Type::Boolean,
+            "STRING" => Type::String,
+            "BYTES" => Type::Bytes,
+            "ARRAY" => Type::Array,
+            "MAP" => Type::Map,
+            "STRUCT" => Type::Struct,
+            _ => return None,
+        })
+    }
+
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
     }
@@ -199,6 +219,96 @@ impl Schema {
     /// `Schema.OPTIONAL_BYTES_SCHEMA`, what ByteArrayConverter returns.
     pub fn optional_bytes() -> SchemaRef {
         Schema::new(Type::Bytes).optional().into_ref()
+    }
+
+    /// `ConnectSchema.validateValue`: whether `value` is what this schema allows, with Apache's
+    /// messages; `location` is `value` or `field: "name"`.
+    pub fn validate_value(&self, value: &Value, location: &str) -> Result<(), ConnectError> {
+        if value.is_null() {
+            if !self.optional {
+                return Err(ConnectError::data(format!(
+                    "Invalid value: null used for required {location}, schema type: {}",
+                    self.ty.java_name()
+                )));
+            }
+            return Ok(());
+        }
+        let logical = match self.name.as_deref() {
+            Some(DECIMAL) => Some(matches!(value, Value::Decimal(_))),
+            Some(DATE | TIME | TIMESTAMP) => Some(matches!(
+                value,
+                Value::Date(_) | Value::Time(_) | Value::Timestamp(_)
+            )),
+            _ => None,
+        };
+        let matches = logical.unwrap_or(matches!(
+            (self.ty, value),
+            (Type::Int8, Value::Int8(_))
+                | (Type::Int16, Value::Int16(_))
+                | (Type::Int32, Value::Int32(_))
+                | (Type::Int64, Value::Int64(_))
+                | (Type::Float32, Value::Float32(_))
+                | (Type::Float64, Value::Float64(_))
+                | (Type::Boolean, Value::Boolean(_))
+                | (Type::String, Value::String(_))
+                | (Type::Bytes, Value::Bytes(_))
+                | (Type::Array, Value::Array(_))
+                | (Type::Map, Value::Map(_))
+                | (Type::Struct, Value::Struct(_))
+        ));
+        if !matches {
+            let name = self
+                .name
+                .as_ref()
+                .map_or(String::new(), |n| format!(" \"{n}\""));
+            return Err(ConnectError::data(format!(
+                "Invalid Java object for schema{name} with type {}: {} for {location}",
+                self.ty.java_name(),
+                crate::converters::java_class(value)
+            )));
+        }
+        match value {
+            Value::Struct(s) => {
+                if *s.schema != *self {
+                    return Err(ConnectError::data("Struct schemas do not match."));
+                }
+                // `Struct.validate`: a null is fine where the field is optional or has a default.
+                for (f, v) in s.schema.fields.iter().zip(&s.values) {
+                    if v.is_null() && (f.schema.optional || f.schema.default.is_some()) {
+                        continue;
+                    }
+                    f.schema
+                        .validate_value(v, &format!("field: \"{}\"", f.name))?;
+                }
+            }
+            Value::Array(items) => {
+                let at = format!("element of array {location}");
+                let Some(elem) = &self.value_schema else {
+                    return Err(ConnectError::data(format!("No schema defined for {at}")));
+                };
+                for i in items {
+                    elem.validate_value(i, &at)?;
+                }
+            }
+            Value::Map(entries) => {
+                let (kat, vat) = (
+                    format!("key of map {location}"),
+                    format!("value of map {location}"),
+                );
+                let Some(ks) = &self.key_schema else {
+                    return Err(ConnectError::data(format!("No schema defined for {kat}")));
+                };
+                let Some(vs) = &self.value_schema else {
+                    return Err(ConnectError::data(format!("No schema defined for {vat}")));
+                };
+                for (k, v) in entries {
+                    ks.validate_value(k, &kat)?;
+                    vs.validate_value(v, &vat)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Java's `ConnectSchema.toString()`: `Schema{NAME:TYPE}` or `Schema{TYPE}`.

@@ -6,6 +6,7 @@
 use std::fmt;
 
 use super::SchemaRef;
+use crate::error::ConnectError;
 
 /// A value of the Connect data model.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +61,29 @@ impl Struct {
         self.schema
             .field(name)
             .and_then(|f| self.values.get(f.index))
+    }
+
+    /// `Struct.get(Field)`: the field's value, or its schema's default when the value is null.
+    pub fn get_with_default(&self, index: usize) -> &Value {
+        match self.values.get(index) {
+            Some(Value::Null) | None => self.schema.fields[index]
+                .schema
+                .default
+                .as_ref()
+                .unwrap_or(&Value::Null),
+            Some(v) => v,
+        }
+    }
+
+    /// `Struct.put(Field, value)`: validates the value against the field's schema first, with
+    /// Apache's messages.
+    pub fn put_checked(&mut self, index: usize, value: Value) -> Result<(), ConnectError> {
+        let field = &self.schema.fields[index];
+        field
+            .schema
+            .validate_value(&value, &format!("field: \"{}\"", field.name))?;
+        self.values[index] = value;
+        Ok(())
     }
 
     /// Sets a field; returns false when the schema has no such field.
@@ -149,8 +173,8 @@ impl Value {
             Value::Int16(v) => v.to_string(),
             Value::Int32(v) => v.to_string(),
             Value::Int64(v) => v.to_string(),
-            Value::Float32(v) => java_float(f64::from(*v)),
-            Value::Float64(v) => java_float(*v),
+            Value::Float32(v) => java_float_string(*v),
+            Value::Float64(v) => java_double_string(*v),
             Value::String(s) => s.clone(),
             // Java prints a byte[] as its identity; the bytes themselves are more useful.
             Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
@@ -176,7 +200,7 @@ impl Value {
                     .collect();
                 format!("Struct{{{}}}", parts.join(","))
             }
-            Value::Decimal(d) => d.to_string(),
+            Value::Decimal(d) => d.java_string(),
             Value::Date(d) => d.to_string(),
             Value::Time(t) => t.to_string(),
             Value::Timestamp(t) => t.to_string(),
@@ -188,20 +212,95 @@ impl Value {
     }
 }
 
-/// Java's `Double.toString` for the common cases: integral values keep a `.0`.
-fn java_float(v: f64) -> String {
-    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e7 {
-        format!("{v:.1}")
-    } else if v.is_nan() {
-        "NaN".to_owned()
-    } else if v.is_infinite() {
-        if v > 0.0 {
-            "Infinity".to_owned()
+/// Java's `Double.toString`: plain notation from 10^-3 up to 10^7, computerized scientific
+/// notation (`1.0E7`) outside it, always with a digit after the point. The digits are the
+/// shortest that identify the value.
+pub fn java_double_string(v: f64) -> String {
+    java_float_text(
+        v.is_nan(),
+        v.is_infinite(),
+        v.is_sign_negative(),
+        &format!("{v:e}"),
+    )
+}
+
+/// Java's `Float.toString`, with the shortest digits that identify the `float`.
+pub fn java_float_string(v: f32) -> String {
+    java_float_text(
+        v.is_nan(),
+        v.is_infinite(),
+        v.is_sign_negative(),
+        &format!("{v:e}"),
+    )
+}
+
+/// Lays out Rust's shortest scientific form (`-1.25e-4`) the way Java prints floating point.
+fn java_float_text(nan: bool, infinite: bool, negative: bool, sci: &str) -> String {
+    if nan {
+        return "NaN".to_owned();
+    }
+    if infinite {
+        return if negative { "-Infinity" } else { "Infinity" }.to_owned();
+    }
+    let sign = if negative { "-" } else { "" };
+    let unsigned = sci.trim_start_matches('-');
+    let (mantissa, exp) = unsigned.split_once('e').unwrap_or((unsigned, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if digits.chars().all(|c| c == '0') {
+        return format!("{sign}0.0");
+    }
+    if (-3..7).contains(&exp) {
+        let point = exp + 1;
+        let (int, frac) = if point <= 0 {
+            (
+                "0".to_owned(),
+                format!("{}{digits}", "0".repeat(point.unsigned_abs() as usize)),
+            )
+        } else if point as usize >= digits.len() {
+            (
+                format!("{digits}{}", "0".repeat(point as usize - digits.len())),
+                String::new(),
+            )
         } else {
-            "-Infinity".to_owned()
-        }
+            (
+                digits[..point as usize].to_owned(),
+                digits[point as usize..].to_owned(),
+            )
+        };
+        let frac = if frac.is_empty() {
+            "0".to_owned()
+        } else {
+            frac
+        };
+        format!("{sign}{int}.{frac}")
     } else {
-        v.to_string()
+        let rest = if digits.len() > 1 { &digits[1..] } else { "0" };
+        format!("{sign}{}.{rest}E{exp}", &digits[..1])
+    }
+}
+
+impl Decimal {
+    /// Java's `BigDecimal.toString()`: plain unless the scale is negative or the number is
+    /// below 10^-6, then scientific (`1.23E+5`).
+    pub fn java_string(&self) -> String {
+        let digits = self.unscaled.unsigned_abs().to_string();
+        let adjusted = -i64::from(self.scale) + digits.len() as i64 - 1;
+        if self.scale >= 0 && adjusted >= -6 {
+            return self.to_string();
+        }
+        let sign = if self.unscaled < 0 { "-" } else { "" };
+        let mut out = format!("{sign}{}", &digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('E');
+        if adjusted > 0 {
+            out.push('+');
+        }
+        out.push_str(&adjusted.to_string());
+        out
     }
 }
 
@@ -245,6 +344,31 @@ mod tests {
     fn java_strings() {
         assert_eq!(Value::Float64(1.0).java_string(), "1.0");
         assert_eq!(Value::Float64(1.5).java_string(), "1.5");
+        // Expected values printed by Java 17's Double.toString / Float.toString.
+        for (v, want) in [
+            (1e7, "1.0E7"),
+            (1234567.0, "1234567.0"),
+            (0.001, "0.001"),
+            (0.0001, "1.0E-4"),
+            (-1.25e-5, "-1.25E-5"),
+            (123.456, "123.456"),
+            (0.0, "0.0"),
+            (f64::NAN, "NaN"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (1.0e21, "1.0E21"),
+        ] {
+            assert_eq!(java_double_string(v), want, "{v}");
+        }
+        assert_eq!(java_float_string(0.1), "0.1");
+        assert_eq!(java_float_string(3.4e38), "3.4E38");
+        for (unscaled, scale, want) in [
+            (123, -2, "1.23E+4"),
+            (1, 7, "1E-7"),
+            (15, 7, "0.0000015"),
+            (-12345, 2, "-123.45"),
+        ] {
+            assert_eq!(Decimal { unscaled, scale }.java_string(), want);
+        }
         assert_eq!(
             Value::Map(vec![(Value::String("a".into()), Value::Int64(1))]).java_string(),
             "{a=1}"
