@@ -58,8 +58,12 @@ pub enum Width {
     Long,
 }
 
+/// A plugin-specific check (`ConfigDef.LambdaValidator`): given the key's name and parsed
+/// value, the message of the `ConfigException` it throws.
+pub type CheckFn = fn(&str, Option<&Parsed>) -> Result<(), String>;
+
 /// The validators the bundled plugins use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Validator {
     None,
     /// `Range.atLeast(n)`.
@@ -76,6 +80,12 @@ pub enum Validator {
     NonEmptyList,
     /// A Java regular expression (`RegexValidator`).
     Regex,
+    /// `ValidList.anyNonDuplicateValues(emptyAllowed, false)`.
+    NonDuplicateList {
+        empty_allowed: bool,
+    },
+    /// `LambdaValidator`.
+    Custom(CheckFn),
 }
 
 /// One config key.
@@ -234,9 +244,37 @@ impl ConfigKey {
                 }
             }
             (Validator::NonNull, None) => Err(invalid(self.name, "null", "entry must be non null")),
+            (Validator::NonEmptyList, None) => Err(invalid(self.name, "null", "Empty list")),
             (Validator::NonEmptyList, Some(Parsed::List(l))) if l.is_empty() => {
                 Err(invalid(self.name, "[]", "Empty list"))
             }
+            (Validator::NonDuplicateList { .. }, None) => Err(format!(
+                "Configuration '{}' values must not be null.",
+                self.name
+            )),
+            (Validator::NonDuplicateList { empty_allowed }, Some(Parsed::List(l))) => {
+                if !empty_allowed && l.is_empty() {
+                    return Err(format!(
+                        "Configuration '{}' must not be empty. Valid values include: any non-empty value",
+                        self.name
+                    ));
+                }
+                let distinct: std::collections::BTreeSet<&String> = l.iter().collect();
+                if distinct.len() != l.len() {
+                    return Err(format!(
+                        "Configuration '{}' values must not be duplicated.",
+                        self.name
+                    ));
+                }
+                if l.iter().any(String::is_empty) {
+                    return Err(format!(
+                        "Configuration '{}' values must not be empty.",
+                        self.name
+                    ));
+                }
+                Ok(())
+            }
+            (Validator::Custom(check), p) => check(self.name, p),
             (Validator::Regex, None) => Err(invalid(
                 self.name,
                 "null",
@@ -279,6 +317,33 @@ impl ConfigKey {
             errors,
             visible: true,
         }
+    }
+}
+
+impl ConfigKey {
+    /// `ConfigDef.parseValue`, what a plugin's `configure` sees: the parsed value (the default
+    /// when unset), or the message of the first `ConfigException`. Unlike validation, duplicate
+    /// list entries are dropped (with a warning in Apache) before the validator runs.
+    pub fn parse_value(&self, raw: Option<&str>) -> Result<Option<Parsed>, String> {
+        let mut parsed = match (raw, self.default) {
+            (Some(r), _) => Some(self.parse(r)?),
+            (None, DefaultValue::Value(d)) => Some(self.parse(d)?),
+            (None, DefaultValue::Null) => None,
+            (None, DefaultValue::None) => {
+                return Err(format!(
+                    "Missing required configuration \"{}\" which has no default value.",
+                    self.name
+                ));
+            }
+        };
+        if let (Validator::NonDuplicateList { .. }, Some(Parsed::List(l))) =
+            (self.validator, parsed.as_mut())
+        {
+            let mut seen = std::collections::BTreeSet::new();
+            l.retain(|v| seen.insert(v.clone()));
+        }
+        self.check(parsed.as_ref())?;
+        Ok(parsed)
     }
 }
 
