@@ -330,18 +330,8 @@ fn alias_configs(config: &ConfigMap) -> Vec<ConfigInfo> {
                             doc: Option<String>,
                             extra_errors: Vec<String>| {
                 let name = format!("{prefix}{}", key.name);
-                let mut value = key.validate(config.get(&name).map(String::as_str));
-                // The "missing" message names the full key, the validators the plugin's own.
-                for e in &mut value.errors {
-                    let bare = format!("Missing required configuration \"{}\"", key.name);
-                    if e.starts_with(&bare) {
-                        *e = e.replacen(
-                            &bare,
-                            &format!("Missing required configuration \"{name}\""),
-                            1,
-                        );
-                    }
-                }
+                // Parse errors name the full key, the validators the plugin's own.
+                let mut value = key.validate_as(&name, config.get(&name).map(String::as_str));
                 value.errors.extend(extra_errors);
                 resolve_class(key, &mut value);
                 value.recommended_values = match key.name {
@@ -408,18 +398,30 @@ fn alias_configs(config: &ConfigMap) -> Vec<ConfigInfo> {
                 Some(format!("Version of the '{alias}' {word}.")),
                 Vec::new(),
             );
-            if let Some(p) = plugin {
-                for k in p.config_def {
-                    push(k, None, None, Vec::new());
-                }
-            }
+            // `ConfigDef.embed` adds the plugin's keys (and a transform's `negate` and
+            // `predicate`) in `sortedConfigs()` order: required keys first, then by importance,
+            // then by name.
+            let mut keys: Vec<&ConfigKey> =
+                plugin.map_or(Vec::new(), |p| p.config_def.iter().collect());
             if list == "transforms" {
-                push(&NEGATE, None, None, Vec::new());
-                push(&PREDICATE, None, None, Vec::new());
+                keys.extend([&NEGATE, &PREDICATE]);
+            }
+            keys.sort_by_key(|k| (!k.required(), importance_rank(k.importance), k.name));
+            for k in keys {
+                push(k, None, None, Vec::new());
             }
         }
     }
     out
+}
+
+fn importance_rank(i: crate::plugin::config_def::Importance) -> u8 {
+    use crate::plugin::config_def::Importance;
+    match i {
+        Importance::High => 0,
+        Importance::Medium => 1,
+        Importance::Low => 2,
+    }
 }
 
 static ALIAS_TYPE: ConfigKey = ConfigKey {

@@ -176,8 +176,14 @@ impl ConfigKey {
 
     /// Parses a raw string into this key's type.
     pub fn parse(&self, raw: &str) -> Result<Parsed, String> {
+        self.parse_as(self.name, raw)
+    }
+
+    /// [`ConfigKey::parse`], naming the key `name` in errors (a plugin key embedded under a
+    /// prefix, as `ConfigDef.embed` does, is parsed under its full name).
+    fn parse_as(&self, name: &str, raw: &str) -> Result<Parsed, String> {
         let t = raw.trim();
-        let number = |ty: &str| invalid(self.name, raw, &format!("Not a number of type {ty}"));
+        let number = |ty: &str| invalid(name, raw, &format!("Not a number of type {ty}"));
         Ok(match self.ty {
             ConfigType::Boolean => {
                 if t.eq_ignore_ascii_case("true") {
@@ -186,7 +192,7 @@ impl ConfigKey {
                     Parsed::Bool(false)
                 } else {
                     return Err(invalid(
-                        self.name,
+                        name,
                         raw,
                         "Expected value to be either true or false",
                     ));
@@ -294,15 +300,20 @@ impl ConfigKey {
     /// Validates this key's raw value as `ConfigDef.validate` does: a parse error leaves the
     /// value null, and the validator still runs on it.
     pub fn validate(&self, raw: Option<&str>) -> ConfigValueInfo {
+        self.validate_as(self.name, raw)
+    }
+
+    /// [`ConfigKey::validate`] for a key embedded under a prefix (`ConfigDef.embed`): parse
+    /// errors and the missing-key error name it `full_name`, validators its own name.
+    pub fn validate_as(&self, full_name: &str, raw: Option<&str>) -> ConfigValueInfo {
         let mut errors = Vec::new();
         let parsed = match (raw, self.default) {
-            (Some(r), _) => self.parse(r).map_err(|e| errors.push(e)).ok(),
+            (Some(r), _) => self.parse_as(full_name, r).map_err(|e| errors.push(e)).ok(),
             (None, DefaultValue::Value(d)) => self.parse(d).ok(),
             (None, DefaultValue::Null) => None,
             (None, DefaultValue::None) => {
                 errors.push(format!(
-                    "Missing required configuration \"{}\" which has no default value.",
-                    self.name
+                    "Missing required configuration \"{full_name}\" which has no default value."
                 ));
                 None
             }
@@ -311,7 +322,7 @@ impl ConfigKey {
             errors.push(e);
         }
         ConfigValueInfo {
-            name: self.name.to_owned(),
+            name: full_name.to_owned(),
             value: parsed.as_ref().map(Parsed::to_config_string),
             recommended_values: Vec::new(),
             errors,
