@@ -18,6 +18,11 @@ pub mod class {
     pub const JSON_PARSE: &str = "com.fasterxml.jackson.core.JsonParseException";
     pub const IO: &str = "java.io.IOException";
     pub const KAFKA: &str = "org.apache.kafka.common.KafkaException";
+    pub const SCHEMA_BUILDER: &str = "org.apache.kafka.connect.errors.SchemaBuilderException";
+    pub const ILLEGAL_ARGUMENT: &str = "java.lang.IllegalArgumentException";
+    pub const NULL_POINTER: &str = "java.lang.NullPointerException";
+    pub const NUMBER_FORMAT: &str = "java.lang.NumberFormatException";
+    pub const CLASS_CAST: &str = "java.lang.ClassCastException";
 }
 
 /// A failure with a Java exception class, an optional message, the frames where it happened and

@@ -12,8 +12,16 @@
 //!   errors (a JSON value of the wrong kind) are Apache's without the parser location
 //!   (`at [Source: ...; line: L, column: C]`).
 //! - `GET /` reports this worker's build as `commit`; worker ids are this worker's host:port.
-//! - Transforms: RegexRouter, InsertHeader, DropHeaders and Filter, with all three predicates;
-//!   `GET /connector-plugins` and validation's recommended values list only these.
+//! - Transforms: all of Apache's (Cast, ExtractField, Flatten, HeaderFrom, HoistField,
+//!   InsertField, MaskField, ReplaceField, SetSchemaMetadata, TimestampConverter, each `$Key` and
+//!   `$Value`; TimestampRouter, ValueToKey, RegexRouter, InsertHeader, DropHeaders, Filter) and
+//!   the three predicates. Regexes are Rust's `regex` syntax; `SimpleDateFormat` patterns are
+//!   formatted and parsed in UTC with English names (the `en` locale), with the Julian calendar
+//!   before 1582-10-15 as in Java; InsertHeader sends its literal as a string (Apache infers a
+//!   type, which SimpleHeaderConverter writes as the same text). Map key order follows Java 17's
+//!   `HashMap` except for keys without a known Java hash (structs, arrays, bytes) and buckets
+//!   Java turns into trees; an InsertField config error prints `InsertionSpec@<hash>` with a
+//!   hash of our own where Java prints an identity hash.
 //!   SimpleHeaderConverter reads header values as strings without inferring a schema.
 //! - Decimals are limited to 128-bit unscaled values; `decimal.format=NUMERIC` goes through f64.
 //! - Resetting single sink partitions (`PATCH .../offsets` with a null offset) reads the group's

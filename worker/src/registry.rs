@@ -9,7 +9,10 @@ use crate::converters::{self, Converter, ConverterConfig};
 use crate::error::ConnectError;
 use crate::plugin::Connector;
 use crate::plugin::config_def::ConfigKey;
-use crate::transforms;
+use crate::transforms::{
+    self, cast, extract_field, filter, flatten, headers, hoist_field, insert_field, mask_field,
+    replace_field, routing, set_schema_metadata, timestamp_converter, value_to_key,
+};
 
 /// The plugin kinds of `GET /connector-plugins` (`PluginType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +110,42 @@ fn simple_header_converter(_: &ConverterConfig) -> Result<Box<dyn Converter>, Co
     Ok(Box::new(converters::SimpleHeaderConverter))
 }
 
-/// The built-in plugins, sorted by class name within each kind as Apache lists them.
+type TransformFactory = fn(&ConfigMap) -> Result<Box<dyn transforms::Transform>, ConnectError>;
+type PredicateFactory = fn(&ConfigMap) -> Result<Box<dyn transforms::Predicate>, ConnectError>;
+
+const fn transform(
+    class: &'static str,
+    aliases: &'static [&'static str],
+    config_def: &'static [ConfigKey],
+    factory: TransformFactory,
+) -> PluginEntry {
+    PluginEntry {
+        class,
+        aliases,
+        types: &[PluginType::Transformation],
+        version: VERSION,
+        config_def,
+        factory: Factory::Transform(factory),
+    }
+}
+
+const fn predicate(
+    class: &'static str,
+    aliases: &'static [&'static str],
+    config_def: &'static [ConfigKey],
+    factory: PredicateFactory,
+) -> PluginEntry {
+    PluginEntry {
+        class,
+        aliases,
+        types: &[PluginType::Predicate],
+        version: VERSION,
+        config_def,
+        factory: Factory::Predicate(factory),
+    }
+}
+
+/// The built-in plugins; listings sort them by class name within each kind as Apache does.
 pub static BUILTIN: &[PluginEntry] = &[
     PluginEntry {
         class: file_sink::CLASS,
@@ -205,62 +243,172 @@ pub static BUILTIN: &[PluginEntry] = &[
         config_def: converters::string::CONFIG_DEF,
         factory: Factory::Converter(string_converter),
     },
-    PluginEntry {
-        class: transforms::DROP_HEADERS,
-        aliases: &["DropHeaders"],
-        types: &[PluginType::Transformation],
-        version: VERSION,
-        config_def: transforms::DROP_HEADERS_DEF,
-        factory: Factory::Transform(transforms::drop_headers),
-    },
-    PluginEntry {
-        class: transforms::FILTER,
-        aliases: &["Filter"],
-        types: &[PluginType::Transformation],
-        version: VERSION,
-        config_def: transforms::FILTER_DEF,
-        factory: Factory::Transform(transforms::filter),
-    },
-    PluginEntry {
-        class: transforms::INSERT_HEADER,
-        aliases: &["InsertHeader"],
-        types: &[PluginType::Transformation],
-        version: VERSION,
-        config_def: transforms::INSERT_HEADER_DEF,
-        factory: Factory::Transform(transforms::insert_header),
-    },
-    PluginEntry {
-        class: transforms::REGEX_ROUTER,
-        aliases: &["RegexRouter"],
-        types: &[PluginType::Transformation],
-        version: VERSION,
-        config_def: transforms::REGEX_ROUTER_DEF,
-        factory: Factory::Transform(transforms::regex_router),
-    },
-    PluginEntry {
-        class: transforms::HAS_HEADER_KEY,
-        aliases: &["HasHeaderKey"],
-        types: &[PluginType::Predicate],
-        version: VERSION,
-        config_def: transforms::HAS_HEADER_KEY_DEF,
-        factory: Factory::Predicate(transforms::has_header_key),
-    },
-    PluginEntry {
-        class: transforms::RECORD_IS_TOMBSTONE,
-        aliases: &["RecordIsTombstone"],
-        types: &[PluginType::Predicate],
-        version: VERSION,
-        config_def: transforms::RECORD_IS_TOMBSTONE_DEF,
-        factory: Factory::Predicate(transforms::record_is_tombstone),
-    },
-    PluginEntry {
-        class: transforms::TOPIC_NAME_MATCHES,
-        aliases: &["TopicNameMatches"],
-        types: &[PluginType::Predicate],
-        version: VERSION,
-        config_def: transforms::TOPIC_NAME_MATCHES_DEF,
-        factory: Factory::Predicate(transforms::topic_name_matches),
-    },
+    transform(
+        headers::DROP_HEADERS,
+        &["DropHeaders"],
+        headers::DROP_HEADERS_DEF,
+        headers::drop_headers,
+    ),
+    transform(
+        filter::FILTER,
+        &["Filter"],
+        filter::FILTER_DEF,
+        filter::filter,
+    ),
+    transform(
+        headers::INSERT_HEADER,
+        &["InsertHeader"],
+        headers::INSERT_HEADER_DEF,
+        headers::insert_header,
+    ),
+    transform(
+        routing::REGEX_ROUTER,
+        &["RegexRouter"],
+        routing::REGEX_ROUTER_DEF,
+        routing::regex_router,
+    ),
+    transform(
+        routing::TIMESTAMP_ROUTER,
+        &["TimestampRouter"],
+        routing::TIMESTAMP_ROUTER_DEF,
+        routing::timestamp_router,
+    ),
+    transform(
+        value_to_key::CLASS,
+        &["ValueToKey"],
+        value_to_key::CONFIG_DEF,
+        value_to_key::create,
+    ),
+    // The `$Key`/`$Value` variants have no alias: their simple names (`Key`, `Value`) are
+    // ambiguous, so Apache drops them.
+    transform(cast::KEY, &[], cast::CONFIG_DEF, cast::key_transform),
+    transform(cast::VALUE, &[], cast::CONFIG_DEF, cast::value_transform),
+    transform(
+        extract_field::KEY,
+        &[],
+        extract_field::CONFIG_DEF,
+        extract_field::key_transform,
+    ),
+    transform(
+        extract_field::VALUE,
+        &[],
+        extract_field::CONFIG_DEF,
+        extract_field::value_transform,
+    ),
+    transform(
+        flatten::KEY,
+        &[],
+        flatten::CONFIG_DEF,
+        flatten::key_transform,
+    ),
+    transform(
+        flatten::VALUE,
+        &[],
+        flatten::CONFIG_DEF,
+        flatten::value_transform,
+    ),
+    transform(
+        headers::HEADER_FROM_KEY,
+        &[],
+        headers::HEADER_FROM_DEF,
+        headers::header_from_key,
+    ),
+    transform(
+        headers::HEADER_FROM_VALUE,
+        &[],
+        headers::HEADER_FROM_DEF,
+        headers::header_from_value,
+    ),
+    transform(
+        hoist_field::KEY,
+        &[],
+        hoist_field::CONFIG_DEF,
+        hoist_field::key_transform,
+    ),
+    transform(
+        hoist_field::VALUE,
+        &[],
+        hoist_field::CONFIG_DEF,
+        hoist_field::value_transform,
+    ),
+    transform(
+        insert_field::KEY,
+        &[],
+        insert_field::CONFIG_DEF,
+        insert_field::key_transform,
+    ),
+    transform(
+        insert_field::VALUE,
+        &[],
+        insert_field::CONFIG_DEF,
+        insert_field::value_transform,
+    ),
+    transform(
+        mask_field::KEY,
+        &[],
+        mask_field::CONFIG_DEF,
+        mask_field::key_transform,
+    ),
+    transform(
+        mask_field::VALUE,
+        &[],
+        mask_field::CONFIG_DEF,
+        mask_field::value_transform,
+    ),
+    transform(
+        replace_field::KEY,
+        &[],
+        replace_field::CONFIG_DEF,
+        replace_field::key_transform,
+    ),
+    transform(
+        replace_field::VALUE,
+        &[],
+        replace_field::CONFIG_DEF,
+        replace_field::value_transform,
+    ),
+    transform(
+        set_schema_metadata::KEY,
+        &[],
+        set_schema_metadata::CONFIG_DEF,
+        set_schema_metadata::key_transform,
+    ),
+    transform(
+        set_schema_metadata::VALUE,
+        &[],
+        set_schema_metadata::CONFIG_DEF,
+        set_schema_metadata::value_transform,
+    ),
+    transform(
+        timestamp_converter::KEY,
+        &[],
+        timestamp_converter::CONFIG_DEF,
+        timestamp_converter::key_transform,
+    ),
+    transform(
+        timestamp_converter::VALUE,
+        &[],
+        timestamp_converter::CONFIG_DEF,
+        timestamp_converter::value_transform,
+    ),
+    predicate(
+        filter::HAS_HEADER_KEY,
+        &["HasHeaderKey"],
+        filter::HAS_HEADER_KEY_DEF,
+        filter::has_header_key,
+    ),
+    predicate(
+        filter::RECORD_IS_TOMBSTONE,
+        &["RecordIsTombstone"],
+        filter::RECORD_IS_TOMBSTONE_DEF,
+        filter::record_is_tombstone,
+    ),
+    predicate(
+        filter::TOPIC_NAME_MATCHES,
+        &["TopicNameMatches"],
+        filter::TOPIC_NAME_MATCHES_DEF,
+        filter::topic_name_matches,
+    ),
 ];
 
 /// Looks a plugin up by class name or alias.
@@ -274,7 +422,7 @@ pub fn find_connector(name: &str) -> Option<&'static PluginEntry> {
 }
 
 /// `GET /connector-plugins`: connectors only, or every plugin grouped by kind in Apache's order
-/// (connectors, converters, header converters, transformations, predicates).
+/// (connectors, transformations, predicates, converters, header converters).
 pub fn plugin_infos(connectors_only: bool) -> Vec<PluginInfo> {
     let kinds: &[PluginType] = if connectors_only {
         &[PluginType::Sink, PluginType::Source]
@@ -282,10 +430,10 @@ pub fn plugin_infos(connectors_only: bool) -> Vec<PluginInfo> {
         &[
             PluginType::Sink,
             PluginType::Source,
-            PluginType::Converter,
-            PluginType::HeaderConverter,
             PluginType::Transformation,
             PluginType::Predicate,
+            PluginType::Converter,
+            PluginType::HeaderConverter,
         ]
     };
     let mut out = Vec::new();
@@ -355,7 +503,7 @@ mod tests {
         assert_eq!(plugin_infos(true), fixture);
         let all = plugin_infos(false);
         let kinds: Vec<&str> = all.iter().map(|p| p.plugin_type.as_str()).collect();
-        assert_eq!(kinds[..4], ["sink", "source", "converter", "converter"]);
+        assert_eq!(kinds[..3], ["sink", "source", "transformation"]);
         assert!(
             all.iter().any(|p| p.class_name == converters::header::CLASS
                 && p.plugin_type == "header_converter")

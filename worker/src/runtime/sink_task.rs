@@ -103,7 +103,10 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
                             if chain.is_empty() {
                                 return Ok(Some(r));
                             }
-                            match chain.apply(r.record) {
+                            let origin = crate::transforms::Origin::Sink {
+                                kafka_offset: r.kafka_offset,
+                            };
+                            match chain.apply(r.record, origin) {
                                 Ok(Some(t)) => {
                                     r.record = t;
                                     Ok(Some(r))

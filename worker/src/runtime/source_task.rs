@@ -63,7 +63,11 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
             for mut r in records {
                 let key = serde_json::Value::Object(r.source_partition.clone()).to_string();
                 if !chain.is_empty() {
-                    match chain.apply(r.record.clone()) {
+                    let origin = crate::transforms::Origin::Source {
+                        partition: &r.source_partition,
+                        offset: &r.source_offset,
+                    };
+                    match chain.apply(r.record.clone(), origin) {
                         Ok(Some(t)) => r.record = t,
                         Ok(None) => {
                             // A filtered record's offset still counts as handled.
