@@ -120,7 +120,7 @@ enum View {
     Whole,
     /// Only this run's connectors (names are placeholders by then), sorted.
     RunConnectors,
-    /// Plugins keyed by `type class`, plus the order of the connectors and converters.
+    /// Plugins keyed by `type class`, plus their order.
     Plugins,
     /// Only `root` and this run's logger.
     RunLoggers,
@@ -701,17 +701,6 @@ fn same_type(a: Option<&Value>, o: Option<&Value>) -> bool {
     }
 }
 
-/// A transformation or predicate Apache ships and this worker does not yet.
-fn pending_smt(a: Option<&Value>, o: Option<&Value>) -> bool {
-    o.is_none()
-        && a.is_some_and(|a| {
-            a.as_str()
-                .unwrap_or_default()
-                .starts_with("org.apache.kafka.connect.transforms.")
-                || matches!(a["type"].as_str(), Some("transformation" | "predicate"))
-        })
-}
-
 /// Both are Jersey/Jackson parse failures (500 with a message), worded by different parsers.
 fn both_parse_errors(a: Option<&Value>, o: Option<&Value>) -> bool {
     a.and_then(Value::as_str).is_some() && o.and_then(Value::as_str).is_some()
@@ -753,18 +742,6 @@ const ALLOWED: &[Allowed] = &[
         path: "**/last_modified",
         accepts: same_type,
         reason: "the time each worker changed the level",
-    },
-    Allowed {
-        step: "GET /connector-plugins?connectorsOnly=false",
-        path: "/plugins/*",
-        accepts: pending_smt,
-        reason: "transformations not yet implemented (pending: Cast, ExtractField, Flatten, ...)",
-    },
-    Allowed {
-        step: "/config/validate",
-        path: "/configs/*/value/recommended_values/*",
-        accepts: pending_smt,
-        reason: "recommended transformations include the ones not yet implemented",
     },
     Allowed {
         step: "",
@@ -949,9 +926,7 @@ fn apply_view(view: View, v: Value) -> Value {
                     p["type"].as_str().unwrap_or("?"),
                     p["class"].as_str().unwrap_or("?"),
                 );
-                if !matches!(t, "transformation" | "predicate") {
-                    order.push(json!(format!("{t} {c}")));
-                }
+                order.push(json!(format!("{t} {c}")));
                 plugins.insert(format!("{t} {c}"), p.clone());
             }
             json!({"order": order, "plugins": plugins})
@@ -1108,7 +1083,7 @@ fn rest_answers_match_apache_field_by_field() {
             }
         }
     }
-    // A rule nothing needs any more (say once the pending transformations land) is reported, so
+    // A rule nothing needs any more (say once a documented difference is fixed) is reported, so
     // the list can be tightened.
     for r in ALLOWED {
         if !accepted.iter().any(|(_, reason)| *reason == r.reason) {
