@@ -35,13 +35,21 @@ fn lines(p: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Today's date in UTC as `yyyyMMdd`, what TimestampRouter appends to records written now.
+/// Today's date in UTC as `yyyyMMdd`, what TimestampRouter appends to records written now. Within
+/// three minutes of midnight it first waits for the new day, so that records written during the
+/// test carry the date it expects.
 fn utc_today() -> String {
-    let days = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-        / 86_400;
+    let now = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    };
+    let left = 86_400 - now() % 86_400;
+    if left < 180 {
+        std::thread::sleep(std::time::Duration::from_secs(left as u64 + 1));
+    }
+    let days = now() / 86_400;
     // Days to a civil date (proleptic Gregorian, fine after 1582).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
