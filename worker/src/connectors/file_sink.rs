@@ -4,7 +4,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 
-use crate::data::SinkRecord;
+use crate::data::{SinkRecord, Value};
 use crate::error::{ConnectError, class};
 use crate::plugin::config_def::{
     ConfigKey, ConfigType, DefaultValue, Importance, Parsed, Props, Validator, Width,
@@ -63,6 +63,7 @@ impl Connector for FileStreamSinkConnector {
         Ok(Task::Sink(Box::new(FileStreamSinkTask {
             file: file_of(config)?,
             out: None,
+            text: String::new(),
         })))
     }
 }
@@ -75,6 +76,7 @@ enum Output {
 struct FileStreamSinkTask {
     file: Option<String>,
     out: Option<Output>,
+    text: String,
 }
 
 fn io_error(msg: String, e: &std::io::Error) -> ConnectError {
@@ -109,10 +111,15 @@ impl SinkTask for FileStreamSinkTask {
             None => return Err(ConnectError::connect("FileStreamSinkTask was not started")),
         };
         // One write per batch of whole lines: a crash can lose the batch (its offsets are not
-        // committed yet, so it is delivered again) but never leaves half a line behind.
-        let mut text = String::new();
+        // committed yet, so it is delivered again) but never leaves half a line behind. The
+        // buffer is kept between batches.
+        let text = &mut self.text;
+        text.clear();
         for r in records {
-            text.push_str(&r.record.value.java_string());
+            match &r.record.value {
+                Value::String(s) => text.push_str(s),
+                v => text.push_str(&v.java_string()),
+            }
             text.push('\n');
         }
         out.write_all(text.as_bytes())
@@ -137,7 +144,7 @@ impl SinkTask for FileStreamSinkTask {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{ConnectRecord, Value};
+    use crate::data::ConnectRecord;
 
     #[test]
     fn appends_values_as_lines() {

@@ -4,6 +4,7 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value as Json, json};
@@ -120,11 +121,18 @@ impl Connector for FileStreamSourceConnector {
 
     fn create_task(&self, config: &ConfigMap) -> Result<Task, ConnectError> {
         let config = parse(config)?;
+        let mut partition = OffsetMap::new();
+        partition.insert(
+            FILENAME_FIELD.into(),
+            config.file.clone().map_or(Json::Null, Json::String),
+        );
         Ok(Task::Source(Box::new(FileStreamSourceTask {
             config,
+            partition: Arc::new(partition),
             input: None,
             position: 0,
             buffer: Vec::new(),
+            chunk: vec![0; 64 * 1024],
         })))
     }
 
@@ -167,22 +175,15 @@ enum Input {
 
 struct FileStreamSourceTask {
     config: FileSourceConfig,
+    /// `{"filename": F}`, shared by every record.
+    partition: Arc<OffsetMap>,
     input: Option<Input>,
     /// Byte position just after the last line handed out.
     position: u64,
     /// Bytes read but not yet returned as complete lines.
     buffer: Vec<u8>,
-}
-
-impl FileStreamSourceTask {
-    fn partition(&self) -> OffsetMap {
-        let mut m = OffsetMap::new();
-        m.insert(
-            FILENAME_FIELD.into(),
-            self.config.file.clone().map_or(Json::Null, Json::String),
-        );
-        m
-    }
+    /// The read buffer, kept between polls.
+    chunk: Vec<u8>,
 }
 
 impl SourceTask for FileStreamSourceTask {
@@ -191,7 +192,7 @@ impl SourceTask for FileStreamSourceTask {
             self.input = Some(Input::Stdin(std::io::stdin()));
             return Ok(());
         }
-        if let Some(off) = offsets.offset(&self.partition()) {
+        if let Some(off) = offsets.offset(&self.partition) {
             match off.get(POSITION_FIELD).and_then(Json::as_u64) {
                 Some(p) => self.position = p,
                 None => {
@@ -228,17 +229,16 @@ impl SourceTask for FileStreamSourceTask {
                 }
             }
         }
-        let mut chunk = vec![0u8; 64 * 1024];
         let mut records = Vec::new();
         loop {
-            let lines = self.take_lines(self.config.batch_size - records.len());
-            records.extend(lines);
+            self.take_lines(&mut records);
             if records.len() >= self.config.batch_size {
                 break;
             }
+            let chunk = &mut self.chunk;
             let n = match self.input.as_mut() {
-                Some(Input::File(f)) => f.read(&mut chunk),
-                Some(Input::Stdin(s)) => s.read(&mut chunk),
+                Some(Input::File(f)) => f.read(chunk),
+                Some(Input::Stdin(s)) => s.read(chunk),
                 None => Ok(0),
             }
             .map_err(|e| {
@@ -248,7 +248,7 @@ impl SourceTask for FileStreamSourceTask {
             if n == 0 {
                 break;
             }
-            self.buffer.extend_from_slice(&chunk[..n]);
+            self.buffer.extend_from_slice(&self.chunk[..n]);
         }
         if records.is_empty() {
             // Nothing new: wait a little, like Apache's one-second wait, but shorter.
@@ -259,15 +259,15 @@ impl SourceTask for FileStreamSourceTask {
 }
 
 impl FileStreamSourceTask {
-    /// Splits complete lines off the buffer (`\n`, `\r\n` or `\r`), at most `max`.
-    fn take_lines(&mut self, max: usize) -> Vec<SourceRecord> {
-        let mut out = Vec::new();
+    /// Splits complete lines off the buffer (`\n`, `\r\n` or `\r`) into `out`, until it holds
+    /// `batch.size` records.
+    fn take_lines(&mut self, out: &mut Vec<SourceRecord>) {
         let mut start = 0;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
         let schema = Schema::new(Type::String).into_ref();
-        while out.len() < max {
+        while out.len() < self.config.batch_size {
             let Some(i) = self.buffer[start..]
                 .iter()
                 .position(|&b| b == b'\n' || b == b'\r')
@@ -285,10 +285,15 @@ impl FileStreamSourceTask {
             } else {
                 1
             };
-            let line = String::from_utf8_lossy(&self.buffer[start..end]).into_owned();
+            let bytes = &self.buffer[start..end];
+            // Like Java's decoder, malformed UTF-8 becomes U+FFFD; valid lines take the fast check.
+            let line = match std::str::from_utf8(bytes) {
+                Ok(s) => s.to_owned(),
+                Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+            };
             self.position += (end - start + sep) as u64;
             start = end + sep;
-            let mut offset = OffsetMap::new();
+            let mut offset = OffsetMap::with_capacity(1);
             offset.insert(POSITION_FIELD.into(), json!(self.position));
             let mut record = ConnectRecord::value(
                 &self.config.topic,
@@ -297,13 +302,12 @@ impl FileStreamSourceTask {
             );
             record.timestamp = Some(now);
             out.push(SourceRecord {
-                source_partition: self.partition(),
+                source_partition: self.partition.clone(),
                 source_offset: offset,
                 record,
             });
         }
         self.buffer.drain(..start);
-        out
     }
 }
 

@@ -1,6 +1,8 @@
 //! Records as connectors see them: a source task produces [`SourceRecord`]s, a sink task
 //! receives [`SinkRecord`]s. Both wrap [`ConnectRecord`], the converted key, value and headers.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value as Json};
 
 use super::{SchemaRef, Value};
@@ -45,10 +47,11 @@ impl ConnectRecord {
 
 /// A record read by a source task, with where it came from in the source system. The source
 /// partition and offset are JSON maps because that is how they are stored
-/// (`offset.storage.file.filename`, the offsets topic) and reported (`GET .../offsets`).
+/// (`offset.storage.file.filename`, the offsets topic) and reported (`GET .../offsets`). The
+/// partition is shared: a task hands out the same one with every record it reads from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceRecord {
-    pub source_partition: Map<String, Json>,
+    pub source_partition: Arc<Map<String, Json>>,
     pub source_offset: Map<String, Json>,
     pub record: ConnectRecord,
 }

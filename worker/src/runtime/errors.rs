@@ -302,6 +302,8 @@ impl DeadLetterQueue {
                 self.topic
             );
         }
+        // Failed records are few: serve their delivery reports as they come.
+        self.producer.poll(Duration::ZERO);
     }
 
     /// Waits for every queued DLQ record; offsets are committed only after this.

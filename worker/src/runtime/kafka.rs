@@ -82,7 +82,12 @@ impl KafkaSettings {
         // Connect's source producers never lose or reorder records.
         c.set("acks", "all")
             .set("enable.idempotence", "true")
-            .set("linger.ms", "5");
+            .set("linger.ms", "5")
+            // librdkafka queues up to 100,000 messages and 1 GiB by default; the Java producer
+            // Apache uses stops at 32 MiB (`buffer.memory`). A task that reads faster than the
+            // broker acknowledges waits for room instead of growing the worker's memory.
+            .set("queue.buffering.max.messages", "20000")
+            .set("queue.buffering.max.kbytes", "32768");
         for (k, v) in &self.producer {
             c.set(k, v);
         }
@@ -94,7 +99,13 @@ impl KafkaSettings {
         let mut c = self.base();
         c.set("group.id", group)
             .set("enable.auto.commit", "false")
-            .set("auto.offset.reset", "earliest");
+            .set("auto.offset.reset", "earliest")
+            // librdkafka prefetches up to 100,000 messages or 64 MiB by default, far more than
+            // the Java consumer's one fetch per partition. Prefetch less, and fetch again soon
+            // after the queue drains below that (the default pause is a whole second).
+            .set("queued.min.messages", "20000")
+            .set("queued.max.messages.kbytes", "8192")
+            .set("fetch.queue.backoff.ms", "10");
         for (k, v) in &self.consumer {
             c.set(k, v);
         }
@@ -139,17 +150,16 @@ impl ProducerContext for DeliveryTracker {
     }
 }
 
-/// Sends, waiting for room when the local queue is full.
+/// Sends, waiting for room when the local queue is full. Delivery reports are served by the
+/// caller's own `poll` (once per batch: polling per record costs more than the send itself) or,
+/// when the queue is full, here.
 pub fn send_with_retry<'a>(
     producer: &BaseProducer<DeliveryTracker>,
     mut record: BaseRecord<'a, [u8], [u8]>,
 ) -> Result<(), KafkaError> {
     loop {
         match producer.send(record) {
-            Ok(()) => {
-                producer.poll(Duration::ZERO);
-                return Ok(());
-            }
+            Ok(()) => return Ok(()),
             Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                 producer.poll(Duration::from_millis(50));
                 record = back;

@@ -2,7 +2,8 @@
 //! offsets only after the producer has acknowledged every record they cover, so a crash can
 //! duplicate records since the last commit but never lose one.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use connect_api::State;
@@ -41,7 +42,7 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
     task.start(&Lookup(ctx))?;
     ctx.set_state(State::Running, None);
     // Latest offset per source partition, sent but not yet committed.
-    let mut pending: BTreeMap<String, (OffsetMap, OffsetMap)> = BTreeMap::new();
+    let mut pending = PendingOffsets::default();
     let mut last_commit = Instant::now();
     let mut seen_topics = std::collections::BTreeSet::new();
     let result = (|| -> Result<(), ConnectError> {
@@ -61,7 +62,6 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
             };
             TaskMetrics::add(&ctx.metrics.records_read, records.len() as u64);
             for mut r in records {
-                let key = serde_json::Value::Object(r.source_partition.clone()).to_string();
                 if !chain.is_empty() {
                     let origin = crate::transforms::Origin::Source {
                         partition: &r.source_partition,
@@ -71,7 +71,7 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                         Ok(Some(t)) => r.record = t,
                         Ok(None) => {
                             // A filtered record's offset still counts as handled.
-                            pending.insert(key, (r.source_partition, r.source_offset));
+                            pending.record(r.source_partition, r.source_offset);
                             continue;
                         }
                         Err((class, e)) => {
@@ -81,7 +81,7 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                                 return Err(ErrorHandling::tolerance_exceeded(e));
                             }
                             TaskMetrics::add(&ctx.metrics.records_skipped, 1);
-                            pending.insert(key, (r.source_partition, r.source_offset));
+                            pending.record(r.source_partition, r.source_offset);
                             continue;
                         }
                     }
@@ -93,8 +93,10 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                 if let Some((k, v, h)) =
                     convert(ctx, &errors, &r, &*key_conv, &*value_conv, &*header_conv)?
                 {
-                    let mut rec: BaseRecord<'_, [u8], [u8]> =
-                        BaseRecord::to(&r.record.topic).headers(h);
+                    let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&r.record.topic);
+                    if let Some(h) = h {
+                        rec = rec.headers(h);
+                    }
                     if let Some(k) = &k {
                         rec = rec.key(k.as_slice());
                     }
@@ -112,7 +114,7 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                     TaskMetrics::add(&ctx.metrics.records_written, 1);
                 }
                 // A skipped record's offset still counts as handled.
-                pending.insert(key, (r.source_partition, r.source_offset));
+                pending.record(r.source_partition, r.source_offset);
             }
             producer.poll(std::time::Duration::ZERO);
             if last_commit.elapsed() >= ctx.settings.offset_flush_interval {
@@ -130,7 +132,9 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
     result.and(committed)
 }
 
-type Converted = (Option<Vec<u8>>, Option<Vec<u8>>, OwnedHeaders);
+/// Key, value and headers as bytes; no headers is `None` (an empty header list costs an
+/// allocation per record in librdkafka).
+type Converted = (Option<Vec<u8>>, Option<Vec<u8>>, Option<OwnedHeaders>);
 
 fn convert(
     ctx: &TaskContext,
@@ -160,13 +164,16 @@ fn convert(
         Ok(v) => v,
         Err(e) => return fail(Stage::ValueConverter, value_conv.class(), e),
     };
-    let mut headers = OwnedHeaders::new();
+    let mut headers =
+        (!rec.headers.is_empty()).then(|| OwnedHeaders::new_with_capacity(rec.headers.len()));
     for h in &rec.headers {
         match header_conv.to_bytes(&rec.topic, h.schema.as_deref(), &h.value) {
             Ok(v) => {
-                headers = headers.insert(Header {
-                    key: &h.key,
-                    value: v.as_deref(),
+                headers = headers.map(|hs| {
+                    hs.insert(Header {
+                        key: &h.key,
+                        value: v.as_deref(),
+                    })
                 })
             }
             Err(e) => return fail(Stage::HeaderConverter, header_conv.class(), e),
@@ -180,7 +187,7 @@ fn commit(
     ctx: &TaskContext,
     producer: &BaseProducer<DeliveryTracker>,
     errors: &ErrorHandling,
-    pending: &mut BTreeMap<String, (OffsetMap, OffsetMap)>,
+    pending: &mut PendingOffsets,
 ) -> Result<(), ConnectError> {
     producer
         .flush(std::time::Duration::from_secs(60))
@@ -199,17 +206,90 @@ fn commit(
             None,
         );
     }
-    if pending.is_empty() {
+    if pending.entries.is_empty() {
         return Ok(());
     }
     let batch: Vec<(OffsetMap, Option<OffsetMap>)> = pending
-        .values()
-        .map(|(p, o)| (p.clone(), Some(o.clone())))
+        .entries
+        .iter()
+        .map(|(p, o)| ((**p).clone(), Some(o.clone())))
         .collect();
     ctx.offsets.put(&ctx.id.connector, &batch).map_err(|e| {
         ConnectError::connect("Failed to commit offsets")
             .with_cause(ConnectError::from_std(crate::error::class::IO, &e))
     })?;
-    pending.clear();
+    *pending = PendingOffsets::default();
     Ok(())
+}
+
+/// The latest source offset of each source partition since the last commit. Records of one
+/// partition come in runs, so a record's partition is compared with the previous record's
+/// first; the partition is serialized to find its entry only when it changes.
+#[derive(Default)]
+struct PendingOffsets {
+    entries: Vec<(Arc<OffsetMap>, OffsetMap)>,
+    index: HashMap<String, usize>,
+    last: Option<usize>,
+}
+
+impl PendingOffsets {
+    fn record(&mut self, partition: Arc<OffsetMap>, offset: OffsetMap) {
+        if let Some(entry) = self.last.and_then(|i| self.entries.get_mut(i)) {
+            if Arc::ptr_eq(&entry.0, &partition) || entry.0 == partition {
+                entry.1 = offset;
+                return;
+            }
+        }
+        let key = serde_json::to_string(&*partition).unwrap_or_default();
+        let i = match self.index.get(&key) {
+            Some(&i) => {
+                self.entries[i].1 = offset;
+                i
+            }
+            None => {
+                self.entries.push((partition, offset));
+                self.index.insert(key, self.entries.len() - 1);
+                self.entries.len() - 1
+            }
+        };
+        self.last = Some(i);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: serde_json::Value) -> OffsetMap {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn pending_offsets_keep_the_latest_offset_of_each_partition() {
+        let a = Arc::new(map(json!({"filename": "a"})));
+        let b = Arc::new(map(json!({"filename": "b"})));
+        let mut p = PendingOffsets::default();
+        p.record(a.clone(), map(json!({"position": 1})));
+        p.record(a.clone(), map(json!({"position": 2})));
+        p.record(b.clone(), map(json!({"position": 10})));
+        // An equal partition in another allocation is the same partition.
+        p.record(
+            Arc::new(map(json!({"filename": "a"}))),
+            map(json!({"position": 3})),
+        );
+        p.record(b, map(json!({"position": 11})));
+        let got: Vec<(OffsetMap, OffsetMap)> = p
+            .entries
+            .iter()
+            .map(|(p, o)| ((**p).clone(), o.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (map(json!({"filename": "a"})), map(json!({"position": 3}))),
+                (map(json!({"filename": "b"})), map(json!({"position": 11})))
+            ]
+        );
+    }
 }
