@@ -263,9 +263,11 @@ impl DeadLetter {
         }
     }
 
-    /// `topic-partition@offset` of the original record, or `unknown`.
+    /// `topic-partition@offset` of the original record, `topic (source record)` for a source
+    /// record that failed before it was written (offset -1), or `unknown`.
     pub fn origin_label(&self) -> String {
         match &self.original {
+            Some(o) if o.offset < 0 => format!("{} (source record)", o.topic),
             Some(o) => format!("{}-{}@{}", o.topic, o.partition, o.offset),
             None => "unknown".to_owned(),
         }
@@ -505,6 +507,22 @@ mod tests {
             serde_json::to_value(RecordJson::new(&v, &mut a)).unwrap(),
             serde_json::to_value(DeadLetter::from_view(&v)).unwrap()
         );
+    }
+
+    #[test]
+    fn source_record_origin() {
+        // connect-worker's source DLQ: the record's topic, no partition chosen, never written.
+        let hs: &[(&str, Option<&[u8]>)] = &[
+            (headers::TOPIC, Some(b"lines")),
+            (headers::PARTITION, Some(b"-1")),
+            (headers::OFFSET, Some(b"-1")),
+        ];
+        let d = DeadLetter::from_view(&view(hs, None, Some(b"x")));
+        assert_eq!(
+            serde_json::to_value(&d).unwrap()["original"],
+            serde_json::json!({"topic": "lines", "partition": -1, "offset": -1})
+        );
+        assert_eq!(d.origin_label(), "lines (source record)");
     }
 
     #[test]

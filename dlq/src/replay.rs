@@ -704,7 +704,9 @@ fn decide(
     }
     let source = || format!("{}/{}/{}", opts.dlq_topic, msg.partition(), msg.offset());
     let origin = view.context.origin();
-    if let Some((topic, p, o)) = origin {
+    // A failed source record (connect-worker's source DLQ) never reached Kafka: its offset is
+    // -1, so the origin identifies no single record and cannot tell duplicates apart.
+    if let Some((topic, p, o)) = origin.filter(|(_, _, o)| *o >= 0) {
         if !seen_origins.insert(topic, p, o) {
             batch.duplicates += 1;
             return Ok(Decision::Skip);
@@ -724,6 +726,8 @@ fn decide(
     };
     let partition = if opts.keep_partition {
         match origin {
+            // -1: a source record whose connector chose no partition; the partitioner picks.
+            Some((_, p, _)) if p < 0 => None,
             Some((_, p, _)) => Some(p),
             None => {
                 return Ok(Decision::Stop(Skipped {
