@@ -28,6 +28,21 @@
 //!   other offsets, deletes the group and commits them again (librdkafka cannot delete single
 //!   offsets); the outcome is Apache's. `DELETE .../offsets` deletes the group, as Apache does.
 //! - `GET /metrics` (Prometheus text) is an addition; Apache exposes JMX.
+//! - Source connectors take a dead letter queue too (`errors.deadletterqueue.topic.name`,
+//!   `.topic.replication.factor`, `.context.headers.enable`), which Apache offers to sink
+//!   connectors only; validation and `/connector-plugins/{p}/config` list the three keys after
+//!   every key Apache lists. A source record that fails in a transform or in the key, value or header
+//!   converter is written there, then skipped under `errors.tolerance=all` or, under `none`,
+//!   the task fails, as for sink records; its source offset is committed once the DLQ has it.
+//!   The DLQ record is the record as the task returned it (a transform failed) or as it was
+//!   being converted (a converter failed), with its key, value and header values written by the
+//!   connector's converters, so a replay writes what the worker would have; a part whose
+//!   converter fails is written as schemaless JSON instead (bytes in base64, decimals as
+//!   strings, a null as a Kafka null). Of the ten context headers, `topic` is the record's
+//!   topic, `partition` the partition the connector chose or -1, and `offset` -1: the record
+//!   never reached Kafka. `connectctl dlq inspect` shows such an origin as
+//!   `topic (source record)`; `dlq replay` sends the records back to their topic and, as -1
+//!   identifies no record, does not drop them as duplicates of each other.
 
 pub mod config;
 pub mod connectors;

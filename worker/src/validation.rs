@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use connect_api::{ConfigInfo, ConfigInfos, ConfigMap};
 
 use crate::plugin::config_def::{ConfigKey, split_list};
-use crate::plugin::connector_config::{COMMON, SINK, SOURCE};
+use crate::plugin::connector_config::{COMMON, SINK, SOURCE, SOURCE_DLQ};
 use crate::registry::{self, PluginEntry, PluginType};
 
 /// A request that cannot even be validated (Connect's `BadRequestException`).
@@ -81,6 +81,16 @@ pub fn framework_keys(plugin: &PluginEntry) -> Vec<&'static ConfigKey> {
         _ => SOURCE,
     };
     COMMON.iter().chain(specific).collect()
+}
+
+/// Keys this worker accepts beyond Apache's: the dead letter queue keys of source connectors
+/// (Apache has them for sinks only). They are listed after everything Apache lists, so every
+/// key Apache reports keeps its place.
+pub fn added_keys(plugin: &PluginEntry) -> &'static [ConfigKey] {
+    match plugin.connector_type() {
+        Some(PluginType::Sink) => &[],
+        _ => SOURCE_DLQ,
+    }
 }
 
 /// Validates a connector config. Invalid values are reported inside the result (the REST answer
@@ -176,6 +186,12 @@ pub fn validate(config: &ConfigMap, defaults: &WorkerDefaults) -> Result<ConfigI
         });
     }
     configs.extend(converter_configs(config));
+    for key in added_keys(plugin) {
+        configs.push(ConfigInfo {
+            definition: key.info(),
+            value: key.validate(config.get(key.name).map(String::as_str)),
+        });
+    }
     let mut groups: Vec<String> = Vec::new();
     for c in &configs {
         if let Some(g) = &c.definition.group {
@@ -571,6 +587,53 @@ mod tests {
                 .strip_prefix("org.apache.kafka.connect.errors.ConnectException: ")
                 .unwrap_or(message)
         );
+    }
+
+    #[test]
+    fn source_connectors_take_the_dlq_keys() {
+        let infos = validate(
+            &cfg(&[
+                ("connector.class", "FileStreamSource"),
+                ("name", "x"),
+                ("topic", "t"),
+                ("errors.deadletterqueue.topic.name", "dlq"),
+                ("errors.deadletterqueue.topic.replication.factor", "many"),
+                ("errors.deadletterqueue.context.headers.enable", "maybe"),
+            ]),
+            &WorkerDefaults::default(),
+        )
+        .unwrap();
+        let errs: Vec<(&str, &[String])> = infos.errors().collect();
+        assert_eq!(
+            errs,
+            [
+                (
+                    "errors.deadletterqueue.topic.replication.factor",
+                    &["Invalid value many for configuration errors.deadletterqueue.topic.replication.factor: Not a number of type SHORT".to_owned()][..]
+                ),
+                (
+                    "errors.deadletterqueue.context.headers.enable",
+                    &["Invalid value maybe for configuration errors.deadletterqueue.context.headers.enable: Expected value to be either true or false".to_owned()][..]
+                ),
+            ]
+        );
+        let names: Vec<&str> = infos
+            .configs
+            .iter()
+            .map(|c| c.definition.name.as_str())
+            .collect();
+        // After everything Apache lists.
+        assert_eq!(
+            names[names.len() - 3..],
+            [
+                "errors.deadletterqueue.topic.name",
+                "errors.deadletterqueue.topic.replication.factor",
+                "errors.deadletterqueue.context.headers.enable"
+            ]
+        );
+        let dlq = &infos.configs[names.len() - 3];
+        assert_eq!(dlq.value.value.as_deref(), Some("dlq"));
+        assert_eq!(dlq.definition.group.as_deref(), Some("Error Handling"));
     }
 
     #[test]

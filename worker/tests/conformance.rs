@@ -724,7 +724,27 @@ fn same_without_location(a: Option<&Value>, o: Option<&Value>) -> bool {
     }
 }
 
+/// Only ours lists it, and it is a dead letter queue key: source connectors take those too in
+/// this worker (Apache: sinks only). They come after every key Apache lists, so nothing else
+/// moves.
+fn source_dlq_key(a: Option<&Value>, o: Option<&Value>) -> bool {
+    let name = o.and_then(|o| o["name"].as_str().or(o["definition"]["name"].as_str()));
+    a.is_none() && name.is_some_and(|n| n.starts_with("errors.deadletterqueue."))
+}
+
 const ALLOWED: &[Allowed] = &[
+    Allowed {
+        step: "FileStreamSource/config ",
+        path: "/*",
+        accepts: source_dlq_key,
+        reason: "source connectors take the dead letter queue keys too (listed last)",
+    },
+    Allowed {
+        step: "/config/validate",
+        path: "/configs/*",
+        accepts: source_dlq_key,
+        reason: "source connectors take the dead letter queue keys too (listed last)",
+    },
     Allowed {
         step: "",
         path: "**/worker_id",

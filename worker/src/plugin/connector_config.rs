@@ -300,6 +300,47 @@ pub static SOURCE: &[ConfigKey] = &[
     },
 ];
 
+/// The dead letter queue keys of source connectors, an addition of this worker (Apache has them
+/// for sink connectors only): the same names, types, defaults, group and order as the sink's.
+pub static SOURCE_DLQ: &[ConfigKey] = &[
+    ConfigKey {
+        name: "errors.deadletterqueue.topic.name",
+        ty: ConfigType::String,
+        default: DefaultValue::Value(""),
+        importance: Importance::Medium,
+        documentation: "The name of the topic to be used as the dead letter queue (DLQ) for records that result in an error when processed by this source connector's transformations or converters. The topic name is blank by default, which means that no records are to be recorded in the DLQ.",
+        group: Some("Error Handling"),
+        order: 6,
+        width: Width::Medium,
+        display_name: "Dead Letter Queue Topic Name",
+        validator: Validator::None,
+    },
+    ConfigKey {
+        name: "errors.deadletterqueue.topic.replication.factor",
+        ty: ConfigType::Short,
+        default: DefaultValue::Value("3"),
+        importance: Importance::Medium,
+        documentation: "Replication factor used to create the dead letter queue topic when it doesn't already exist.",
+        group: Some("Error Handling"),
+        order: 7,
+        width: Width::Medium,
+        display_name: "Dead Letter Queue Topic Replication Factor",
+        validator: Validator::None,
+    },
+    ConfigKey {
+        name: "errors.deadletterqueue.context.headers.enable",
+        ty: ConfigType::Boolean,
+        default: DefaultValue::Value("false"),
+        importance: Importance::Medium,
+        documentation: "If true, add headers containing error context to the records written to the dead letter queue. To avoid clashing with headers from the original record, all error context header keys will start with <code>__connect.errors.</code>",
+        group: Some("Error Handling"),
+        order: 8,
+        width: Width::Medium,
+        display_name: "Enable Error Context Headers",
+        validator: Validator::None,
+    },
+];
+
 /// `SinkConnectorConfig` additions.
 pub static SINK: &[ConfigKey] = &[
     ConfigKey {

@@ -23,8 +23,7 @@ use serde_json::Value as Json_;
 
 pub use error::ApiError;
 
-use crate::plugin::connector_config::{COMMON, SINK, SOURCE};
-use crate::registry::{self, PluginType};
+use crate::registry;
 use crate::runtime::herder::Herder;
 use crate::runtime::store::TargetState;
 
@@ -616,16 +615,13 @@ async fn plugin_config(Path(p): Path<String>) -> ApiResult<Json<Vec<ConfigKeyInf
         registry::find(&p).ok_or_else(|| ApiError::not_found(format!("Unknown plugin {p}.")))?;
     let keys: Vec<ConfigKeyInfo> = match entry.connector_type() {
         // A connector lists its own keys first, then the framework's.
-        Some(t) => {
-            let specific = if t == PluginType::Sink { SINK } else { SOURCE };
-            entry
-                .config_def
-                .iter()
-                .chain(COMMON)
-                .chain(specific)
-                .map(|k| k.info())
-                .collect()
-        }
+        Some(_) => entry
+            .config_def
+            .iter()
+            .chain(crate::validation::framework_keys(entry))
+            .chain(crate::validation::added_keys(entry))
+            .map(|k| k.info())
+            .collect(),
         None => entry.config_def.iter().map(|k| k.info()).collect(),
     };
     Ok(Json(keys))

@@ -17,8 +17,13 @@ use rdkafka::types::RDKafkaErrorCode;
 
 use std::sync::Arc;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::Value as Json;
+
 use super::kafka::{DeliveryTracker, send_with_retry};
 use super::metrics::TaskMetrics;
+use crate::data::Value;
 use crate::error::{ConnectError, class};
 
 /// A pipeline stage (`Stage`), named as Apache names it in logs and DLQ headers.
@@ -199,7 +204,8 @@ pub fn log_error(
     eprintln!("{line}\n{}", err.stack_trace().trim_end());
 }
 
-/// Writes failed sink records to the dead letter queue.
+/// Writes failed records to the dead letter queue: sink records as they were consumed, source
+/// records as described in [`SourceRecordBytes`].
 pub struct DeadLetterQueue {
     producer: BaseProducer<DeliveryTracker>,
     topic: String,
@@ -207,6 +213,27 @@ pub struct DeadLetterQueue {
     connector: String,
     task: u32,
     metrics: Arc<TaskMetrics>,
+}
+
+/// Where a failed record came from, for the `topic`, `partition` and `offset` context headers.
+struct Origin<'a> {
+    topic: &'a str,
+    partition: i32,
+    offset: i64,
+}
+
+/// A failed source record serialized for the DLQ. A source record is Connect data, not bytes:
+/// each part is written with the connector's converter, so that a replay to the record's topic
+/// writes what the worker would have written; a part whose converter fails (usually the reason
+/// the record is here) is written as its JSON rendering instead ([`json_rendering`]).
+pub struct SourceRecordBytes<'a> {
+    pub topic: &'a str,
+    /// The partition the connector chose, or -1 (`RecordMetadata.UNKNOWN_PARTITION`).
+    pub partition: i32,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<(&'a str, Option<Vec<u8>>)>,
+    pub timestamp: Option<i64>,
 }
 
 impl DeadLetterQueue {
@@ -242,8 +269,8 @@ impl DeadLetterQueue {
         }))
     }
 
-    /// Queues the original record with the error context appended to its headers. A failed
-    /// send is counted and logged but never fails the task, as in Apache.
+    /// Queues the original sink record with the error context appended to its headers. A
+    /// failed send is counted and logged but never fails the task, as in Apache.
     pub fn report(
         &self,
         msg: &BorrowedMessage<'_>,
@@ -260,38 +287,96 @@ impl DeadLetterQueue {
                 });
             }
         }
-        if self.context_headers {
-            let partition = msg.partition().to_string();
-            let offset = msg.offset().to_string();
-            let task = self.task.to_string();
-            let trace = err.stack_trace();
-            let values: [(&str, Option<&str>); 10] = [
-                (headers::TOPIC, Some(msg.topic())),
-                (headers::PARTITION, Some(&partition)),
-                (headers::OFFSET, Some(&offset)),
-                (headers::CONNECTOR, Some(&self.connector)),
-                (headers::TASK, Some(&task)),
-                (headers::STAGE, Some(stage.name())),
-                (headers::CLASS, Some(executing_class)),
-                (headers::EXCEPTION_CLASS, Some(&err.class)),
-                (headers::EXCEPTION_MESSAGE, err.message.as_deref()),
-                (headers::EXCEPTION_STACKTRACE, Some(&trace)),
-            ];
-            for (k, v) in values {
-                out = out.insert(Header {
-                    key: k,
-                    value: v.map(str::as_bytes),
-                });
-            }
+        let origin = Origin {
+            topic: msg.topic(),
+            partition: msg.partition(),
+            offset: msg.offset(),
+        };
+        let out = self.context(out, &origin, stage, executing_class, err);
+        self.send(out, msg.key(), msg.payload(), msg.timestamp().to_millis());
+    }
+
+    /// Queues a failed source record. Its offset header is -1: the record never reached Kafka.
+    pub fn report_source(
+        &self,
+        record: &SourceRecordBytes<'_>,
+        stage: Stage,
+        executing_class: &str,
+        err: &ConnectError,
+    ) {
+        let mut out = OwnedHeaders::new_with_capacity(record.headers.len() + 10);
+        for (key, value) in &record.headers {
+            out = out.insert(Header {
+                key,
+                value: value.as_deref(),
+            });
         }
-        let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&self.topic).headers(out);
-        if let Some(k) = msg.key() {
+        let origin = Origin {
+            topic: record.topic,
+            partition: record.partition,
+            offset: -1,
+        };
+        let out = self.context(out, &origin, stage, executing_class, err);
+        self.send(
+            out,
+            record.key.as_deref(),
+            record.value.as_deref(),
+            record.timestamp,
+        );
+    }
+
+    /// Appends the ten `__connect.errors.*` headers when they are enabled.
+    fn context(
+        &self,
+        mut out: OwnedHeaders,
+        origin: &Origin<'_>,
+        stage: Stage,
+        executing_class: &str,
+        err: &ConnectError,
+    ) -> OwnedHeaders {
+        if !self.context_headers {
+            return out;
+        }
+        let partition = origin.partition.to_string();
+        let offset = origin.offset.to_string();
+        let task = self.task.to_string();
+        let trace = err.stack_trace();
+        let values: [(&str, Option<&str>); 10] = [
+            (headers::TOPIC, Some(origin.topic)),
+            (headers::PARTITION, Some(&partition)),
+            (headers::OFFSET, Some(&offset)),
+            (headers::CONNECTOR, Some(&self.connector)),
+            (headers::TASK, Some(&task)),
+            (headers::STAGE, Some(stage.name())),
+            (headers::CLASS, Some(executing_class)),
+            (headers::EXCEPTION_CLASS, Some(&err.class)),
+            (headers::EXCEPTION_MESSAGE, err.message.as_deref()),
+            (headers::EXCEPTION_STACKTRACE, Some(&trace)),
+        ];
+        for (k, v) in values {
+            out = out.insert(Header {
+                key: k,
+                value: v.map(str::as_bytes),
+            });
+        }
+        out
+    }
+
+    fn send(
+        &self,
+        headers: OwnedHeaders,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        timestamp: Option<i64>,
+    ) {
+        let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&self.topic).headers(headers);
+        if let Some(k) = key {
             rec = rec.key(k);
         }
-        if let Some(v) = msg.payload() {
+        if let Some(v) = value {
             rec = rec.payload(v);
         }
-        if let Some(ts) = msg.timestamp().to_millis() {
+        if let Some(ts) = timestamp {
             rec = rec.timestamp(ts);
         }
         TaskMetrics::add(&self.metrics.dlq_produce_requests, 1);
@@ -318,6 +403,63 @@ impl DeadLetterQueue {
                 self.topic
             );
         }
+    }
+}
+
+/// A Connect value as schemaless JSON, for a source record part its converter could not write.
+/// Unlike a converter this never fails: the schema is not consulted, so a value that does not
+/// match its schema still renders. The shapes are the JsonConverter's (`schemas.enable=false`):
+/// bytes as base64, maps with non-string keys as `[key, value]` pairs, dates and times as
+/// numbers; decimals are exact decimal strings and non-finite floats are Java's names for them.
+/// A null value is a Kafka null.
+pub fn json_rendering(value: &Value) -> Option<Vec<u8>> {
+    if value.is_null() {
+        return None;
+    }
+    // Serializing a serde_json value cannot fail.
+    serde_json::to_vec(&to_json(value)).ok()
+}
+
+fn to_json(value: &Value) -> Json {
+    let float = |v: f64| match serde_json::Number::from_f64(v) {
+        Some(n) => Json::Number(n),
+        None => Json::String(value.java_string()),
+    };
+    match value {
+        Value::Null => Json::Null,
+        Value::Boolean(b) => Json::Bool(*b),
+        Value::Int8(v) => Json::from(*v),
+        Value::Int16(v) => Json::from(*v),
+        Value::Int32(v) | Value::Date(v) | Value::Time(v) => Json::from(*v),
+        Value::Int64(v) | Value::Timestamp(v) => Json::from(*v),
+        Value::Float32(v) => float(f64::from(*v)),
+        Value::Float64(v) => float(*v),
+        Value::String(s) => Json::String(s.clone()),
+        Value::Bytes(b) => Json::String(B64.encode(b)),
+        Value::Array(items) => Json::Array(items.iter().map(to_json).collect()),
+        Value::Map(entries) if entries.iter().all(|(k, _)| matches!(k, Value::String(_))) => {
+            Json::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.java_string(), to_json(v)))
+                    .collect(),
+            )
+        }
+        Value::Map(entries) => Json::Array(
+            entries
+                .iter()
+                .map(|(k, v)| Json::Array(vec![to_json(k), to_json(v)]))
+                .collect(),
+        ),
+        Value::Struct(s) => Json::Object(
+            s.schema
+                .fields
+                .iter()
+                .zip(&s.values)
+                .map(|(f, v)| (f.name.clone(), to_json(v)))
+                .collect(),
+        ),
+        Value::Decimal(d) => Json::String(d.to_string()),
     }
 }
 
@@ -355,6 +497,37 @@ pub fn kafka_error(msg: &str, e: &KafkaError) -> ConnectError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_rendering_never_fails() {
+        use crate::data::{Decimal, Schema, Struct, Type};
+        let render = |v: &Value| json_rendering(v).map(|b| String::from_utf8(b).unwrap());
+        assert_eq!(render(&Value::Null), None, "a null is a Kafka null");
+        assert_eq!(render(&Value::String("a\"b".into())).unwrap(), r#""a\"b""#);
+        assert_eq!(render(&Value::Bytes(vec![1, 2, 255])).unwrap(), r#""AQL/""#);
+        assert_eq!(render(&Value::Float64(f64::NAN)).unwrap(), r#""NaN""#);
+        assert_eq!(
+            render(&Value::Decimal(Decimal {
+                unscaled: 12345,
+                scale: 2
+            }))
+            .unwrap(),
+            r#""123.45""#
+        );
+        assert_eq!(
+            render(&Value::Map(vec![(Value::Int32(1), Value::Boolean(true))])).unwrap(),
+            "[[1,true]]"
+        );
+        // A struct whose values do not match its schema (what fails a converter) still renders.
+        let schema =
+            Schema::structure(vec![("id".into(), Schema::new(Type::Int64).into_ref())]).into_ref();
+        let mut s = Struct::new(schema);
+        s.values[0] = Value::String("not a number".into());
+        assert_eq!(
+            render(&Value::Struct(s)).unwrap(),
+            r#"{"id":"not a number"}"#
+        );
+    }
 
     #[test]
     fn backoff_like_apache() {

@@ -1,6 +1,8 @@
-//! The source task loop (`WorkerSourceTask`): poll -> convert -> produce, and commit source
-//! offsets only after the producer has acknowledged every record they cover, so a crash can
-//! duplicate records since the last commit but never lose one.
+//! The source task loop (`WorkerSourceTask`): poll -> transform -> convert -> produce, and
+//! commit source offsets only after the producer has acknowledged every record they cover, so a
+//! crash can duplicate records since the last commit but never lose one. A record that fails in
+//! a transform or converter goes to `errors.deadletterqueue.topic.name` when one is set, which
+//! Apache offers to sink connectors only (see the crate documentation for the record's form).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,11 +12,15 @@ use connect_api::State;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
-use super::errors::{ErrorHandling, Stage, kafka_error, log_error};
+use super::errors::{
+    DeadLetterQueue, ErrorHandling, SourceRecordBytes, Stage, json_rendering, kafka_error,
+    log_error,
+};
 use super::kafka::{DeliveryTracker, send_with_retry};
 use super::metrics::TaskMetrics;
 use super::worker::TaskContext;
-use crate::data::SourceRecord;
+use crate::converters::Converter;
+use crate::data::{ConnectRecord, Schema, Value};
 use crate::error::ConnectError;
 use crate::plugin::{OffsetLookup, OffsetMap, SourceTask};
 
@@ -39,6 +45,40 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
         .set("client.id", format!("connector-producer-{}", ctx.name()))
         .create_with_context(DeliveryTracker::default())
         .map_err(|e| kafka_error("Failed to create the producer", &e))?;
+    let dlq = DeadLetterQueue::open(
+        &ctx.settings.kafka.base(),
+        &errors,
+        &ctx.id.connector,
+        ctx.id.task,
+        ctx.metrics.clone(),
+    )?;
+    let converters = Converters {
+        key: &*key_conv,
+        value: &*value_conv,
+        header: &*header_conv,
+    };
+    // A record that failed in a transform or converter: logged, counted, written to the DLQ if
+    // there is one, then skipped (`errors.tolerance=all`) or the end of the task, after the DLQ
+    // has the record, as for sink records.
+    let failed = |stage: Stage,
+                  class: &str,
+                  e: ConnectError,
+                  rec: &ConnectRecord|
+     -> Result<(), ConnectError> {
+        log_error(&errors, &ctx.name(), stage, class, &e, None);
+        TaskMetrics::add(&ctx.metrics.record_errors, 1);
+        if let Some(d) = &dlq {
+            d.report_source(&dlq_bytes(rec, &converters), stage, class, &e);
+        }
+        if !errors.tolerate_all {
+            if let Some(d) = &dlq {
+                d.flush();
+            }
+            return Err(ErrorHandling::tolerance_exceeded(e));
+        }
+        TaskMetrics::add(&ctx.metrics.records_skipped, 1);
+        Ok(())
+    };
     task.start(&Lookup(ctx))?;
     ctx.set_state(State::Running, None);
     // Latest offset per source partition, sent but not yet committed.
@@ -75,12 +115,8 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                             continue;
                         }
                         Err((class, e)) => {
-                            log_error(&errors, &ctx.name(), Stage::Transformation, class, &e, None);
-                            TaskMetrics::add(&ctx.metrics.record_errors, 1);
-                            if !errors.tolerate_all {
-                                return Err(ErrorHandling::tolerance_exceeded(e));
-                            }
-                            TaskMetrics::add(&ctx.metrics.records_skipped, 1);
+                            // The record as the task returned it: the chain consumed its copy.
+                            failed(Stage::Transformation, class, e, &r.record)?;
                             pending.record(r.source_partition, r.source_offset);
                             continue;
                         }
@@ -90,96 +126,124 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                     ctx.statuses.add_topic(&ctx.id.connector, &r.record.topic);
                     seen_topics.insert(r.record.topic.clone());
                 }
-                if let Some((k, v, h)) =
-                    convert(ctx, &errors, &r, &*key_conv, &*value_conv, &*header_conv)?
-                {
-                    let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&r.record.topic);
-                    if let Some(h) = h {
-                        rec = rec.headers(h);
+                match convert(&r.record, &converters) {
+                    Ok((k, v, h)) => {
+                        let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&r.record.topic);
+                        if let Some(h) = h {
+                            rec = rec.headers(h);
+                        }
+                        if let Some(k) = &k {
+                            rec = rec.key(k.as_slice());
+                        }
+                        if let Some(v) = &v {
+                            rec = rec.payload(v.as_slice());
+                        }
+                        if let Some(p) = r.record.kafka_partition {
+                            rec = rec.partition(p);
+                        }
+                        if let Some(ts) = r.record.timestamp {
+                            rec = rec.timestamp(ts);
+                        }
+                        send_with_retry(&producer, rec)
+                            .map_err(|e| kafka_error("Failed to send record to Kafka", &e))?;
+                        TaskMetrics::add(&ctx.metrics.records_written, 1);
                     }
-                    if let Some(k) = &k {
-                        rec = rec.key(k.as_slice());
-                    }
-                    if let Some(v) = &v {
-                        rec = rec.payload(v.as_slice());
-                    }
-                    if let Some(p) = r.record.kafka_partition {
-                        rec = rec.partition(p);
-                    }
-                    if let Some(ts) = r.record.timestamp {
-                        rec = rec.timestamp(ts);
-                    }
-                    send_with_retry(&producer, rec)
-                        .map_err(|e| kafka_error("Failed to send record to Kafka", &e))?;
-                    TaskMetrics::add(&ctx.metrics.records_written, 1);
+                    // The record as it was being converted, after the transforms.
+                    Err((stage, class, e)) => failed(stage, class, e, &r.record)?,
                 }
                 // A skipped record's offset still counts as handled.
                 pending.record(r.source_partition, r.source_offset);
             }
             producer.poll(std::time::Duration::ZERO);
             if last_commit.elapsed() >= ctx.settings.offset_flush_interval {
-                commit(ctx, &producer, &errors, &mut pending)?;
+                commit(ctx, &producer, &errors, dlq.as_ref(), &mut pending)?;
                 last_commit = Instant::now();
             }
         }
         Ok(())
     })();
     let committed = match &result {
-        Ok(()) => commit(ctx, &producer, &errors, &mut pending),
+        Ok(()) => commit(ctx, &producer, &errors, dlq.as_ref(), &mut pending),
         Err(_) => Ok(()),
     };
     task.stop();
     result.and(committed)
 }
 
+struct Converters<'a> {
+    key: &'a dyn Converter,
+    value: &'a dyn Converter,
+    header: &'a dyn Converter,
+}
+
 /// Key, value and headers as bytes; no headers is `None` (an empty header list costs an
 /// allocation per record in librdkafka).
 type Converted = (Option<Vec<u8>>, Option<Vec<u8>>, Option<OwnedHeaders>);
 
+/// The frame a conversion failure is raised through, as in Apache's traces.
+const CONVERT_FRAME: &str = "org.apache.kafka.connect.runtime.AbstractWorkerSourceTask.convertTransformedRecord(source_task.rs)";
+
+/// Converts one record: key, then value, then headers; the first failure wins, so each failed
+/// record is reported once.
 fn convert(
-    ctx: &TaskContext,
-    errors: &ErrorHandling,
-    r: &SourceRecord,
-    key_conv: &dyn crate::converters::Converter,
-    value_conv: &dyn crate::converters::Converter,
-    header_conv: &dyn crate::converters::Converter,
-) -> Result<Option<Converted>, ConnectError> {
-    let rec = &r.record;
-    let fail =
-        |stage: Stage, class: &str, e: ConnectError| -> Result<Option<Converted>, ConnectError> {
-            log_error(errors, &ctx.name(), stage, class, &e, None);
-            TaskMetrics::add(&ctx.metrics.record_errors, 1);
-            if errors.tolerate_all {
-                TaskMetrics::add(&ctx.metrics.records_skipped, 1);
-                Ok(None)
-            } else {
-                Err(ErrorHandling::tolerance_exceeded(e))
-            }
-        };
-    let key = match key_conv.to_bytes(&rec.topic, rec.key_schema.as_deref(), &rec.key) {
-        Ok(k) => k,
-        Err(e) => return fail(Stage::KeyConverter, key_conv.class(), e),
-    };
-    let value = match value_conv.to_bytes(&rec.topic, rec.value_schema.as_deref(), &rec.value) {
-        Ok(v) => v,
-        Err(e) => return fail(Stage::ValueConverter, value_conv.class(), e),
-    };
+    rec: &ConnectRecord,
+    c: &Converters<'_>,
+) -> Result<Converted, (Stage, &'static str, ConnectError)> {
+    let key = c
+        .key
+        .to_bytes(&rec.topic, rec.key_schema.as_deref(), &rec.key)
+        .map_err(|e| (Stage::KeyConverter, c.key.class(), e.at(CONVERT_FRAME)))?;
+    let value = c
+        .value
+        .to_bytes(&rec.topic, rec.value_schema.as_deref(), &rec.value)
+        .map_err(|e| (Stage::ValueConverter, c.value.class(), e.at(CONVERT_FRAME)))?;
     let mut headers =
         (!rec.headers.is_empty()).then(|| OwnedHeaders::new_with_capacity(rec.headers.len()));
     for h in &rec.headers {
-        match header_conv.to_bytes(&rec.topic, h.schema.as_deref(), &h.value) {
-            Ok(v) => {
-                headers = headers.map(|hs| {
-                    hs.insert(Header {
-                        key: &h.key,
-                        value: v.as_deref(),
-                    })
-                })
-            }
-            Err(e) => return fail(Stage::HeaderConverter, header_conv.class(), e),
-        }
+        let v = c
+            .header
+            .to_bytes(&rec.topic, h.schema.as_deref(), &h.value)
+            .map_err(|e| {
+                (
+                    Stage::HeaderConverter,
+                    c.header.class(),
+                    e.at(CONVERT_FRAME),
+                )
+            })?;
+        headers = headers.map(|hs| {
+            hs.insert(Header {
+                key: &h.key,
+                value: v.as_deref(),
+            })
+        });
     }
-    Ok(Some((key, value, headers)))
+    Ok((key, value, headers))
+}
+
+/// A failed source record as the DLQ gets it: each part written by its converter, or as JSON
+/// where that converter fails (see [`SourceRecordBytes`]).
+fn dlq_bytes<'a>(rec: &'a ConnectRecord, c: &Converters<'_>) -> SourceRecordBytes<'a> {
+    let write = |conv: &dyn Converter, schema: Option<&Schema>, value: &Value| {
+        conv.to_bytes(&rec.topic, schema, value)
+            .unwrap_or_else(|_| json_rendering(value))
+    };
+    SourceRecordBytes {
+        topic: &rec.topic,
+        partition: rec.kafka_partition.unwrap_or(-1),
+        key: write(c.key, rec.key_schema.as_deref(), &rec.key),
+        value: write(c.value, rec.value_schema.as_deref(), &rec.value),
+        headers: rec
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.key.as_str(),
+                    write(c.header, h.schema.as_deref(), &h.value),
+                )
+            })
+            .collect(),
+        timestamp: rec.timestamp,
+    }
 }
 
 /// Waits for every sent record to be acknowledged, then stores the offsets.
@@ -187,11 +251,16 @@ fn commit(
     ctx: &TaskContext,
     producer: &BaseProducer<DeliveryTracker>,
     errors: &ErrorHandling,
+    dlq: Option<&DeadLetterQueue>,
     pending: &mut PendingOffsets,
 ) -> Result<(), ConnectError> {
     producer
         .flush(std::time::Duration::from_secs(60))
         .map_err(|e| kafka_error("Failed to flush, timed out while waiting for producer to flush outstanding messages", &e))?;
+    // The offsets of skipped records are committed too: only once the DLQ has them.
+    if let Some(d) = dlq {
+        d.flush();
+    }
     if let Some(e) = producer.context().take_error() {
         let err = kafka_error("Unrecoverable exception from producer send callback", &e);
         if !errors.tolerate_all {
