@@ -86,7 +86,7 @@ impl KafkaSettings {
             // librdkafka queues up to 100,000 messages and 1 GiB by default; the Java producer
             // Apache uses stops at 32 MiB (`buffer.memory`). A task that reads faster than the
             // broker acknowledges waits for room instead of growing the worker's memory.
-            .set("queue.buffering.max.messages", "20000")
+            .set("queue.buffering.max.messages", "10000")
             .set("queue.buffering.max.kbytes", "32768");
         for (k, v) in &self.producer {
             c.set(k, v);
@@ -103,8 +103,8 @@ impl KafkaSettings {
             // librdkafka prefetches up to 100,000 messages or 64 MiB by default, far more than
             // the Java consumer's one fetch per partition. Prefetch less, and fetch again soon
             // after the queue drains below that (the default pause is a whole second).
-            .set("queued.min.messages", "20000")
-            .set("queued.max.messages.kbytes", "8192")
+            .set("queued.min.messages", "10000")
+            .set("queued.max.messages.kbytes", "4096")
             .set("fetch.queue.backoff.ms", "10");
         for (k, v) in &self.consumer {
             c.set(k, v);
@@ -161,7 +161,9 @@ pub fn send_with_retry<'a>(
         match producer.send(record) {
             Ok(()) => return Ok(()),
             Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                producer.poll(Duration::from_millis(50));
+                // rdkafka's poll waits out its whole timeout even after serving delivery
+                // reports, so wait briefly: room appears as soon as a batch is acknowledged.
+                producer.poll(Duration::from_millis(1));
                 record = back;
             }
             Err((e, _)) => return Err(e),
