@@ -970,8 +970,8 @@ fn drain(producer: &BaseProducer<Deliveries>, timeout: Duration) -> Result<(), K
                 rdkafka::types::RDKafkaErrorCode::OperationTimedOut,
             ));
         }
-        // Returns as soon as a report arrives; the timeout only bounds an idle wait.
-        producer.poll(Duration::from_millis(20));
+        // rdkafka's poll serves reports until its timeout is over, so the step is short.
+        producer.poll(Duration::from_millis(2));
     }
     Ok(())
 }
@@ -1016,7 +1016,7 @@ fn send(producer: &BaseProducer<Deliveries>, c: &Candidate) -> Result<(), KafkaE
                 KafkaError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull),
                 back,
             )) => {
-                producer.poll(Duration::from_millis(20));
+                producer.poll(Duration::from_millis(2));
                 rec = Some(back);
             }
             Err((e, _)) => return Err(e),
