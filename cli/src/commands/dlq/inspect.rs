@@ -18,7 +18,7 @@ use connect_dlq::{DeadLetter, Dialect, DlqError, Filter, Payload, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use regex::bytes::Regex;
 
-use super::{Ctx, Usage, connector_dlq, kafka_config};
+use super::{Ctx, FilterArgs, Usage, connector_dlq, kafka_config};
 use crate::output::{OutputFormat, print_structured};
 
 pub const AFTER_HELP: &str = "\
@@ -70,22 +70,8 @@ pub struct InspectArgs {
     /// Keep reading new records as they arrive (implies --records)
     #[arg(long, short = 'f', conflicts_with = "show")]
     pub follow: bool,
-    /// Keep records whose exception class (or root cause) matches this regex
-    #[arg(long, value_name = "REGEX", value_parser = pattern("exception"))]
-    pub exception: Option<Regex>,
-    /// Keep records that failed in this stage (VALUE_CONVERTER, TRANSFORMATION, TASK_PUT, ...)
-    #[arg(long)]
-    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::stages))]
-    pub stage: Option<String>,
-    /// Keep records that came from this topic
-    #[arg(long, value_name = "TOPIC")]
-    pub original_topic: Option<String>,
-    /// Keep records whose exception message or stack trace matches this regex
-    #[arg(long, value_name = "REGEX", value_parser = pattern("grep"))]
-    pub grep: Option<Regex>,
-    /// Keep records whose key matches this regex
-    #[arg(long, value_name = "REGEX", value_parser = pattern("key"))]
-    pub key: Option<Regex>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
     /// How long to wait for Kafka to answer (connect, metadata, offsets)
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
     pub kafka_timeout: Duration,
@@ -153,15 +139,7 @@ pub async fn run(ctx: &Ctx, args: InspectArgs) -> anyhow::Result<ExitCode> {
         show(ctx, &record)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let filter = Filter {
-        exception: args.exception,
-        stage: args.stage,
-        connector: args.connector.clone(),
-        keep_unattributed: own_dlq,
-        original_topic: args.original_topic,
-        grep: args.grep,
-        key: args.key,
-    };
+    let filter = args.filters.filter(args.connector.clone(), own_dlq);
     let start = match (args.since, args.from_offset) {
         (Some(ts), _) => Start::Timestamp(ts),
         (None, Some(o)) => Start::Offset(o),

@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Subcommand;
-use connect_dlq::KafkaConfig;
+use clap::{Args, Subcommand};
+use connect_dlq::{Filter, KafkaConfig};
+use regex::bytes::Regex;
 
 use super::Ctx;
 
@@ -40,6 +41,42 @@ pub async fn run(ctx: &Ctx, cmd: DlqCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
         other => other,
+    }
+}
+
+/// The record filters `inspect` and `replay` share.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Keep records whose exception class (or root cause) matches this regex
+    #[arg(long, value_name = "REGEX", value_parser = inspect::pattern("exception"))]
+    pub exception: Option<Regex>,
+    /// Keep records that failed in this stage (VALUE_CONVERTER, TRANSFORMATION, TASK_PUT, ...)
+    #[arg(long)]
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::stages))]
+    pub stage: Option<String>,
+    /// Keep records that came from this topic
+    #[arg(long, value_name = "TOPIC")]
+    pub original_topic: Option<String>,
+    /// Keep records whose exception message or stack trace matches this regex
+    #[arg(long, value_name = "REGEX", value_parser = inspect::pattern("grep"))]
+    pub grep: Option<Regex>,
+    /// Keep records whose key matches this regex
+    #[arg(long, value_name = "REGEX", value_parser = inspect::pattern("key"))]
+    pub key: Option<Regex>,
+}
+
+impl FilterArgs {
+    /// The filter of these flags; `connector` and `keep_unattributed` come from `--connector`.
+    pub fn filter(&self, connector: Option<String>, keep_unattributed: bool) -> Filter {
+        Filter {
+            exception: self.exception.clone(),
+            stage: self.stage.clone(),
+            connector,
+            keep_unattributed,
+            original_topic: self.original_topic.clone(),
+            grep: self.grep.clone(),
+            key: self.key.clone(),
+        }
     }
 }
 

@@ -14,11 +14,10 @@ use connect_dlq::replay::{
     ReplayOptions, ReplaySummary, default_group, replay, replay_with_editor,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use regex::bytes::Regex;
 
 use super::edit::Editing;
-use super::inspect::{duration, pattern, since_ms};
-use super::{Usage, connector_dlq, kafka_config};
+use super::inspect::{duration, since_ms};
+use super::{FilterArgs, Usage, connector_dlq, kafka_config};
 use crate::commands::Ctx;
 use crate::output::{OutputFormat, print_structured};
 
@@ -97,22 +96,8 @@ pub struct ReplayArgs {
     /// Only records at or after this DLQ offset
     #[arg(long, value_name = "OFFSET", value_parser = clap::value_parser!(i64).range(0..))]
     pub from_offset: Option<i64>,
-    /// Only records whose exception class matches
-    #[arg(long, value_name = "REGEX", value_parser = pattern("exception"))]
-    pub exception: Option<Regex>,
-    /// Only records that failed in this stage (VALUE_CONVERTER, TRANSFORMATION, ...)
-    #[arg(long)]
-    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::stages))]
-    pub stage: Option<String>,
-    /// Only records that came from this topic
-    #[arg(long, value_name = "TOPIC")]
-    pub original_topic: Option<String>,
-    /// Only records whose exception message or stack trace matches
-    #[arg(long, value_name = "REGEX", value_parser = pattern("grep"))]
-    pub grep: Option<Regex>,
-    /// Only records whose key matches
-    #[arg(long, value_name = "REGEX", value_parser = pattern("key"))]
-    pub key: Option<Regex>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
     /// Records shown before and after the fixes in the plan
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub preview: usize,
@@ -156,15 +141,7 @@ pub async fn run(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<ExitCode> {
         fixes
             .extend(Fix::parse_file(&text).map_err(|e| Usage(format!("{}: {e}", path.display())))?);
     }
-    let filter = Filter {
-        exception: args.exception.clone(),
-        stage: args.stage.clone(),
-        connector: args.connector.clone(),
-        keep_unattributed: own_dlq,
-        original_topic: args.original_topic.clone(),
-        grep: args.grep.clone(),
-        key: args.key.clone(),
-    };
+    let filter = args.filters.filter(args.connector.clone(), own_dlq);
     // The connector filter is implied by --connector and is not a choice of records, so it does
     // not change the replay group; the other filters do.
     let group_filter = Filter {
