@@ -12,6 +12,7 @@
 //! Records are never guessed at: one with no origin (and no `--to`) stops the replay before it,
 //! with the position committed up to there, so the user can rerun with `--to` and lose nothing.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{Duration, Instant};
@@ -21,7 +22,6 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
-use rdkafka::util::Timeout;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde::Serialize;
 
@@ -813,7 +813,11 @@ fn decide(
             .map(|(k, v)| (k.to_owned(), v.map(<[u8]>::to_vec)))
             .collect();
         let mut after = candidate.record.headers.clone();
-        after.extend(marks(&candidate).map(|(k, v)| (k.to_owned(), Some(v.into_bytes()))));
+        after.extend(
+            marks(&candidate)
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), Some(v.into_owned()))),
+        );
         batch.preview.push(Preview {
             source: candidate.source.clone(),
             target: candidate.target.clone(),
@@ -830,12 +834,14 @@ fn decide(
 }
 
 /// The headers a replayed record gets on top of its own: the new replay count and its source.
-fn marks(c: &Candidate) -> impl Iterator<Item = (&'static str, String)> {
+fn marks(c: &Candidate) -> [(&'static str, Cow<'_, [u8]>); 2] {
     [
-        (REPLAY_COUNT, (c.replays + 1).to_string()),
-        (REPLAY_SOURCE, c.source.clone()),
+        (
+            REPLAY_COUNT,
+            Cow::Owned((c.replays + 1).to_string().into_bytes()),
+        ),
+        (REPLAY_SOURCE, Cow::Borrowed(c.source.as_bytes())),
     ]
-    .into_iter()
 }
 
 fn fix_label(fix: &Fix) -> String {
@@ -913,8 +919,6 @@ fn commit_batch(
             if let Some(meta) = &meta {
                 producer.send_offsets_to_transaction(&offsets, meta, timeout)?;
                 producer.commit_transaction(timeout)?;
-            } else {
-                producer.flush(Timeout::After(timeout))?;
             }
             Ok(())
         })();
@@ -985,16 +989,12 @@ fn send(producer: &BaseProducer<Deliveries>, c: &Candidate) -> Result<(), KafkaE
             value: v.as_deref(),
         });
     }
-    let count = (c.replays + 1).to_string();
-    headers = headers
-        .insert(Header {
-            key: REPLAY_COUNT,
-            value: Some(count.as_bytes()),
-        })
-        .insert(Header {
-            key: REPLAY_SOURCE,
-            value: Some(c.source.as_bytes()),
+    for (k, v) in &marks(c) {
+        headers = headers.insert(Header {
+            key: k,
+            value: Some(v.as_ref()),
         });
+    }
     let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&c.target).headers(headers);
     if let Some(k) = &c.record.key {
         rec = rec.key(k.as_slice());
