@@ -47,14 +47,16 @@
 pub mod config;
 pub mod connectors;
 pub mod converters;
-pub mod data;
-pub mod error;
 pub mod plugin;
 pub mod registry;
 pub mod rest;
 pub mod runtime;
 pub mod transforms;
 pub mod validation;
+
+// The data model and errors live in `connect-plugin-api` so plugins need nothing else; these
+// paths keep `crate::data` and `crate::error` working across the worker.
+pub use connect_plugin_api::{data, error};
 
 /// The Apache Kafka Connect release whose REST API and behaviour this worker implements. Reported
 /// as `version` by `GET /` so that clients that gate features on the Connect version (stop,

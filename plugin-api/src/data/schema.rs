@@ -264,7 +264,7 @@ impl Schema {
             return Err(ConnectError::data(format!(
                 "Invalid Java object for schema{name} with type {}: {} for {location}",
                 self.ty.java_name(),
-                crate::converters::java_class(value)
+                value.java_class()
             )));
         }
         match value {

@@ -163,6 +163,27 @@ impl fmt::Display for Decimal {
 }
 
 impl Value {
+    /// `value.getClass()` as Java prints it in Connect's messages (`class java.lang.String`).
+    pub fn java_class(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Boolean(_) => "class java.lang.Boolean",
+            Value::Int8(_) => "class java.lang.Byte",
+            Value::Int16(_) => "class java.lang.Short",
+            Value::Int32(_) => "class java.lang.Integer",
+            Value::Int64(_) => "class java.lang.Long",
+            Value::Float32(_) => "class java.lang.Float",
+            Value::Float64(_) => "class java.lang.Double",
+            Value::String(_) => "class java.lang.String",
+            Value::Bytes(_) => "class [B",
+            Value::Array(_) => "class java.util.ArrayList",
+            Value::Map(_) => "class java.util.HashMap",
+            Value::Struct(_) => "class org.apache.kafka.connect.data.Struct",
+            Value::Decimal(_) => "class java.math.BigDecimal",
+            Value::Date(_) | Value::Time(_) | Value::Timestamp(_) => "class java.util.Date",
+        }
+    }
+
     /// Java's `Object.toString()` of the equivalent value, used by StringConverter and the file
     /// sink (which writes `record.value()` as text).
     pub fn java_string(&self) -> String {
