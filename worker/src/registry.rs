@@ -1,10 +1,14 @@
 //! Every plugin this worker ships, as a plain list: class name, aliases, kind, version, config
-//! definition and factory. `/connector-plugins` iterates it and validation reads the config
-//! definitions without building a plugin.
+//! definition, factory and, for a connector, its task class. `/connector-plugins` iterates it
+//! and validation reads the config definitions without building a plugin.
+//!
+//! This is the only place that names a plugin: the herder, the runtime and the REST layer find
+//! everything they need here. Adding a connector is a folder under `connectors/` and one
+//! [`connector`] entry in [`BUILTIN`].
 
 use connect_api::{ConfigMap, PluginInfo};
 
-use crate::connectors::{file_sink, file_source};
+use crate::connectors::file::{sink as file_sink, source as file_source};
 use crate::converters::{self, Converter, ConverterConfig};
 use crate::error::ConnectError;
 use crate::plugin::Connector;
@@ -41,7 +45,8 @@ impl PluginType {
 /// How to build a plugin; the variant fixes what it can be used as.
 #[derive(Clone, Copy)]
 pub enum Factory {
-    Connector(fn(&ConfigMap) -> Result<Box<dyn Connector>, ConnectError>),
+    /// Builds an unstarted connector (Java's no-argument constructor).
+    Connector(fn() -> Box<dyn Connector>),
     Converter(fn(&ConverterConfig) -> Result<Box<dyn Converter>, ConnectError>),
     Transform(fn(&ConfigMap) -> Result<Box<dyn transforms::Transform>, ConnectError>),
     Predicate(fn(&ConfigMap) -> Result<Box<dyn transforms::Predicate>, ConnectError>),
@@ -57,6 +62,8 @@ pub struct PluginEntry {
     pub version: &'static str,
     pub config_def: &'static [ConfigKey],
     pub factory: Factory,
+    /// A connector's task class, as `task.class` in its task configs shows it.
+    pub task_class: Option<&'static str>,
 }
 
 impl PluginEntry {
@@ -77,6 +84,41 @@ impl PluginEntry {
 }
 
 const VERSION: &str = crate::CONNECT_API_VERSION;
+
+/// The converter a worker uses for keys and values when its config names none.
+pub const DEFAULT_CONVERTER: &str = converters::json::CLASS;
+/// The header converter a worker uses when its config names none (Apache's default).
+pub const DEFAULT_HEADER_CONVERTER: &str = converters::header::CLASS;
+
+/// A connector's entry.
+pub const fn connector(
+    class: &'static str,
+    aliases: &'static [&'static str],
+    kind: ConnectorKind,
+    config_def: &'static [ConfigKey],
+    factory: fn() -> Box<dyn Connector>,
+    task_class: &'static str,
+) -> PluginEntry {
+    PluginEntry {
+        class,
+        aliases,
+        types: match kind {
+            ConnectorKind::Source => &[PluginType::Source],
+            ConnectorKind::Sink => &[PluginType::Sink],
+        },
+        version: VERSION,
+        config_def,
+        factory: Factory::Connector(factory),
+        task_class: Some(task_class),
+    }
+}
+
+/// Which kind of connector an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectorKind {
+    Source,
+    Sink,
+}
 
 fn json_converter(c: &ConverterConfig) -> Result<Box<dyn Converter>, ConnectError> {
     Ok(Box::new(converters::JsonConverter::new(c)?))
@@ -126,6 +168,7 @@ const fn transform(
         version: VERSION,
         config_def,
         factory: Factory::Transform(factory),
+        task_class: None,
     }
 }
 
@@ -142,33 +185,35 @@ const fn predicate(
         version: VERSION,
         config_def,
         factory: Factory::Predicate(factory),
+        task_class: None,
     }
 }
 
 /// The built-in plugins; listings sort them by class name within each kind as Apache does.
 pub static BUILTIN: &[PluginEntry] = &[
-    PluginEntry {
-        class: file_sink::CLASS,
-        aliases: &["FileStreamSink", "FileStreamSinkConnector"],
-        types: &[PluginType::Sink],
-        version: VERSION,
-        config_def: file_sink::CONFIG_DEF,
-        factory: Factory::Connector(file_sink::create),
-    },
-    PluginEntry {
-        class: file_source::CLASS,
-        aliases: &["FileStreamSource", "FileStreamSourceConnector"],
-        types: &[PluginType::Source],
-        version: VERSION,
-        config_def: file_source::CONFIG_DEF,
-        factory: Factory::Connector(file_source::create),
-    },
+    connector(
+        file_sink::CLASS,
+        &["FileStreamSink", "FileStreamSinkConnector"],
+        ConnectorKind::Sink,
+        file_sink::CONFIG_DEF,
+        file_sink::create,
+        file_sink::TASK_CLASS,
+    ),
+    connector(
+        file_source::CLASS,
+        &["FileStreamSource", "FileStreamSourceConnector"],
+        ConnectorKind::Source,
+        file_source::CONFIG_DEF,
+        file_source::create,
+        file_source::TASK_CLASS,
+    ),
     PluginEntry {
         class: "org.apache.kafka.connect.converters.BooleanConverter",
         aliases: &["BooleanConverter", "Boolean"],
         types: &[PluginType::Converter, PluginType::HeaderConverter],
         version: VERSION,
         config_def: converters::number::CONFIG_DEF,
+        task_class: None,
         factory: Factory::Converter(boolean_converter),
     },
     PluginEntry {
@@ -177,6 +222,7 @@ pub static BUILTIN: &[PluginEntry] = &[
         types: &[PluginType::Converter, PluginType::HeaderConverter],
         version: VERSION,
         config_def: converters::number::CONFIG_DEF,
+        task_class: None,
         factory: Factory::Converter(double_converter),
     },
     PluginEntry {
@@ -185,6 +231,7 @@ pub static BUILTIN: &[PluginEntry] = &[
         types: &[PluginType::Converter, PluginType::HeaderConverter],
         version: VERSION,
         config_def: converters::number::CONFIG_DEF,
+        task_class: None,
         factory: Factory::Converter(float_converter),
     },
     PluginEntry {
@@ -193,6 +240,7 @@ pub static BUILTIN: &[PluginEntry] = &[
         types: &[PluginType::Converter, PluginType::HeaderConverter],
         version: VERSION,
         config_def: converters::number::CONFIG_DEF,
+        task_class: None,
         factory: Factory::Converter(integer_converter),
     },
     PluginEntry {
@@ -201,6 +249,7 @@ pub static BUILTIN: &[PluginEntry] = &[
         types: &[PluginType::Converter, PluginType::HeaderConverter],
         version: VERSION,
         config_def: converters::number::CONFIG_DEF,
+        task_class: None,
         factory: Factory::Converter(long_converter),
     },
     PluginEntry {
@@ -209,6 +258,7 @@ pub static BUILTIN: &[PluginEntry] = &[
         types: &[PluginType::Converter, PluginType::HeaderConverter],
         version: VERSION,
         config_def: converters::number::CONFIG_DEF,
+        task_class: None,
         factory: Factory::Converter(short_converter),
     },
     PluginEntry {
@@ -217,6 +267,7 @@ pub static BUILTIN: &[PluginEntry] = &[
         types: &[PluginType::Converter, PluginType::HeaderConverter],
         version: VERSION,
         config_def: converters::bytes::CONFIG_DEF,
+        task_class: None,
         factory: Factory::Converter(bytes_converter),
     },
     PluginEntry {
@@ -225,6 +276,7 @@ pub static BUILTIN: &[PluginEntry] = &[
         types: &[PluginType::Converter, PluginType::HeaderConverter],
         version: VERSION,
         config_def: converters::json::CONFIG_DEF,
+        task_class: None,
         factory: Factory::Converter(json_converter),
     },
     PluginEntry {
@@ -233,6 +285,7 @@ pub static BUILTIN: &[PluginEntry] = &[
         types: &[PluginType::HeaderConverter],
         version: VERSION,
         config_def: converters::header::CONFIG_DEF,
+        task_class: None,
         factory: Factory::Converter(simple_header_converter),
     },
     PluginEntry {
@@ -241,6 +294,7 @@ pub static BUILTIN: &[PluginEntry] = &[
         types: &[PluginType::Converter, PluginType::HeaderConverter],
         version: VERSION,
         config_def: converters::string::CONFIG_DEF,
+        task_class: None,
         factory: Factory::Converter(string_converter),
     },
     transform(
@@ -411,9 +465,24 @@ pub static BUILTIN: &[PluginEntry] = &[
     ),
 ];
 
+/// Plugins that exist only in this crate's tests: connectors that record what the worker calls.
+#[cfg(test)]
+pub static TEST_ONLY: &[PluginEntry] = crate::connectors::testing::ENTRIES;
+#[cfg(not(test))]
+pub static TEST_ONLY: &[PluginEntry] = &[];
+
 /// Looks a plugin up by class name or alias.
 pub fn find(name: &str) -> Option<&'static PluginEntry> {
-    BUILTIN.iter().find(|e| e.matches(name.trim()))
+    let name = name.trim();
+    BUILTIN
+        .iter()
+        .chain(TEST_ONLY)
+        .find(|e| e.matches(name))
+}
+
+/// Every connector, for the "available connectors" of an unknown class.
+pub fn connectors() -> impl Iterator<Item = &'static PluginEntry> {
+    BUILTIN.iter().filter(|e| e.is_connector())
 }
 
 /// Looks a connector up by class name or alias.

@@ -26,9 +26,9 @@ pub struct WorkerDefaults {
 impl Default for WorkerDefaults {
     fn default() -> Self {
         WorkerDefaults {
-            key_converter: crate::converters::json::CLASS.to_owned(),
-            value_converter: crate::converters::json::CLASS.to_owned(),
-            header_converter: crate::converters::header::CLASS.to_owned(),
+            key_converter: registry::DEFAULT_CONVERTER.to_owned(),
+            value_converter: registry::DEFAULT_CONVERTER.to_owned(),
+            header_converter: registry::DEFAULT_HEADER_CONVERTER.to_owned(),
         }
     }
 }
@@ -49,28 +49,16 @@ pub fn connector_plugin(config: &ConfigMap) -> Result<&'static PluginEntry, BadR
         )));
     };
     registry::find_connector(class).ok_or_else(|| {
-        let available: Vec<String> =
-            registry::BUILTIN.iter().filter(|e| e.is_connector()).map(registry::plugin_desc).collect();
-        let msg = format!(
+        let available: Vec<String> = registry::connectors().map(registry::plugin_desc).collect();
+        // Apache caches a failed class lookup and, from the second request for the same name
+        // on, rethrows it wrapped in a ConnectException. The answer here depends on the request
+        // alone: always the message of the first lookup.
+        BadRequest(format!(
             "Failed to find any class that implements Connector and which name matches {}, available connectors are: {}",
             class.trim(),
             available.join(", ")
-        );
-        // Apache caches a failed class lookup and rethrows it wrapped, so only the first
-        // request for an unknown name gets the bare message.
-        if seen_unknown_class(class.trim()) { BadRequest(format!("{}: {msg}", crate::error::class::CONNECT)) } else { BadRequest(msg) }
+        ))
     })
-}
-
-fn seen_unknown_class(name: &str) -> bool {
-    use std::collections::HashSet;
-    use std::sync::{Mutex, OnceLock};
-    static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
-    let mut seen = SEEN
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    !seen.insert(name.to_owned())
 }
 
 /// The framework keys a connector accepts, in the order validation reports them; the
@@ -177,13 +165,27 @@ pub fn validate(config: &ConfigMap, defaults: &WorkerDefaults) -> Result<ConfigI
         }
     }
     configs.extend(alias_configs(config));
+    // The connector's own keys: its config definition, then `Connector.validate` on an
+    // unstarted instance for what depends on several keys.
+    let mut own: Vec<connect_api::ConfigValueInfo> = plugin
+        .config_def
+        .iter()
+        .map(|key| {
+            let mut value = key.validate(config.get(key.name).map(String::as_str));
+            value.recommended_values = recommended(key.name);
+            value
+        })
+        .collect();
+    if let registry::Factory::Connector(create) = plugin.factory {
+        create().validate(config, &mut own);
+    }
     for key in plugin.config_def {
-        let mut value = key.validate(config.get(key.name).map(String::as_str));
-        value.recommended_values = recommended(key.name);
-        configs.push(ConfigInfo {
-            definition: key.info(),
-            value,
-        });
+        if let Some(i) = own.iter().position(|v| v.name == key.name) {
+            configs.push(ConfigInfo {
+                definition: key.info(),
+                value: own.remove(i),
+            });
+        }
     }
     configs.extend(converter_configs(config));
     for key in added_keys(plugin) {

@@ -1,4 +1,4 @@
-//! The connectors that ship with the worker, under Apache's class names.
+//! The connectors that ship with the worker, under Apache's class names: one folder each.
+//! A connector is known to the worker only through its entry in [`crate::registry`].
 
-pub mod file_sink;
-pub mod file_source;
+pub mod file;

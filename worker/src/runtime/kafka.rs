@@ -150,12 +150,59 @@ impl ProducerContext for DeliveryTracker {
     }
 }
 
+/// A delivery report of a source task's producer: the record's sequence number and where it
+/// was written.
+pub type Ack = (usize, Result<(String, i32, i64), KafkaError>);
+
+/// Collects the delivery reports of a source task's producer, so the task loop can call
+/// `SourceTask::commit_record` for each acknowledged record, and remembers the first failure as
+/// [`DeliveryTracker`] does.
+#[derive(Default)]
+pub struct AckTracker {
+    acks: Mutex<Vec<Ack>>,
+    error: Mutex<Option<KafkaError>>,
+}
+
+impl AckTracker {
+    pub fn take_error(&self) -> Option<KafkaError> {
+        self.error.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// The reports received since the last call, in the order they came.
+    pub fn take_acks(&self, into: &mut Vec<Ack>) {
+        into.append(&mut self.acks.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
+impl ClientContext for AckTracker {}
+
+impl ProducerContext for AckTracker {
+    type DeliveryOpaque = usize;
+    fn delivery(&self, result: &DeliveryResult<'_>, seq: usize) {
+        use rdkafka::message::Message;
+        let ack = match result {
+            Ok(m) => Ok((m.topic().to_owned(), m.partition(), m.offset())),
+            Err((e, _)) => {
+                let mut slot = self.error.lock().unwrap_or_else(|e| e.into_inner());
+                if slot.is_none() {
+                    *slot = Some(e.clone());
+                }
+                Err(e.clone())
+            }
+        };
+        self.acks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((seq, ack));
+    }
+}
+
 /// Sends, waiting for room when the local queue is full. Delivery reports are served by the
 /// caller's own `poll` (once per batch: polling per record costs more than the send itself) or,
 /// when the queue is full, here.
-pub fn send_with_retry<'a>(
-    producer: &BaseProducer<DeliveryTracker>,
-    mut record: BaseRecord<'a, [u8], [u8]>,
+pub fn send_with_retry<'a, C: ProducerContext>(
+    producer: &BaseProducer<C>,
+    mut record: BaseRecord<'a, [u8], [u8], C::DeliveryOpaque>,
 ) -> Result<(), KafkaError> {
     loop {
         match producer.send(record) {

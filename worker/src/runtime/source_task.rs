@@ -3,6 +3,10 @@
 //! crash can duplicate records since the last commit but never lose one. A record that fails in
 //! a transform or converter goes to `errors.deadletterqueue.topic.name` when one is set, which
 //! Apache offers to sink connectors only (see the crate documentation for the record's form).
+//!
+//! The task hears back as in Apache: `commit_record` for each record once the producer has
+//! acknowledged it (at once, without metadata, for a record filtered or skipped), and `commit`
+//! after each offset commit, when the offsets of the acknowledged records are durable.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,13 +20,13 @@ use super::errors::{
     DeadLetterQueue, ErrorHandling, SourceRecordBytes, Stage, json_rendering, kafka_error,
     log_error,
 };
-use super::kafka::{DeliveryTracker, send_with_retry};
+use super::kafka::{Ack, AckTracker, send_with_retry};
 use super::metrics::TaskMetrics;
 use super::worker::TaskContext;
 use crate::converters::Converter;
-use crate::data::{ConnectRecord, Schema, Value};
+use crate::data::{ConnectRecord, Schema, SourceRecord, Value};
 use crate::error::ConnectError;
-use crate::plugin::{OffsetLookup, OffsetMap, SourceTask};
+use crate::plugin::{OffsetLookup, OffsetMap, RecordMetadata, SourceTask};
 
 struct Lookup<'a>(&'a TaskContext);
 
@@ -38,12 +42,12 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
     let header_conv = ctx.converter("header.converter")?;
     let errors = ErrorHandling::from_config(&ctx.connector_config);
     let chain = crate::transforms::Chain::from_config(&ctx.connector_config)?;
-    let producer: BaseProducer<DeliveryTracker> = ctx
+    let producer: BaseProducer<AckTracker> = ctx
         .settings
         .kafka
         .producer(&ctx.connector_config)
         .set("client.id", format!("connector-producer-{}", ctx.name()))
-        .create_with_context(DeliveryTracker::default())
+        .create_with_context(AckTracker::default())
         .map_err(|e| kafka_error("Failed to create the producer", &e))?;
     let dlq = DeadLetterQueue::open(
         &ctx.settings.kafka.base(),
@@ -85,6 +89,7 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
     let mut pending = PendingOffsets::default();
     let mut last_commit = Instant::now();
     let mut seen_topics = std::collections::BTreeSet::new();
+    let mut inflight = InFlight::default();
     let result = (|| -> Result<(), ConnectError> {
         while !ctx.stopping() {
             let records = match task.poll() {
@@ -101,34 +106,45 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                 Err(e) => return Err(e),
             };
             TaskMetrics::add(&ctx.metrics.records_read, records.len() as u64);
-            for mut r in records {
-                if !chain.is_empty() {
+            for r in records {
+                // The record to send: the task's own, or a transformed copy (the task's is kept
+                // for `commit_record`).
+                let transformed = if chain.is_empty() {
+                    None
+                } else {
                     let origin = crate::transforms::Origin::Source {
                         partition: &r.source_partition,
                         offset: &r.source_offset,
                     };
                     match chain.apply(r.record.clone(), origin) {
-                        Ok(Some(t)) => r.record = t,
+                        Ok(Some(t)) => Some(t),
                         Ok(None) => {
                             // A filtered record's offset still counts as handled.
-                            pending.record(r.source_partition, r.source_offset);
+                            pending.record(r.source_partition.clone(), r.source_offset.clone());
+                            commit_record(ctx, &mut *task, &r, None);
                             continue;
                         }
                         Err((class, e)) => {
                             // The record as the task returned it: the chain consumed its copy.
                             failed(Stage::Transformation, class, e, &r.record)?;
-                            pending.record(r.source_partition, r.source_offset);
+                            pending.record(r.source_partition.clone(), r.source_offset.clone());
+                            commit_record(ctx, &mut *task, &r, None);
                             continue;
                         }
                     }
+                };
+                let record = transformed.as_ref().unwrap_or(&r.record);
+                if !seen_topics.contains(&record.topic) {
+                    ctx.statuses.add_topic(&ctx.id.connector, &record.topic);
+                    seen_topics.insert(record.topic.clone());
                 }
-                if !seen_topics.contains(&r.record.topic) {
-                    ctx.statuses.add_topic(&ctx.id.connector, &r.record.topic);
-                    seen_topics.insert(r.record.topic.clone());
-                }
-                match convert(&r.record, &converters) {
+                // A skipped record's offset still counts as handled.
+                pending.record(r.source_partition.clone(), r.source_offset.clone());
+                match convert(record, &converters) {
                     Ok((k, v, h)) => {
-                        let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&r.record.topic);
+                        let seq = inflight.next_seq();
+                        let mut rec: BaseRecord<'_, [u8], [u8], usize> =
+                            BaseRecord::with_opaque_to(&record.topic, seq);
                         if let Some(h) = h {
                             rec = rec.headers(h);
                         }
@@ -138,32 +154,40 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                         if let Some(v) = &v {
                             rec = rec.payload(v.as_slice());
                         }
-                        if let Some(p) = r.record.kafka_partition {
+                        if let Some(p) = record.kafka_partition {
                             rec = rec.partition(p);
                         }
-                        if let Some(ts) = r.record.timestamp {
+                        if let Some(ts) = record.timestamp {
                             rec = rec.timestamp(ts);
                         }
                         send_with_retry(&producer, rec)
                             .map_err(|e| kafka_error("Failed to send record to Kafka", &e))?;
                         TaskMetrics::add(&ctx.metrics.records_written, 1);
+                        inflight.sent(seq, r);
                     }
                     // The record as it was being converted, after the transforms.
-                    Err((stage, class, e)) => failed(stage, class, e, &r.record)?,
+                    Err((stage, class, e)) => {
+                        failed(stage, class, e, record)?;
+                        commit_record(ctx, &mut *task, &r, None);
+                    }
                 }
-                // A skipped record's offset still counts as handled.
-                pending.record(r.source_partition, r.source_offset);
             }
             producer.poll(std::time::Duration::ZERO);
+            inflight.acknowledge(ctx, &producer, &mut *task);
             if last_commit.elapsed() >= ctx.settings.offset_flush_interval {
                 commit(ctx, &producer, &errors, dlq.as_ref(), &mut pending)?;
+                inflight.acknowledge(ctx, &producer, &mut *task);
+                commit_task(ctx, &mut *task);
                 last_commit = Instant::now();
             }
         }
         Ok(())
     })();
     let committed = match &result {
-        Ok(()) => commit(ctx, &producer, &errors, dlq.as_ref(), &mut pending),
+        Ok(()) => commit(ctx, &producer, &errors, dlq.as_ref(), &mut pending).map(|()| {
+            inflight.acknowledge(ctx, &producer, &mut *task);
+            commit_task(ctx, &mut *task);
+        }),
         Err(_) => Ok(()),
     };
     task.stop();
@@ -249,7 +273,7 @@ fn dlq_bytes<'a>(rec: &'a ConnectRecord, c: &Converters<'_>) -> SourceRecordByte
 /// Waits for every sent record to be acknowledged, then stores the offsets.
 fn commit(
     ctx: &TaskContext,
-    producer: &BaseProducer<DeliveryTracker>,
+    producer: &BaseProducer<AckTracker>,
     errors: &ErrorHandling,
     dlq: Option<&DeadLetterQueue>,
     pending: &mut PendingOffsets,
@@ -289,6 +313,75 @@ fn commit(
     })?;
     *pending = PendingOffsets::default();
     Ok(())
+}
+
+/// `SourceTask.commitRecord`; as in Apache, a failure is logged and the task goes on.
+fn commit_record(
+    ctx: &TaskContext,
+    task: &mut dyn SourceTask,
+    record: &SourceRecord,
+    metadata: Option<&RecordMetadata>,
+) {
+    if let Err(e) = task.commit_record(record, metadata) {
+        eprintln!(
+            "connect-worker: ERROR {} Exception thrown while calling task.commitRecord(): {e}",
+            ctx.name()
+        );
+    }
+}
+
+/// `SourceTask.commit`, after an offset commit; a failure is logged and the task goes on.
+fn commit_task(ctx: &TaskContext, task: &mut dyn SourceTask) {
+    if let Err(e) = task.commit() {
+        eprintln!(
+            "connect-worker: ERROR {} Exception thrown while calling task.commit(): {e}",
+            ctx.name()
+        );
+    }
+}
+
+/// Records sent and not yet acknowledged, by the sequence number their delivery report
+/// carries.
+#[derive(Default)]
+struct InFlight {
+    next: usize,
+    records: HashMap<usize, SourceRecord>,
+    acks: Vec<Ack>,
+}
+
+impl InFlight {
+    fn next_seq(&mut self) -> usize {
+        self.next = self.next.wrapping_add(1);
+        self.next
+    }
+
+    fn sent(&mut self, seq: usize, record: SourceRecord) {
+        self.records.insert(seq, record);
+    }
+
+    /// Calls `commit_record` for each record the producer acknowledged since the last call.
+    /// A failed delivery is left to the offset commit, which reports it.
+    fn acknowledge(
+        &mut self,
+        ctx: &TaskContext,
+        producer: &BaseProducer<AckTracker>,
+        task: &mut dyn SourceTask,
+    ) {
+        producer.context().take_acks(&mut self.acks);
+        for (seq, ack) in self.acks.drain(..) {
+            let Some(record) = self.records.remove(&seq) else {
+                continue;
+            };
+            if let Ok((topic, partition, offset)) = ack {
+                let metadata = RecordMetadata {
+                    topic,
+                    partition,
+                    offset,
+                };
+                commit_record(ctx, task, &record, Some(&metadata));
+            }
+        }
+    }
 }
 
 /// The latest source offset of each source partition since the last commit. Records of one

@@ -86,9 +86,9 @@ impl TaskContext {
             None => (
                 self.settings.worker.get(key).cloned().unwrap_or_else(|| {
                     if key == "header.converter" {
-                        crate::converters::header::CLASS.to_owned()
+                        crate::registry::DEFAULT_HEADER_CONVERTER.to_owned()
                     } else {
-                        crate::converters::json::CLASS.to_owned()
+                        crate::registry::DEFAULT_CONVERTER.to_owned()
                     }
                 }),
                 &self.settings.worker,

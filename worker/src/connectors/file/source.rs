@@ -9,13 +9,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value as Json, json};
 
-use crate::data::{ConnectRecord, Schema, SourceRecord, Type, Value};
-use crate::error::{ConnectError, class};
-use crate::plugin::config_def::{
+use connect_plugin_api::data::{ConnectRecord, Schema, SourceRecord, Type, Value};
+use connect_plugin_api::error::{ConnectError, class};
+use connect_plugin_api::config_def::{
     ConfigKey, ConfigType, DefaultValue, Importance, Parsed, Props, Validator, Width,
 };
-use crate::plugin::{
-    ConfigMap, Connector, ConnectorType, OffsetLookup, OffsetMap, SourceTask, Task,
+use connect_plugin_api::{
+    ConfigMap, Connector, ConnectorContext, ConnectorType, OffsetLookup, OffsetMap, SourceTask, Task,
 };
 
 pub const CLASS: &str = "org.apache.kafka.connect.file.FileStreamSourceConnector";
@@ -97,13 +97,11 @@ fn parse(props: &ConfigMap) -> Result<FileSourceConfig, ConnectError> {
     })
 }
 
-pub fn create(props: &ConfigMap) -> Result<Box<dyn Connector>, ConnectError> {
-    parse(props)?;
-    Ok(Box::new(FileStreamSourceConnector {
-        props: props.clone(),
-    }))
+pub fn create() -> Box<dyn Connector> {
+    Box::new(FileStreamSourceConnector::default())
 }
 
+#[derive(Default)]
 struct FileStreamSourceConnector {
     /// The connector config as given; its single task gets it whole, as in Apache.
     props: ConfigMap,
@@ -112,6 +110,16 @@ struct FileStreamSourceConnector {
 impl Connector for FileStreamSourceConnector {
     fn connector_type(&self) -> ConnectorType {
         ConnectorType::Source
+    }
+
+    fn start(
+        &mut self,
+        config: &ConfigMap,
+        _context: Arc<dyn ConnectorContext>,
+    ) -> Result<(), ConnectError> {
+        parse(config)?;
+        self.props = config.clone();
+        Ok(())
     }
 
     fn task_configs(&self, _max_tasks: usize) -> Result<Vec<ConfigMap>, ConnectError> {
@@ -138,6 +146,7 @@ impl Connector for FileStreamSourceConnector {
 
     fn alter_offsets(
         &self,
+        _config: &ConfigMap,
         offsets: &[(OffsetMap, Option<OffsetMap>)],
     ) -> Result<bool, ConnectError> {
         for (partition, offset) in offsets {
@@ -340,7 +349,10 @@ mod tests {
             ("batch.size".into(), batch.into()),
         ]
         .into();
-        let connector = create(&props).unwrap();
+        let mut connector = create();
+        connector
+            .start(&props, Arc::new(connect_plugin_api::NoopContext))
+            .unwrap();
         let configs = connector.task_configs(3).unwrap();
         assert_eq!(configs.len(), 1);
         let Task::Source(mut t) = connector.create_task(&configs[0]).unwrap() else {
@@ -390,22 +402,32 @@ mod tests {
             ("batch.size".into(), "x".into()),
         ]
         .into();
-        let e = create(&props).err().unwrap();
+        let e = create()
+            .start(&props, Arc::new(connect_plugin_api::NoopContext))
+            .err()
+            .unwrap();
         assert_eq!(
             e.message.as_deref(),
             Some("Invalid value x for configuration batch.size: Not a number of type INT")
         );
-        let c = create(&[("topic".into(), "t".into())].into()).unwrap();
+        let c = create();
+        let config: ConfigMap = [("topic".into(), "t".into())].into();
         assert!(
-            c.alter_offsets(&[(
+            c.alter_offsets(
+                &config,
+                &[(
                 OffsetMap::new(),
-                Some(json!({"position": -1}).as_object().cloned().unwrap())
-            )])
+                    Some(json!({"position": -1}).as_object().cloned().unwrap())
+                )]
+            )
             .is_err()
         );
         assert!(
-            c.alter_offsets(&[(json!({"filename": "f"}).as_object().cloned().unwrap(), None)])
-                .unwrap()
+            c.alter_offsets(
+                &config,
+                &[(json!({"filename": "f"}).as_object().cloned().unwrap(), None)]
+            )
+            .unwrap()
         );
     }
 }

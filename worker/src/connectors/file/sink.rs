@@ -3,13 +3,14 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::sync::Arc;
 
-use crate::data::{SinkRecord, Value};
-use crate::error::{ConnectError, class};
-use crate::plugin::config_def::{
+use connect_plugin_api::data::{SinkRecord, Value};
+use connect_plugin_api::error::{ConnectError, class};
+use connect_plugin_api::config_def::{
     ConfigKey, ConfigType, DefaultValue, Importance, Parsed, Props, Validator, Width,
 };
-use crate::plugin::{ConfigMap, Connector, ConnectorType, SinkTask, Task};
+use connect_plugin_api::{ConfigMap, Connector, ConnectorContext, ConnectorType, SinkTask, Task};
 
 pub const CLASS: &str = "org.apache.kafka.connect.file.FileStreamSinkConnector";
 pub const TASK_CLASS: &str = "org.apache.kafka.connect.file.FileStreamSinkTask";
@@ -38,13 +39,11 @@ fn file_of(props: &ConfigMap) -> Result<Option<String>, ConnectError> {
     }
 }
 
-pub fn create(props: &ConfigMap) -> Result<Box<dyn Connector>, ConnectError> {
-    file_of(props)?;
-    Ok(Box::new(FileStreamSinkConnector {
-        props: props.clone(),
-    }))
+pub fn create() -> Box<dyn Connector> {
+    Box::new(FileStreamSinkConnector::default())
 }
 
+#[derive(Default)]
 struct FileStreamSinkConnector {
     props: ConfigMap,
 }
@@ -52,6 +51,16 @@ struct FileStreamSinkConnector {
 impl Connector for FileStreamSinkConnector {
     fn connector_type(&self) -> ConnectorType {
         ConnectorType::Sink
+    }
+
+    fn start(
+        &mut self,
+        config: &ConfigMap,
+        _context: Arc<dyn ConnectorContext>,
+    ) -> Result<(), ConnectError> {
+        file_of(config)?;
+        self.props = config.clone();
+        Ok(())
     }
 
     fn task_configs(&self, max_tasks: usize) -> Result<Vec<ConfigMap>, ConnectError> {
@@ -144,7 +153,7 @@ impl SinkTask for FileStreamSinkTask {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::ConnectRecord;
+    use connect_plugin_api::data::ConnectRecord;
 
     #[test]
     fn appends_values_as_lines() {
@@ -156,7 +165,9 @@ mod tests {
             ("topics".into(), "t".into()),
         ]
         .into();
-        let c = create(&props).unwrap();
+        let mut c = create();
+        c.start(&props, Arc::new(connect_plugin_api::NoopContext))
+            .unwrap();
         let configs = c.task_configs(2).unwrap();
         assert_eq!(configs, vec![props.clone(), props]);
         let Task::Sink(mut t) = c.create_task(&configs[0]).unwrap() else {
