@@ -2,3 +2,6 @@
 //! A connector is known to the worker only through its entry in [`crate::registry`].
 
 pub mod file;
+
+#[cfg(test)]
+pub mod testing;

@@ -105,7 +105,12 @@ impl KafkaSettings {
             // after the queue drains below that (the default pause is a whole second).
             .set("queued.min.messages", "10000")
             .set("queued.max.messages.kbytes", "4096")
-            .set("fetch.queue.backoff.ms", "10");
+            .set("fetch.queue.backoff.ms", "10")
+            // A worker killed without leaving the group holds its partitions until its session
+            // times out: 10 s (the Java consumer's default before Kafka 3.0) rather than 45 s,
+            // so a restarted sink resumes within seconds. `consumer.session.timeout.ms` in the
+            // worker config or `consumer.override.session.timeout.ms` changes it.
+            .set("session.timeout.ms", "10000");
         for (k, v) in &self.consumer {
             c.set(k, v);
         }

@@ -9,3 +9,6 @@ pub mod sink_task;
 pub mod source_task;
 pub mod store;
 pub mod worker;
+
+#[cfg(test)]
+mod plugin_hooks_tests;

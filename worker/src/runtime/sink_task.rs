@@ -2,12 +2,23 @@
 //! -> flush -> commit. A record that fails conversion is reported (log, DLQ) and, with
 //! `errors.tolerance=all`, skipped; offsets are committed only after the task has flushed and
 //! the DLQ producer has delivered, so nothing is lost on a crash.
+//!
+//! The task sees Apache's lifecycle: `open` with the partitions assigned, `put` per batch,
+//! `pre_commit` (by default a flush) at each offset commit with only its answer committed, and
+//! `close` with the partitions revoked, after their offsets were committed. The rebalance
+//! callbacks run inside the consumer's poll on the task's thread.
+//!
+//! Offsets are committed every `offset.flush.interval.ms`, except right after the task starts
+//! or gets partitions: then the first commit comes after a second and the interval doubles up
+//! to the configured one, so a worker killed soon after a (re)start redelivers seconds of
+//! records rather than a whole interval.
 
-use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use connect_api::State;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::client::ClientContext;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
@@ -18,13 +29,13 @@ use super::worker::TaskContext;
 use crate::converters::Converter;
 use crate::data::{ConnectRecord, Header, SinkRecord};
 use crate::error::ConnectError;
-use crate::plugin::SinkTask;
+use crate::plugin::{SinkOffsets, SinkTask, TopicPartition};
 use crate::plugin::config_def::split_list;
 
 /// `consumer.max.poll.records`' default.
 const MAX_BATCH: usize = 500;
 
-pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), ConnectError> {
+pub fn run(ctx: &TaskContext, task: Box<dyn SinkTask>) -> Result<(), ConnectError> {
     let key_conv = ctx.converter("key.converter")?;
     let value_conv = ctx.converter("value.converter")?;
     let header_conv = ctx.converter("header.converter")?;
@@ -37,12 +48,23 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
         ctx.id.task,
         ctx.metrics.clone(),
     )?;
-    let consumer: BaseConsumer = ctx
+    let dlq = dlq.map(Arc::new);
+    let consumer: BaseConsumer<SinkContext> = ctx
         .settings
         .kafka
         .consumer(&ctx.connector_config, &sink_group(&ctx.id.connector))
         .set("client.id", format!("connector-consumer-{}", ctx.name()))
-        .create()
+        .create_with_context(SinkContext {
+            name: ctx.name(),
+            dlq: dlq.clone(),
+            shared: Mutex::new(Shared {
+                task,
+                next: SinkOffsets::new(),
+                committed: SinkOffsets::new(),
+                error: None,
+                assigned: false,
+            }),
+        })
         .map_err(|e| kafka_error("Failed to create the consumer", &e))?;
     let topics = split_list(
         ctx.connector_config
@@ -60,13 +82,12 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
     consumer
         .subscribe(&refs)
         .map_err(|e| kafka_error("Failed to subscribe", &e))?;
-    task.start()?;
+    consumer.context().shared().task.start()?;
     ctx.set_state(State::Running, None);
 
-    let mut next_offsets: BTreeMap<(String, i32), i64> = BTreeMap::new();
-    let mut committed: BTreeMap<(String, i32), i64> = BTreeMap::new();
     let mut seen_topics = std::collections::BTreeSet::new();
     let mut last_commit = Instant::now();
+    let mut interval = FIRST_COMMIT.min(ctx.settings.offset_flush_interval);
     let converters = Converters {
         key: &*key_conv,
         value: &*value_conv,
@@ -94,7 +115,10 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
                     ctx.statuses.add_topic(&ctx.id.connector, msg.topic());
                     seen_topics.insert(msg.topic().to_owned());
                 }
-                next_offsets.insert((msg.topic().to_owned(), msg.partition()), msg.offset() + 1);
+                consumer.context().shared().next.insert(
+                    TopicPartition::new(msg.topic(), msg.partition()),
+                    msg.offset() + 1,
+                );
                 TaskMetrics::add(&ctx.metrics.records_read, 1);
                 let stopping = || ctx.stopping();
                 let converted =
@@ -147,7 +171,8 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
                 // until the task is stopped; anything else ends the task.
                 let mut attempt = 0;
                 loop {
-                    match task.put(&batch) {
+                    let put = consumer.context().shared().task.put(&batch);
+                    match put {
                         Ok(()) => break,
                         Err(e) if e.class == crate::error::class::RETRIABLE && !ctx.stopping() => {
                             attempt += 1;
@@ -167,31 +192,134 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
                     }
                 }
             }
-            if last_commit.elapsed() >= ctx.settings.offset_flush_interval {
-                commit(
-                    &consumer,
-                    &mut *task,
-                    dlq.as_ref(),
-                    &next_offsets,
-                    &mut committed,
-                )?;
+            let context = consumer.context();
+            if let Some(e) = context.shared().error.take() {
+                return Err(e);
+            }
+            if std::mem::take(&mut context.shared().assigned) {
+                // New partitions: commit soon, then less and less often.
+                interval = FIRST_COMMIT.min(ctx.settings.offset_flush_interval);
                 last_commit = Instant::now();
+            }
+            if last_commit.elapsed() >= interval {
+                let mut shared = context.shared();
+                commit(&consumer, &mut shared, dlq.as_deref(), None)?;
+                last_commit = Instant::now();
+                interval = (interval * 2).min(ctx.settings.offset_flush_interval);
             }
         }
         Ok(())
     })();
     let done = match &result {
-        Ok(()) => commit(
-            &consumer,
-            &mut *task,
-            dlq.as_ref(),
-            &next_offsets,
-            &mut committed,
-        ),
+        Ok(()) => {
+            let mut shared = consumer.context().shared();
+            commit(&consumer, &mut shared, dlq.as_deref(), None)
+        }
         Err(_) => Ok(()),
     };
-    task.stop();
+    // Leaving the group revokes every partition: `close` is called with them from the
+    // rebalance callback, after their offsets were committed. Then the task stops.
+    leave_group(ctx, &consumer);
+    consumer.context().shared().task.stop();
     result.and(done)
+}
+
+/// Closes the consumer as dropping it would (leaving the group at once, so a restarted worker
+/// gets the partitions without waiting out the session timeout), but while the task still
+/// exists to be closed and stopped.
+fn leave_group(ctx: &TaskContext, consumer: &BaseConsumer<SinkContext>) {
+    if let Err(e) = consumer.close_queue() {
+        eprintln!(
+            "connect-worker: WARN {} failed to leave the consumer group: {e}",
+            ctx.name()
+        );
+        return;
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !consumer.closed() && Instant::now() < deadline {
+        // Serves the revocation callback, then the close.
+        let _ = consumer.poll(Duration::from_millis(100));
+    }
+}
+
+/// The first offset commit after a start or an assignment.
+const FIRST_COMMIT: Duration = Duration::from_secs(1);
+
+/// What the task loop and the rebalance callbacks share.
+struct Shared {
+    task: Box<dyn SinkTask>,
+    /// The next offset to read of each partition consumed, as `pre_commit` gets it.
+    next: SinkOffsets,
+    /// The offsets last committed.
+    committed: SinkOffsets,
+    /// A failure in a rebalance callback, raised by the loop.
+    error: Option<ConnectError>,
+    /// Partitions were assigned since the loop last looked.
+    assigned: bool,
+}
+
+/// The consumer's context: runs `open`, and the commit and `close` of revoked partitions.
+struct SinkContext {
+    name: String,
+    dlq: Option<Arc<DeadLetterQueue>>,
+    shared: Mutex<Shared>,
+}
+
+impl SinkContext {
+    fn shared(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn partitions(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
+    tpl.elements()
+        .iter()
+        .map(|e| TopicPartition::new(e.topic(), e.partition()))
+        .collect()
+}
+
+impl ClientContext for SinkContext {}
+
+impl ConsumerContext for SinkContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let Rebalance::Revoke(tpl) = rebalance else {
+            return;
+        };
+        let revoked = partitions(tpl);
+        if revoked.is_empty() {
+            return;
+        }
+        let mut shared = self.shared();
+        // Apache commits the revoked partitions' offsets, then closes them.
+        let committed = commit(consumer, &mut shared, self.dlq.as_deref(), Some(&revoked));
+        let closed = shared.task.close(&revoked);
+        for tp in &revoked {
+            shared.next.remove(tp);
+            shared.committed.remove(tp);
+        }
+        if let Err(e) = committed.and(closed) {
+            eprintln!(
+                "connect-worker: ERROR {} failed to close partitions {revoked:?}: {e}",
+                self.name
+            );
+            shared.error.get_or_insert(e);
+        }
+    }
+
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let Rebalance::Assign(tpl) = rebalance else {
+            return;
+        };
+        let assigned = partitions(tpl);
+        if assigned.is_empty() {
+            return;
+        }
+        let mut shared = self.shared();
+        shared.assigned = true;
+        if let Err(e) = shared.task.open(&assigned) {
+            shared.error.get_or_insert(e);
+        }
+    }
 }
 
 fn sink_failure(e: ConnectError) -> ConnectError {
@@ -253,35 +381,49 @@ fn convert(
     })
 }
 
-/// Flushes the task and the DLQ, then commits the consumed positions.
-fn commit(
-    consumer: &BaseConsumer,
-    task: &mut dyn SinkTask,
+/// Asks the task what may be committed (`pre_commit`, by default a flush), flushes the DLQ,
+/// then commits what changed since the last commit; `only` limits it to some partitions (those
+/// being revoked).
+fn commit<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    shared: &mut Shared,
     dlq: Option<&DeadLetterQueue>,
-    next: &BTreeMap<(String, i32), i64>,
-    committed: &mut BTreeMap<(String, i32), i64>,
+    only: Option<&[TopicPartition]>,
 ) -> Result<(), ConnectError> {
-    let changed: Vec<(&(String, i32), &i64)> = next
+    let current: SinkOffsets = match only {
+        None => shared.next.clone(),
+        Some(parts) => shared
+            .next
+            .iter()
+            .filter(|(tp, _)| parts.contains(tp))
+            .map(|(tp, o)| (tp.clone(), *o))
+            .collect(),
+    };
+    if current
         .iter()
-        .filter(|(k, v)| committed.get(*k) != Some(*v))
+        .all(|(tp, o)| shared.committed.get(tp) == Some(o))
+    {
+        return Ok(());
+    }
+    let to_commit = shared.task.pre_commit(&current)?;
+    if let Some(d) = dlq {
+        d.flush();
+    }
+    let changed: Vec<(TopicPartition, i64)> = to_commit
+        .into_iter()
+        .filter(|(tp, o)| current.contains_key(tp) && shared.committed.get(tp) != Some(o))
         .collect();
     if changed.is_empty() {
         return Ok(());
     }
-    task.flush()?;
-    if let Some(d) = dlq {
-        d.flush();
-    }
     let mut tpl = TopicPartitionList::new();
-    for ((topic, partition), offset) in &changed {
-        tpl.add_partition_offset(topic, *partition, Offset::Offset(**offset))
+    for (tp, offset) in &changed {
+        tpl.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*offset))
             .map_err(|e| kafka_error("Invalid offset", &e))?;
     }
     match consumer.commit(&tpl, CommitMode::Sync) {
         Ok(()) => {
-            for (k, v) in changed {
-                committed.insert(k.clone(), *v);
-            }
+            shared.committed.extend(changed);
             Ok(())
         }
         // A failed commit is retried at the next interval; the records stay delivered.
