@@ -505,6 +505,20 @@ pub fn invalid_config_message(infos: &ConfigInfos) -> Option<String> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn an_unknown_class_gets_the_same_message_every_time() {
+        let config = cfg(&[("connector.class", "com.example.SeenBefore"), ("name", "x")]);
+        let first = validate(&config, &WorkerDefaults::default()).unwrap_err();
+        let again = validate(&config, &WorkerDefaults::default()).unwrap_err();
+        assert_eq!(first, again);
+        assert!(
+            first.0.starts_with(
+                "Failed to find any class that implements Connector and which name matches com.example.SeenBefore, available connectors are: PluginDesc{klass=class org.apache.kafka.connect.file.FileStreamSinkConnector"
+            ),
+            "{first}"
+        );
+    }
+
     fn cfg(pairs: &[(&str, &str)]) -> ConfigMap {
         pairs
             .iter()
