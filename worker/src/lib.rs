@@ -28,6 +28,14 @@
 //!   other offsets, deletes the group and commits them again (librdkafka cannot delete single
 //!   offsets); the outcome is Apache's. `DELETE .../offsets` deletes the group, as Apache does.
 //! - `GET /metrics` (Prometheus text) is an addition; Apache exposes JMX.
+//! - An unknown `connector.class` gets the message of Apache's first lookup on every request;
+//!   Apache caches the failure and, from the second request for the same name on, wraps it in
+//!   `org.apache.kafka.connect.errors.ConnectException: `. An answer here depends on the request
+//!   alone.
+//! - Sink consumers default to `session.timeout.ms=10000` (Apache's worker inherits the Java
+//!   consumer's 45 s), so a worker restarted after a SIGKILL resumes within seconds; the first
+//!   sink offset commits after a start or an assignment come after 1 s, 2 s, 4 s... up to
+//!   `offset.flush.interval.ms` (Apache commits at that interval from the start).
 //! - Source connectors take a dead letter queue too (`errors.deadletterqueue.topic.name`,
 //!   `.topic.replication.factor`, `.context.headers.enable`), which Apache offers to sink
 //!   connectors only; validation and `/connector-plugins/{p}/config` list the three keys after

@@ -96,6 +96,7 @@ pub fn run(ctx: &TaskContext, task: Box<dyn SinkTask>) -> Result<(), ConnectErro
     let result = (|| -> Result<(), ConnectError> {
         while !ctx.stopping() {
             let mut batch: Vec<SinkRecord> = Vec::new();
+            let mut batch_next = SinkOffsets::new();
             let mut timeout = Duration::from_millis(100);
             while batch.len() < MAX_BATCH {
                 let Some(polled) = consumer.poll(timeout) else {
@@ -115,7 +116,9 @@ pub fn run(ctx: &TaskContext, task: Box<dyn SinkTask>) -> Result<(), ConnectErro
                     ctx.statuses.add_topic(&ctx.id.connector, msg.topic());
                     seen_topics.insert(msg.topic().to_owned());
                 }
-                consumer.context().shared().next.insert(
+                // Counted as consumed only once the batch is put (or the record skipped), so a
+                // record that fails the task is never committed, as in Apache.
+                batch_next.insert(
                     TopicPartition::new(msg.topic(), msg.partition()),
                     msg.offset() + 1,
                 );
@@ -193,6 +196,7 @@ pub fn run(ctx: &TaskContext, task: Box<dyn SinkTask>) -> Result<(), ConnectErro
                 }
             }
             let context = consumer.context();
+            context.shared().next.extend(batch_next);
             if let Some(e) = context.shared().error.take() {
                 return Err(e);
             }
