@@ -474,10 +474,7 @@ pub static TEST_ONLY: &[PluginEntry] = &[];
 /// Looks a plugin up by class name or alias.
 pub fn find(name: &str) -> Option<&'static PluginEntry> {
     let name = name.trim();
-    BUILTIN
-        .iter()
-        .chain(TEST_ONLY)
-        .find(|e| e.matches(name))
+    BUILTIN.iter().chain(TEST_ONLY).find(|e| e.matches(name))
 }
 
 /// Every connector, for the "available connectors" of an unknown class.
@@ -573,7 +570,10 @@ mod tests {
         let ours = plugin_infos(true);
         let mut rest = ours.iter();
         for p in &fixture {
-            assert!(rest.any(|o| o == p), "{p:?} missing or out of order in {ours:?}");
+            assert!(
+                rest.any(|o| o == p),
+                "{p:?} missing or out of order in {ours:?}"
+            );
         }
         let all = plugin_infos(false);
         let kinds: Vec<&str> = all.iter().map(|p| p.plugin_type.as_str()).collect();

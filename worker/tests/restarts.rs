@@ -98,10 +98,7 @@ fn a_killed_sink_worker_resumes_within_seconds_of_its_restart() {
         Duration::from_secs(15),
         || distinct(&sink) == 2000,
     );
-    eprintln!(
-        "resumed {:?} after the restart began",
-        restarted.elapsed()
-    );
+    eprintln!("resumed {:?} after the restart began", restarted.elapsed());
     let all = lines(&sink);
     assert!(
         all.len() - 2000 <= 1000,
@@ -125,7 +122,9 @@ fn sigterm_leaves_the_consumer_group_at_once() {
     produce_lines(&topic, 0, 500);
     let w = start(dir, &connector);
     let group = format!("connect-{name}");
-    wait_until("500 lines", Duration::from_secs(60), || distinct(&sink) == 500);
+    wait_until("500 lines", Duration::from_secs(60), || {
+        distinct(&sink) == 500
+    });
     assert_eq!(group_members(&group), 1, "the task is a member");
     let dir = w.terminate();
     assert_eq!(group_members(&group), 0, "SIGTERM left the group");

@@ -21,8 +21,14 @@ fn herder() -> Herder {
     let raw: BTreeMap<String, String> = [
         ("bootstrap.servers", env().bootstrap_servers.as_str()),
         ("offset.flush.interval.ms", "300"),
-        ("value.converter", "org.apache.kafka.connect.storage.StringConverter"),
-        ("key.converter", "org.apache.kafka.connect.storage.StringConverter"),
+        (
+            "value.converter",
+            "org.apache.kafka.connect.storage.StringConverter",
+        ),
+        (
+            "key.converter",
+            "org.apache.kafka.connect.storage.StringConverter",
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -95,14 +101,17 @@ fn source_task_hears_commit_record_then_commit_after_offsets_are_durable() {
         None,
     )
     .unwrap();
-    wait_until("the offsets of all five records to be durable and committed", || {
-        let durable = h
-            .offsets()
-            .all(&name)
-            .iter()
-            .any(|(_, o)| o["n"] == 4);
-        durable && testing::events(&name).iter().rev().any(|e| e == "task.commit")
-    });
+    wait_until(
+        "the offsets of all five records to be durable and committed",
+        || {
+            let durable = h.offsets().all(&name).iter().any(|(_, o)| o["n"] == 4);
+            durable
+                && testing::events(&name)
+                    .iter()
+                    .rev()
+                    .any(|e| e == "task.commit")
+        },
+    );
     let events = testing::events(&name);
     // Acknowledged records in the order Kafka took them; the filtered one at once, without
     // metadata (as Apache does, possibly before earlier records are acknowledged).
@@ -307,7 +316,10 @@ fn connector_validate_adds_errors() {
             .contains("mode 'bad' cannot be used with these tables"),
         "{err}"
     );
-    assert!(testing::events(&name).is_empty(), "validate never starts it");
+    assert!(
+        testing::events(&name).is_empty(),
+        "validate never starts it"
+    );
 }
 
 /// Concurrent `PATCH /connectors/{c}/config` requests with distinct keys: every key lands.
@@ -317,7 +329,10 @@ fn concurrent_patches_all_land() {
     let name = unique("hooks-patch");
     h.put_connector(
         &name,
-        config(&[("connector.class", SINK_CLASS), ("topics", &unique("patch"))]),
+        config(&[
+            ("connector.class", SINK_CLASS),
+            ("topics", &unique("patch")),
+        ]),
         false,
         None,
     )

@@ -29,8 +29,8 @@ use super::worker::TaskContext;
 use crate::converters::Converter;
 use crate::data::{ConnectRecord, Header, SinkRecord};
 use crate::error::ConnectError;
-use crate::plugin::{SinkOffsets, SinkTask, TopicPartition};
 use crate::plugin::config_def::split_list;
+use crate::plugin::{SinkOffsets, SinkTask, TopicPartition};
 
 /// `consumer.max.poll.records`' default.
 const MAX_BATCH: usize = 500;

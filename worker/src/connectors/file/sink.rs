@@ -5,11 +5,11 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::sync::Arc;
 
-use connect_plugin_api::data::{SinkRecord, Value};
-use connect_plugin_api::error::{ConnectError, class};
 use connect_plugin_api::config_def::{
     ConfigKey, ConfigType, DefaultValue, Importance, Parsed, Props, Validator, Width,
 };
+use connect_plugin_api::data::{SinkRecord, Value};
+use connect_plugin_api::error::{ConnectError, class};
 use connect_plugin_api::{ConfigMap, Connector, ConnectorContext, ConnectorType, SinkTask, Task};
 
 pub const CLASS: &str = "org.apache.kafka.connect.file.FileStreamSinkConnector";

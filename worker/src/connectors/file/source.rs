@@ -9,13 +9,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value as Json, json};
 
-use connect_plugin_api::data::{ConnectRecord, Schema, SourceRecord, Type, Value};
-use connect_plugin_api::error::{ConnectError, class};
 use connect_plugin_api::config_def::{
     ConfigKey, ConfigType, DefaultValue, Importance, Parsed, Props, Validator, Width,
 };
+use connect_plugin_api::data::{ConnectRecord, Schema, SourceRecord, Type, Value};
+use connect_plugin_api::error::{ConnectError, class};
 use connect_plugin_api::{
-    ConfigMap, Connector, ConnectorContext, ConnectorType, OffsetLookup, OffsetMap, SourceTask, Task,
+    ConfigMap, Connector, ConnectorContext, ConnectorType, OffsetLookup, OffsetMap, SourceTask,
+    Task,
 };
 
 pub const CLASS: &str = "org.apache.kafka.connect.file.FileStreamSourceConnector";
@@ -416,7 +417,7 @@ mod tests {
             c.alter_offsets(
                 &config,
                 &[(
-                OffsetMap::new(),
+                    OffsetMap::new(),
                     Some(json!({"position": -1}).as_object().cloned().unwrap())
                 )]
             )

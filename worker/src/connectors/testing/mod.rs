@@ -142,11 +142,15 @@ impl Connector for Recording {
     }
 
     fn task_configs(&self, max_tasks: usize) -> Result<Vec<ConfigMap>, ConnectError> {
-        let tables = registry().tables.get(&self.name).cloned().unwrap_or_else(|| {
-            crate::plugin::config_def::split_list(
-                self.config.get("tables").map_or("t0", String::as_str),
-            )
-        });
+        let tables = registry()
+            .tables
+            .get(&self.name)
+            .cloned()
+            .unwrap_or_else(|| {
+                crate::plugin::config_def::split_list(
+                    self.config.get("tables").map_or("t0", String::as_str),
+                )
+            });
         log(&self.name, format!("connector.task_configs {tables:?}"));
         Ok(tables
             .iter()

@@ -25,8 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use connect_api::{
     ActiveTopics, ConfigMap, ConnectorInfo, ConnectorOffset, ConnectorState, ConnectorStateInfo,
-    ConnectorTaskId, ConnectorTopics, ConnectorType, ExpandedConnector, State, TaskInfo,
-    TaskState,
+    ConnectorTaskId, ConnectorTopics, ConnectorType, ExpandedConnector, State, TaskInfo, TaskState,
 };
 use serde_json::Value as Json;
 

@@ -65,12 +65,14 @@ impl HerderState {
                     .map(|o| (o.partition, o.offset))
                     .collect();
                 // A connector refusing the offsets throws a ConnectException: a 500 in Apache.
-                let ok = connector.alter_offsets(&stored.config, &pairs).map_err(|e| {
-                    HerderError::Internal(
-                        e.message
-                            .unwrap_or_else(|| "Failed to alter connector offsets".into()),
-                    )
-                })?;
+                let ok = connector
+                    .alter_offsets(&stored.config, &pairs)
+                    .map_err(|e| {
+                        HerderError::Internal(
+                            e.message
+                                .unwrap_or_else(|| "Failed to alter connector offsets".into()),
+                        )
+                    })?;
                 self.offsets
                     .put(name, &pairs)
                     .map_err(|e| HerderError::Internal(e.to_string()))?;
