@@ -518,3 +518,44 @@ fn reqwest_text(url: &str) -> String {
     assert!(out.status.success(), "GET {url} failed");
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Many concurrent `PATCH /connectors/{c}/config` requests, each with its own key: every key is
+/// in the config afterwards (a patch reads and writes the config under the herder's lock).
+#[test]
+fn concurrent_patches_over_rest_all_land() {
+    let w = start();
+    let name = unique("patch");
+    let topic = unique("patch");
+    w.api().create(
+        &name,
+        json!({"connector.class": "FileStreamSink", "topics": topic,
+               "file": w.path("patched.txt")}),
+    );
+    let url = w.url.clone();
+    let threads: Vec<_> = (0..24)
+        .map(|i| {
+            let (url, name) = (url.clone(), name.clone());
+            std::thread::spawn(move || {
+                let (code, body) = Connect::at(&url).call(
+                    "PATCH",
+                    &format!("/connectors/{name}/config"),
+                    Some(&json!({ format!("patch.key.{i}"): format!("v{i}") })),
+                );
+                assert_eq!(code, 200, "{body}");
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let (code, config) = w.api().call("GET", &format!("/connectors/{name}/config"), None);
+    assert_eq!(code, 200);
+    for i in 0..24 {
+        assert_eq!(
+            config[format!("patch.key.{i}")],
+            format!("v{i}"),
+            "patch.key.{i} was lost: {config}"
+        );
+    }
+    w.api().delete(&name);
+}
