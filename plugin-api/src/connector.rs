@@ -180,3 +180,57 @@ pub trait SinkTask: Send {
     }
     fn stop(&mut self) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Counting {
+        flushes: usize,
+    }
+
+    impl SinkTask for Counting {
+        fn put(&mut self, _records: &[SinkRecord]) -> Result<(), ConnectError> {
+            Ok(())
+        }
+        fn flush(&mut self) -> Result<(), ConnectError> {
+            self.flushes += 1;
+            Ok(())
+        }
+    }
+
+    /// Apache's default `preCommit`: flush, then commit everything consumed.
+    #[test]
+    fn default_pre_commit_flushes_and_returns_the_current_offsets() {
+        let mut t = Counting::default();
+        let current: SinkOffsets = [
+            (TopicPartition::new("a", 0), 10),
+            (TopicPartition::new("a", 1), 3),
+        ]
+        .into();
+        assert_eq!(t.pre_commit(&current).unwrap(), current);
+        assert_eq!(t.flushes, 1);
+        assert!(t.open(&[TopicPartition::new("a", 0)]).is_ok());
+        assert!(t.close(&[TopicPartition::new("a", 0)]).is_ok());
+    }
+
+    struct Failing;
+
+    impl SinkTask for Failing {
+        fn put(&mut self, _records: &[SinkRecord]) -> Result<(), ConnectError> {
+            Ok(())
+        }
+        fn flush(&mut self) -> Result<(), ConnectError> {
+            Err(ConnectError::connect("disk full"))
+        }
+    }
+
+    /// A failed flush means nothing may be committed.
+    #[test]
+    fn default_pre_commit_commits_nothing_when_the_flush_fails() {
+        let current: SinkOffsets = [(TopicPartition::new("a", 0), 10)].into();
+        let e = Failing.pre_commit(&current).unwrap_err();
+        assert_eq!(e.message.as_deref(), Some("disk full"));
+    }
+}

@@ -583,4 +583,50 @@ mod tests {
                 && p.plugin_type == "header_converter")
         );
     }
+
+    /// The rule that keeps plugins pluggable: outside this registry and the plugins' own
+    /// folders, no source file (tests excepted) names a plugin class or alias.
+    #[test]
+    fn only_the_registry_names_plugins() {
+        fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    sources(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs")
+                    && !p.file_name().unwrap().to_string_lossy().contains("tests")
+                {
+                    out.push(p);
+                }
+            }
+        }
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        for dir in ["runtime", "rest"] {
+            sources(&src.join(dir), &mut files);
+        }
+        files.push(src.join("validation.rs"));
+        files.push(src.join("main.rs"));
+        let connectors: Vec<&PluginEntry> = BUILTIN.iter().filter(|e| e.is_connector()).collect();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            // Unit tests at the end of a file may name plugins.
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            assert!(
+                !code.contains("connectors::"),
+                "{} reaches into a connector's module: only the registry may",
+                f.display()
+            );
+            for e in &connectors {
+                let task = e.task_class.unwrap_or(e.class);
+                for name in e.aliases.iter().chain([&e.class, &task]) {
+                    assert!(
+                        !code.contains(name),
+                        "{} names the plugin {name}: only the registry may",
+                        f.display()
+                    );
+                }
+            }
+        }
+    }
 }

@@ -548,7 +548,9 @@ fn concurrent_patches_over_rest_all_land() {
     for t in threads {
         t.join().unwrap();
     }
-    let (code, config) = w.api().call("GET", &format!("/connectors/{name}/config"), None);
+    let (code, config) = w
+        .api()
+        .call("GET", &format!("/connectors/{name}/config"), None);
     assert_eq!(code, 200);
     for i in 0..24 {
         assert_eq!(
