@@ -49,6 +49,7 @@ pub mod connectors;
 pub mod converters;
 pub mod data;
 pub mod error;
+pub mod logging;
 pub mod plugin;
 pub mod registry;
 pub mod rest;

@@ -3,11 +3,13 @@
 //! Handlers are thin: parse the request, call the [`Herder`] on the blocking pool (its calls
 //! may wait for tasks to stop), and return `connect_api` types.
 
+mod body;
 pub mod error;
+mod loggers;
+mod path;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -15,23 +17,26 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use connect_api::{
-    ConfigKeyInfo, ConfigMap, ConnectorOffset, LoggerLevel, Loggers, Message, ServerInfo,
-    WorkerStatus,
-};
+use connect_api::{ConfigKeyInfo, Message, ServerInfo, WorkerStatus};
 use serde_json::Value as Json_;
 
 pub use error::ApiError;
 
+use body::{
+    CREATE_REQUEST, config_map, json_body, mismatch, offsets_body, parse_initial_state, string_map,
+};
+use path::{location, query_flag, query_pairs, task_number};
+
+use crate::logging::LogLevels;
 use crate::registry;
 use crate::runtime::herder::Herder;
-use crate::runtime::store::TargetState;
 
 /// What the handlers share.
 pub struct AppState {
     pub kafka_cluster_id: String,
     pub herder: Arc<Herder>,
-    pub loggers: Mutex<Loggers>,
+    /// The worker's log levels, read and changed by `/admin/loggers`.
+    pub log_levels: Arc<LogLevels>,
     pub metrics: Arc<crate::runtime::metrics::Metrics>,
     /// `topic.tracking.enable` and `topic.tracking.allow.reset` (both default true).
     pub topic_tracking: (bool, bool),
@@ -39,18 +44,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(kafka_cluster_id: String, herder: Arc<Herder>) -> AppState {
-        let mut loggers = Loggers::new();
-        loggers.insert(
-            "root".into(),
-            LoggerLevel {
-                level: "INFO".into(),
-                last_modified: None,
-            },
-        );
         AppState {
             kafka_cluster_id,
             herder,
-            loggers: Mutex::new(loggers),
+            log_levels: Arc::default(),
             metrics: Arc::default(),
             topic_tracking: (true, true),
         }
@@ -67,6 +64,13 @@ impl AppState {
             flag("topic.tracking.enable"),
             flag("topic.tracking.allow.reset"),
         );
+        self
+    }
+
+    /// Serves and changes these log levels on `/admin/loggers` (the table the process's
+    /// logger filters by).
+    pub fn with_log_levels(mut self, levels: Arc<LogLevels>) -> AppState {
+        self.log_levels = levels;
         self
     }
 
@@ -111,8 +115,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/connector-plugins", get(plugins))
         .route("/connector-plugins/{p}/config", get(plugin_config))
         .route("/connector-plugins/{p}/config/validate", put(validate))
-        .route("/admin/loggers", get(loggers))
-        .route("/admin/loggers/{name}", get(logger).put(set_logger))
+        .route("/admin/loggers", get(loggers::loggers))
+        .route(
+            "/admin/loggers/{name}",
+            get(loggers::logger).put(loggers::set_logger),
+        )
         .fallback(|| async { ApiError::no_route() })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -132,152 +139,6 @@ async fn herder<T: Send + 'static>(
     tokio::task::spawn_blocking(move || f(&h))
         .await
         .unwrap_or_else(|e| Err(ApiError::internal(format!("request failed: {e}"))))
-}
-
-/// Parses a JSON body. Like Jersey, a body with a non-JSON content type is refused with 415,
-/// and unparseable JSON is a 500 carrying the parser's message.
-fn json_body(headers: &HeaderMap, body: &Bytes) -> ApiResult<Json_> {
-    if let Some(ct) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    {
-        if !ct
-            .trim()
-            .to_ascii_lowercase()
-            .starts_with("application/json")
-        {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "HTTP 415 Unsupported Media Type",
-            ));
-        }
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Json_::Null);
-    }
-    serde_json::from_slice(body).map_err(|e| ApiError::internal(e.to_string()))
-}
-
-/// Jackson's type for config maps in request bodies.
-const CONFIG_MAP_TYPE: &str = "java.util.LinkedHashMap<java.lang.String,java.lang.String>";
-const CREATE_REQUEST: &str =
-    "org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest";
-
-/// Jackson's message for a JSON value of the wrong kind. Jackson puts the parser location
-/// (`\n at [Source: ...; line: L, column: C]`) before the reference chain; it is left out here.
-fn mismatch(target: &str, v: &Json_, chain: &[String]) -> ApiError {
-    let (kind, token) = match v {
-        Json_::Array(_) => ("Array", "START_ARRAY"),
-        Json_::Object(_) => ("Object", "START_OBJECT"),
-        Json_::String(_) => ("String", "VALUE_STRING"),
-        Json_::Number(n) if n.is_f64() => ("Floating-point", "VALUE_NUMBER_FLOAT"),
-        Json_::Number(_) => ("Integer", "VALUE_NUMBER_INT"),
-        Json_::Bool(true) => ("Boolean", "VALUE_TRUE"),
-        Json_::Bool(false) => ("Boolean", "VALUE_FALSE"),
-        Json_::Null => ("Null", "VALUE_NULL"),
-    };
-    let mut m = format!(
-        "Cannot deserialize value of type `{target}` from {kind} value (token `JsonToken.{token}`)"
-    );
-    if !chain.is_empty() {
-        m.push_str(&format!(" (through reference chain: {})", chain.join("->")));
-    }
-    ApiError::internal(m)
-}
-
-/// A JSON object of config values. Like Jackson reading `Map<String,String>`, scalar values are
-/// taken as their text; JSON null is kept as `None`. `chain` is where the map sits in the body,
-/// for error messages.
-fn string_map(v: &Json_, chain: &[String]) -> ApiResult<BTreeMap<String, Option<String>>> {
-    let Json_::Object(o) = v else {
-        return Err(mismatch(CONFIG_MAP_TYPE, v, chain));
-    };
-    o.iter()
-        .map(|(k, v)| {
-            let s = match v {
-                Json_::Null => None,
-                Json_::String(s) => Some(s.clone()),
-                Json_::Bool(_) | Json_::Number(_) => Some(v.to_string()),
-                _ => {
-                    let mut chain = chain.to_vec();
-                    chain.push(format!("java.util.LinkedHashMap[\"{k}\"]"));
-                    return Err(mismatch("java.lang.String", v, &chain));
-                }
-            };
-            Ok((k.clone(), s))
-        })
-        .collect()
-}
-
-fn config_map(v: &Json_, chain: &[String]) -> ApiResult<ConfigMap> {
-    Ok(string_map(v, chain)?
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .collect())
-}
-
-/// Query parameters in order, percent-decoded; repeated keys are kept.
-fn query_pairs(q: Option<&str>) -> Vec<(String, String)> {
-    q.unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn query_flag(q: &[(String, String)], key: &str) -> bool {
-    q.iter()
-        .any(|(k, v)| k == key && v.eq_ignore_ascii_case("true"))
-}
-
-fn task_number(t: &str) -> ApiResult<u32> {
-    // Jersey cannot bind a non-integer task id and answers as for an unknown path.
-    t.parse().map_err(|_| ApiError::no_route())
-}
-
-fn location(headers: &HeaderMap, name: &str) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("http://{host}/connectors/{}", encode_path_segment(name))
-}
-
-fn encode_path_segment(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 async fn root(State(state): Shared) -> Json<ServerInfo> {
@@ -361,18 +222,6 @@ async fn create_connector(
         Ok((StatusCode::CREATED, [(header::LOCATION, loc)], Json(info)).into_response())
     })
     .await
-}
-
-fn parse_initial_state(v: &Json_) -> ApiResult<TargetState> {
-    let s = v.as_str().unwrap_or("").to_ascii_uppercase();
-    match s.as_str() {
-        "RUNNING" => Ok(TargetState::Started),
-        "PAUSED" => Ok(TargetState::Paused),
-        "STOPPED" => Ok(TargetState::Stopped),
-        _ => Err(ApiError::internal(format!(
-            "Cannot construct instance of `{CREATE_REQUEST}$InitialState`, problem: No enum constant {CREATE_REQUEST}.InitialState.{s} (through reference chain: {CREATE_REQUEST}[\"initial_state\"])"
-        ))),
-    }
 }
 
 async fn get_connector(State(state): Shared, Path(c): Path<String>) -> ApiResult<Response> {
@@ -566,31 +415,6 @@ async fn alter_offsets(
     .await
 }
 
-/// The `offsets` of a `PATCH .../offsets` body. A missing or null list is empty, which the herder
-/// refuses with Apache's message.
-fn offsets_body(body: &Json_) -> ApiResult<Vec<ConnectorOffset>> {
-    const OFFSETS: &str = "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets";
-    let list = match body {
-        Json_::Null => return Ok(Vec::new()),
-        Json_::Object(o) => o.get("offsets").unwrap_or(&Json_::Null),
-        other => return Err(mismatch(OFFSETS, other, &[])),
-    };
-    match list {
-        Json_::Null => Ok(Vec::new()),
-        Json_::Array(items) => items
-            .iter()
-            .map(|i| {
-                serde_json::from_value(i.clone()).map_err(|e| ApiError::internal(e.to_string()))
-            })
-            .collect(),
-        other => Err(mismatch(
-            "java.util.ArrayList<org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset>",
-            other,
-            &[format!("{OFFSETS}[\"offsets\"]")],
-        )),
-    }
-}
-
 async fn reset_offsets(State(state): Shared, Path(c): Path<String>) -> ApiResult<Response> {
     herder(&state, move |h| {
         Ok(Json(Message {
@@ -661,77 +485,6 @@ async fn validate(
         ))),
     })
     .await
-}
-
-fn lock_loggers(state: &AppState) -> std::sync::MutexGuard<'_, Loggers> {
-    state.loggers.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-async fn loggers(State(state): Shared) -> Json<Loggers> {
-    Json(lock_loggers(&state).clone())
-}
-
-async fn logger(State(state): Shared, Path(name): Path<String>) -> ApiResult<Json<LoggerLevel>> {
-    lock_loggers(&state)
-        .get(&name)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("Logger {name} not found.")))
-}
-
-const LEVELS: [&str; 8] = [
-    "OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL",
-];
-
-async fn set_logger(
-    State(state): Shared,
-    Path(name): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Response> {
-    let body = json_body(&headers, &body)?;
-    let Some(level) = body.get("level").and_then(Json_::as_str) else {
-        return Err(ApiError::bad_request(
-            "Desired 'level' parameter was not specified in request.",
-        ));
-    };
-    let upper = level.to_ascii_uppercase();
-    if !LEVELS.contains(&upper.as_str()) {
-        // Apache answers an invalid level with 404.
-        return Err(ApiError::not_found(format!("invalid log level '{level}'.")));
-    }
-    let cluster = query_pairs(q.as_deref())
-        .iter()
-        .any(|(k, v)| k == "scope" && v.eq_ignore_ascii_case("cluster"));
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    let mut loggers = lock_loggers(&state);
-    let prefix = format!("{name}.");
-    let mut changed: Vec<String> = loggers
-        .keys()
-        .filter(|k| name == "root" || k.starts_with(&prefix))
-        .cloned()
-        .collect();
-    if !changed.contains(&name) {
-        changed.push(name.clone());
-    }
-    changed.sort();
-    for n in &changed {
-        loggers.insert(
-            n.clone(),
-            LoggerLevel {
-                level: upper.clone(),
-                last_modified: Some(now),
-            },
-        );
-    }
-    Ok(if cluster {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        Json(changed).into_response()
-    })
 }
 
 #[cfg(test)]

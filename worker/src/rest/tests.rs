@@ -837,13 +837,54 @@ async fn loggers_and_root() {
             Some(json!({"level": "debug"})),
         )
         .await;
+    // As Apache: the namespace (created) and every existing logger under it, sorted.
     assert_eq!(
         (s, body),
-        (StatusCode::OK, json!(["org.apache.kafka.connect.file"]))
+        (
+            StatusCode::OK,
+            json!([
+                "org.apache.kafka.connect.file",
+                "org.apache.kafka.connect.file.FileStreamSinkTask",
+                "org.apache.kafka.connect.file.FileStreamSourceTask"
+            ])
+        )
     );
     let (_, body) = a.call("GET", "/admin/loggers", None).await;
     assert_eq!(body["org.apache.kafka.connect.file"]["level"], "DEBUG");
     assert!(body["org.apache.kafka.connect.file"]["last_modified"].is_i64());
+    assert_eq!(
+        body["org.apache.kafka.connect.runtime.WorkerSinkTask"],
+        json!({"level": "INFO", "last_modified": null})
+    );
+    // Loggers already at the level are not changed, and not listed.
+    let (s, body) = a
+        .call(
+            "PUT",
+            "/admin/loggers/org.apache.kafka.connect.file",
+            Some(json!({"level": "DEBUG"})),
+        )
+        .await;
+    assert_eq!((s, body), (StatusCode::OK, json!([])));
+    let (s, body) = a
+        .call("GET", "/admin/loggers/org.apache.kafka.connect", None)
+        .await;
+    assert_eq!(
+        (s, body),
+        (
+            StatusCode::NOT_FOUND,
+            json!({"error_code": 404, "message": "Logger org.apache.kafka.connect not found."})
+        )
+    );
+    let (s, body) = a
+        .call("PUT", "/admin/loggers/x", Some(json!({"level": "bogus"})))
+        .await;
+    assert_eq!(
+        (s, body),
+        (
+            StatusCode::NOT_FOUND,
+            json!({"error_code": 404, "message": "invalid log level 'bogus'."})
+        )
+    );
     let (s, body) = a
         .call(
             "PUT",
