@@ -388,6 +388,7 @@ impl Herder {
     /// Brings a stored connector to its target state: builds the instance, generates task
     /// configs, starts tasks. A connector that fails to start is FAILED with its trace.
     fn start_connector(&self, name: &str) {
+        let _ctx = crate::logging::connector_span(name).entered();
         let Some(mut stored) = self.configs.get(name) else {
             return;
         };

@@ -86,7 +86,7 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
                     Err(e) => {
                         // Transient consumer errors (broker down, rebalance) are retried by
                         // librdkafka; report them and keep polling.
-                        eprintln!("connect-worker: WARN {} consumer error: {e}", ctx.name());
+                        tracing::warn!("{} consumer error: {e}", ctx.name());
                         continue;
                     }
                 };
@@ -151,8 +151,8 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SinkTask>) -> Result<(), Connect
                         Ok(()) => break,
                         Err(e) if e.class == crate::error::class::RETRIABLE && !ctx.stopping() => {
                             attempt += 1;
-                            eprintln!(
-                                "connect-worker: WARN {} RetriableException from SinkTask: {e}; redelivering",
+                            tracing::warn!(
+                                "{} RetriableException from SinkTask: {e}; redelivering",
                                 ctx.name()
                             );
                             let delay =
@@ -286,7 +286,7 @@ fn commit(
         }
         // A failed commit is retried at the next interval; the records stay delivered.
         Err(e) => {
-            eprintln!("connect-worker: WARN offset commit failed: {e}");
+            tracing::warn!("offset commit failed: {e}");
             Ok(())
         }
     }

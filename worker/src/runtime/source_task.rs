@@ -91,8 +91,8 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                 Ok(r) => r,
                 // Apache logs a retriable poll failure and simply polls again.
                 Err(e) if e.class == crate::error::class::RETRIABLE => {
-                    eprintln!(
-                        "connect-worker: WARN {} failed to poll records from SourceTask; will retry: {e}",
+                    tracing::warn!(
+                        "{} failed to poll records from SourceTask; will retry: {e}",
                         ctx.name()
                     );
                     std::thread::sleep(std::time::Duration::from_millis(100));
