@@ -297,6 +297,11 @@ impl LogLevels {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
+        tracing::info!(
+            "Setting level of namespace {namespace} and children to {}",
+            level.as_str()
+        );
+        // No event may be logged while the table is locked: the filter reads it.
         let changed = {
             let mut t = self.write();
             let mut targets: Vec<String> = if namespace.eq_ignore_ascii_case(ROOT) {
@@ -333,10 +338,12 @@ impl LogLevels {
         };
         // Outside the lock: rebuilding asks the filter about every callsite again.
         tracing::callsite::rebuild_interest_cache();
-        tracing::info!(
-            "Setting level of namespace {namespace} and children to {}",
-            level.as_str()
-        );
+        for n in &changed {
+            tracing::debug!(
+                "Setting level of logger {n} (excluding children) to {}",
+                level.as_str()
+            );
+        }
         changed
     }
 }
@@ -453,8 +460,8 @@ impl Visit for FieldText {
     }
 }
 
-/// Log4j's `%d`: `yyyy-MM-dd HH:mm:ss,SSS`, in UTC.
-pub fn timestamp(t: SystemTime) -> String {
+/// The UTC calendar fields of `t`: year, month, day, hour, minute, second, millisecond.
+fn civil(t: SystemTime) -> (i64, i64, i64, i64, i64, i64, i64) {
     let ms = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis()) as i64;
     let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
     // Howard Hinnant's civil_from_days.
@@ -468,13 +475,31 @@ pub fn timestamp(t: SystemTime) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     let s = ms_of_day / 1000;
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02},{:03}",
+    (
+        year,
+        month,
+        day,
         s / 3600,
         s / 60 % 60,
         s % 60,
-        ms_of_day % 1000
+        ms_of_day % 1000,
     )
+}
+
+/// Log4j's `%d`: `yyyy-MM-dd HH:mm:ss,SSS`, in UTC.
+pub fn timestamp(t: SystemTime) -> String {
+    let (y, mo, d, h, mi, s, ms) = civil(t);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02},{ms:03}")
+}
+
+/// The NCSA request log's date, as Jetty writes it: `30/Nov/2026:20:13:05 +0000`.
+pub fn ncsa_date(t: SystemTime) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, mo, d, h, mi, s, _) = civil(t);
+    let month = MONTHS[(mo - 1).clamp(0, 11) as usize];
+    format!("{d:02}/{month}/{y:04}:{h:02}:{mi:02}:{s:02} +0000")
 }
 
 /// Installs the log4j-style logger as the process's `tracing` subscriber, with the root logger at
@@ -531,6 +556,7 @@ mod tests {
         assert_eq!(timestamp(UNIX_EPOCH), "1970-01-01 00:00:00,000");
         let leap = UNIX_EPOCH + std::time::Duration::from_secs(951_782_400);
         assert_eq!(timestamp(leap), "2000-02-29 00:00:00,000");
+        assert_eq!(ncsa_date(t), "30/Nov/2026:10:00:00 +0000");
     }
 
     #[test]

@@ -152,9 +152,12 @@ async fn run(cli: Cli, levels: Arc<LogLevels>) -> anyhow::Result<()> {
             .with_log_levels(levels)
             .with_topic_tracking(&config.raw),
     ));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("Kafka Connect stopping");
     // A second signal while tasks finish their batches exits at once.
     tokio::spawn(async {

@@ -127,7 +127,47 @@ pub fn router(state: Arc<AppState>) -> Router {
                 "HTTP 405 Method Not Allowed",
             )
         })
+        .layer(axum::middleware::from_fn(request_log))
         .with_state(state)
+}
+
+/// Jetty's NCSA request log, which Apache's `RestServer` logs at INFO:
+/// `127.0.0.1 - - [30/Nov/2026:20:13:05 +0000] "GET /connectors HTTP/1.1" 200 2 "-" "curl/8" 3`.
+async fn request_log(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::body::HttpBody as _;
+    let started = std::time::Instant::now();
+    let when = std::time::SystemTime::now();
+    let remote = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string());
+    let line = format!(
+        "\"{} {} {:?}\"",
+        request.method(),
+        request.uri(),
+        request.version()
+    );
+    let header = |h: &HeaderMap, name: header::HeaderName| {
+        h.get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let referer = header(request.headers(), header::REFERER);
+    let agent = header(request.headers(), header::USER_AGENT);
+    let response = next.run(request).await;
+    let size = response
+        .body()
+        .size_hint()
+        .exact()
+        .map_or_else(|| "-".to_owned(), |n| n.to_string());
+    tracing::info!(
+        "{remote} - - [{}] {line} {} {size} \"{referer}\" \"{agent}\" {}",
+        crate::logging::ncsa_date(when),
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    );
+    response
 }
 
 /// Runs a herder call on the blocking pool.
