@@ -10,6 +10,81 @@ use connect_api::{ConfigMap, ConnectorOffset};
 use serde_json::Value as Json_;
 
 use super::{ApiError, ApiResult};
+
+/// The largest request body this worker reads: 64 MiB. Apache's Jackson bounds no document, only
+/// each string (20,000,000 chars) and name (50,000 chars), so the JVM's heap is its limit; this
+/// bound keeps one request from taking the worker's memory, far above any real config.
+pub const MAX_BODY: usize = 64 << 20;
+/// Jackson's `StreamReadConstraints` defaults, which Apache's REST layer runs with.
+const MAX_STRING_LEN: usize = 20_000_000;
+const MAX_NAME_LEN: usize = 50_000;
+
+/// A request body read up to [`MAX_BODY`]; a larger one is refused with a JSON error before
+/// it is read (by its `Content-Length`) or as soon as it passes the bound (chunked).
+pub(super) struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, _: &S) -> Result<RawBody, ApiError> {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if let Some(n) = declared.filter(|n| *n > MAX_BODY as u64) {
+            return Err(too_large(Some(n)));
+        }
+        axum::body::to_bytes(req.into_body(), MAX_BODY)
+            .await
+            .map(RawBody)
+            .map_err(|e| {
+                // A length-limit error is the bound; anything else is a broken upload.
+                if std::error::Error::source(&e)
+                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                {
+                    too_large(None)
+                } else {
+                    ApiError::bad_request(format!("Could not read the request body: {e}"))
+                }
+            })
+    }
+}
+
+fn too_large(declared: Option<u64>) -> ApiError {
+    let size = declared.map_or_else(|| "over".to_owned(), |n| format!("{n} bytes,"));
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "Request body is {size} larger than this worker's limit of {MAX_BODY} bytes; send a smaller body"
+        ),
+    )
+}
+
+/// Jackson's `StreamReadConstraints` checks on a parsed body: no string over 20,000,000 chars
+/// and no object key over 50,000 chars, with Jackson's messages.
+fn check_constraints(v: &Json_) -> ApiResult<()> {
+    let utf16 = |s: &str| s.encode_utf16().count();
+    match v {
+        Json_::String(s) if s.len() > MAX_STRING_LEN && utf16(s) > MAX_STRING_LEN => {
+            Err(ApiError::internal(format!(
+                "String value length ({}) exceeds the maximum allowed ({MAX_STRING_LEN}, from `StreamReadConstraints.getMaxStringLength()`)",
+                utf16(s)
+            )))
+        }
+        Json_::Array(items) => items.iter().try_for_each(check_constraints),
+        Json_::Object(o) => o.iter().try_for_each(|(k, v)| {
+            if k.len() > MAX_NAME_LEN && utf16(k) > MAX_NAME_LEN {
+                return Err(ApiError::internal(format!(
+                    "Name length ({}) exceeds the maximum allowed ({MAX_NAME_LEN}, from `StreamReadConstraints.getMaxNameLength()`)",
+                    utf16(k)
+                )));
+            }
+            check_constraints(v)
+        }),
+        _ => Ok(()),
+    }
+}
 use crate::runtime::store::TargetState;
 
 /// Parses a JSON body. Like Jersey, a body with a non-JSON content type is refused with 415,
@@ -33,7 +108,9 @@ pub(super) fn json_body(headers: &HeaderMap, body: &Bytes) -> ApiResult<Json_> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Json_::Null);
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::internal(e.to_string()))
+    let v: Json_ = serde_json::from_slice(body).map_err(|e| ApiError::internal(e.to_string()))?;
+    check_constraints(&v)?;
+    Ok(v)
 }
 
 /// Jackson's type for config maps in request bodies.

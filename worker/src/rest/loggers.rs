@@ -2,14 +2,13 @@
 //! ([`crate::logging::LogLevels`]), so a level set here changes what the worker logs.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use connect_api::{LoggerLevel, Loggers};
 use serde_json::Value as Json_;
 
-use super::body::json_body;
+use super::body::{RawBody, json_body};
 use super::path::query_pairs;
 use super::{ApiError, ApiResult, Shared};
 use crate::logging::{self, Level};
@@ -53,7 +52,7 @@ pub(super) async fn set_logger(
     Path(name): Path<String>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let body = json_body(&headers, &body)?;
     let Some(level) = body.get("level").and_then(Json_::as_str) else {

@@ -11,7 +11,6 @@ mod path;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -23,7 +22,8 @@ use serde_json::Value as Json_;
 pub use error::ApiError;
 
 use body::{
-    CREATE_REQUEST, config_map, json_body, mismatch, offsets_body, parse_initial_state, string_map,
+    CREATE_REQUEST, RawBody, config_map, json_body, mismatch, offsets_body, parse_initial_state,
+    string_map,
 };
 use path::{location, query_flag, query_pairs, task_number};
 
@@ -85,7 +85,7 @@ type Shared = State<Arc<AppState>>;
 type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    let api = Router::new()
         .route("/", get(root))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
@@ -127,8 +127,46 @@ pub fn router(state: Arc<AppState>) -> Router {
                 "HTTP 405 Method Not Allowed",
             )
         })
+        .with_state(state);
+    // Outside the routes, as Jetty is outside Jersey: the request log sees every answer, and
+    // URI checks and path-parameter removal happen before a route is chosen.
+    let service = tower::ServiceBuilder::new()
         .layer(axum::middleware::from_fn(request_log))
-        .with_state(state)
+        .layer(axum::middleware::from_fn(jetty_uri))
+        .service(api);
+    Router::new().fallback_service(service)
+}
+
+/// Jetty's treatment of the request target: refuses what its URI compliance refuses (see
+/// [`path::uri_violation`]) with its HTML error page, and drops `;` path parameters.
+async fn jetty_uri(mut request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or("", |p| p.as_str())
+        .to_owned();
+    if let Some(v) = path::uri_violation(&target, request.uri().path()) {
+        return (
+            StatusCode::from_u16(v.status).unwrap_or(StatusCode::BAD_REQUEST),
+            [
+                (header::CONTENT_TYPE, "text/html;charset=iso-8859-1"),
+                (header::CACHE_CONTROL, "must-revalidate,no-cache,no-store"),
+                (header::CONNECTION, "close"),
+            ],
+            v.page(),
+        )
+            .into_response();
+    }
+    if let Some(stripped) = path::strip_path_parameters(request.uri().path()) {
+        let rebuilt = match request.uri().query() {
+            Some(q) => format!("{stripped}?{q}"),
+            None => stripped,
+        };
+        if let Ok(uri) = rebuilt.parse() {
+            *request.uri_mut() = uri;
+        }
+    }
+    next.run(request).await
 }
 
 /// Jetty's NCSA request log, which Apache's `RestServer` logs at INFO:
@@ -227,7 +265,7 @@ async fn list_connectors(State(state): Shared, RawQuery(q): RawQuery) -> ApiResu
 async fn create_connector(
     State(state): Shared,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let body = json_body(&headers, &body)?;
     let Json_::Object(req) = &body else {
@@ -238,12 +276,10 @@ async fn create_connector(
             other => mismatch(CREATE_REQUEST, &other, &[]),
         });
     };
-    let name = req
-        .get("name")
-        .and_then(Json_::as_str)
-        .unwrap_or("")
-        .trim()
-        .to_owned();
+    let name = req.get("name").and_then(Json_::as_str).unwrap_or("");
+    // Java's `String.trim()`, as Apache trims the name: every char up to U+0020 at either end
+    // (control characters included), but no other Unicode space.
+    let name = name.trim_matches(|c: char| c <= ' ').to_owned();
     let config = match req.get("config") {
         None | Some(Json_::Null) => {
             return Err(ApiError::internal(
@@ -290,7 +326,7 @@ async fn put_config(
     State(state): Shared,
     Path(c): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let body = json_body(&headers, &body)?;
     if body.is_null() {
@@ -315,7 +351,7 @@ async fn patch_config(
     State(state): Shared,
     Path(c): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let body = json_body(&headers, &body)?;
     let patch = if body.is_null() {
@@ -442,7 +478,7 @@ async fn alter_offsets(
     State(state): Shared,
     Path(c): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let body = json_body(&headers, &body)?;
     let offsets = offsets_body(&body)?;
@@ -500,7 +536,7 @@ async fn validate(
     State(state): Shared,
     Path(p): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let body = json_body(&headers, &body)?;
     if body.is_null() {
