@@ -174,6 +174,10 @@ pub(super) fn uri_violation(target: &str, path: &str) -> Option<UriViolation> {
             return Some(UriViolation::bad_uri("Bad UTF-8 encoding"));
         }
         let dots = decoded == b"." || decoded == b"..";
+        // An encoded `..` that would climb above the root is a request Jetty cannot parse.
+        if decoded == b".." && encoded_dot && depth == 0 {
+            return Some(UriViolation::bad_message(400, "Bad Request"));
+        }
         if dots && encoded_dot {
             return Some(UriViolation::bad_uri("Ambiguous URI path segment"));
         }
@@ -242,6 +246,7 @@ mod tests {
             Some((400, "Ambiguous URI empty segment"))
         );
         assert_eq!(check("/.."), Some((400, "Bad Request")));
+        assert_eq!(check("/%2e%2e/connectors"), Some((400, "Bad Request")));
         assert_eq!(check("/connectors/../connectors"), None);
         assert_eq!(check("/connectors/%e2%82%ac"), None);
         assert_eq!(check("/connectors/a%3Bb"), None);

@@ -290,3 +290,230 @@ fn to_json_errors() {
         )
     );
 }
+
+/// Property tests: JsonConverter reads outside input (any topic's bytes) and must never panic;
+/// what it writes it must read back as the same schema and value.
+mod properties {
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::data;
+
+    fn leaf_schema() -> BoxedStrategy<Schema> {
+        prop_oneof![
+            Just(Schema::new(Type::Boolean)),
+            Just(Schema::new(Type::Int8)),
+            Just(Schema::new(Type::Int16)),
+            Just(Schema::new(Type::Int32)),
+            Just(Schema::new(Type::Int64)),
+            Just(Schema::new(Type::Float32)),
+            Just(Schema::new(Type::Float64)),
+            Just(Schema::new(Type::String)),
+            Just(Schema::new(Type::Bytes)),
+            (0i32..12).prop_map(Schema::decimal),
+            Just(Schema::date()),
+            Just(Schema::time()),
+            Just(Schema::timestamp()),
+        ]
+        .boxed()
+    }
+
+    fn maybe_optional(s: impl Strategy<Value = Schema>) -> impl Strategy<Value = Schema> {
+        (s, any::<bool>()).prop_map(|(s, o)| if o { s.optional() } else { s })
+    }
+
+    fn schema() -> BoxedStrategy<Schema> {
+        maybe_optional(leaf_schema())
+            .prop_recursive(3, 24, 4, |inner| {
+                maybe_optional(prop_oneof![
+                    inner.clone().prop_map(|s| Schema::array(s.into_ref())),
+                    (leaf_schema(), inner.clone())
+                        .prop_map(|(k, v)| Schema::map(k.into_ref(), v.into_ref())),
+                    vec(inner, 1..4).prop_map(|fields| {
+                        Schema::structure(
+                            fields
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, s)| (format!("f{i}"), s.into_ref()))
+                                .collect(),
+                        )
+                    }),
+                ])
+            })
+            .boxed()
+    }
+
+    fn finite_f64() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            proptest::num::f64::NORMAL,
+            proptest::num::f64::ZERO,
+            proptest::num::f64::SUBNORMAL
+        ]
+    }
+
+    fn value_for(schema: &SchemaRef) -> BoxedStrategy<Value> {
+        let present = match (schema.ty, schema.name.as_deref()) {
+            (Type::Bytes, Some(data::DECIMAL)) => {
+                let scale = schema.param(data::DECIMAL_SCALE).unwrap().parse().unwrap();
+                any::<i64>()
+                    .prop_map(move |u| {
+                        Value::Decimal(Decimal {
+                            unscaled: i128::from(u),
+                            scale,
+                        })
+                    })
+                    .boxed()
+            }
+            (Type::Int32, Some(data::DATE)) => any::<i32>().prop_map(Value::Date).boxed(),
+            (Type::Int32, Some(data::TIME)) => (0..86_400_000).prop_map(Value::Time).boxed(),
+            (Type::Int64, Some(data::TIMESTAMP)) => any::<i64>().prop_map(Value::Timestamp).boxed(),
+            (Type::Boolean, _) => any::<bool>().prop_map(Value::Boolean).boxed(),
+            (Type::Int8, _) => any::<i8>().prop_map(Value::Int8).boxed(),
+            (Type::Int16, _) => any::<i16>().prop_map(Value::Int16).boxed(),
+            (Type::Int32, _) => any::<i32>().prop_map(Value::Int32).boxed(),
+            (Type::Int64, _) => any::<i64>().prop_map(Value::Int64).boxed(),
+            (Type::Float32, _) => proptest::num::f32::NORMAL.prop_map(Value::Float32).boxed(),
+            (Type::Float64, _) => finite_f64().prop_map(Value::Float64).boxed(),
+            (Type::String, _) => any::<String>().prop_map(Value::String).boxed(),
+            (Type::Bytes, _) => vec(any::<u8>(), 0..24).prop_map(Value::Bytes).boxed(),
+            (Type::Array, _) => vec(value_for(schema.value_schema.as_ref().unwrap()), 0..4)
+                .prop_map(Value::Array)
+                .boxed(),
+            (Type::Map, _) => vec(
+                (
+                    value_for(schema.key_schema.as_ref().unwrap()),
+                    value_for(schema.value_schema.as_ref().unwrap()),
+                ),
+                0..4,
+            )
+            .prop_map(|entries| {
+                // A JSON object keeps one entry per key.
+                let mut out: Vec<(Value, Value)> = Vec::new();
+                for (k, v) in entries {
+                    if !out.iter().any(|(seen, _)| *seen == k) {
+                        out.push((k, v));
+                    }
+                }
+                Value::Map(out)
+            })
+            .boxed(),
+            (Type::Struct, _) => {
+                let fields: Vec<BoxedStrategy<Value>> =
+                    schema.fields.iter().map(|f| value_for(&f.schema)).collect();
+                let schema = schema.clone();
+                fields
+                    .prop_map(move |values| {
+                        Value::Struct(Struct {
+                            schema: schema.clone(),
+                            values,
+                        })
+                    })
+                    .boxed()
+            }
+        };
+        if schema.optional {
+            prop_oneof![1 => Just(Value::Null), 4 => present].boxed()
+        } else {
+            present
+        }
+    }
+
+    fn schema_and_value() -> impl Strategy<Value = (SchemaRef, Value)> {
+        schema().prop_flat_map(|s| {
+            let s = s.into_ref();
+            (Just(s.clone()), value_for(&s))
+        })
+    }
+
+    /// Any JSON document, for envelopes of every shape.
+    fn any_json() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            finite_f64().prop_map(serde_json::Value::from),
+            prop_oneof![
+                Just("struct".to_owned()),
+                Just("map".to_owned()),
+                Just("array".to_owned()),
+                Just("int32".to_owned()),
+                Just(data::DECIMAL.to_owned()),
+                any::<String>()
+            ]
+            .prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 5, |inner| {
+            prop_oneof![
+                vec(inner.clone(), 0..5).prop_map(serde_json::Value::Array),
+                vec(
+                    (
+                        prop_oneof![
+                            Just("type".to_owned()),
+                            Just("optional".to_owned()),
+                            Just("fields".to_owned()),
+                            Just("field".to_owned()),
+                            Just("items".to_owned()),
+                            Just("keys".to_owned()),
+                            Just("values".to_owned()),
+                            Just("name".to_owned()),
+                            Just("parameters".to_owned()),
+                            Just("default".to_owned()),
+                            any::<String>()
+                        ],
+                        inner
+                    ),
+                    0..5
+                )
+                .prop_map(|kv| serde_json::Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn unordered(v: Value) -> Value {
+        match v {
+            Value::Map(entries) => {
+                let mut e: Vec<(Value, Value)> = entries
+                    .into_iter()
+                    .map(|(k, v)| (unordered(k), unordered(v)))
+                    .collect();
+                e.sort_by_key(|(k, _)| format!("{k:?}"));
+                Value::Map(e)
+            }
+            Value::Array(items) => Value::Array(items.into_iter().map(unordered).collect()),
+            Value::Struct(mut s) => {
+                s.values = s.values.into_iter().map(unordered).collect();
+                Value::Struct(s)
+            }
+            other => other,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_bytes_never_panic(bytes in vec(any::<u8>(), 0..256)) {
+            for schemas in [true, false] {
+                let _ = conv(schemas).to_connect("t", Some(&bytes));
+            }
+        }
+
+        #[test]
+        fn any_envelope_never_panics(schema in any_json(), payload in any_json()) {
+            let text = serde_json::json!({"schema": schema, "payload": payload}).to_string();
+            let _ = conv(true).to_connect("t", Some(text.as_bytes()));
+            let _ = conv(false).to_connect("t", Some(text.as_bytes()));
+        }
+
+        #[test]
+        fn written_envelopes_read_back((schema, value) in schema_and_value()) {
+            let c = conv(true);
+            let bytes = c.to_bytes("t", Some(&schema), &value).unwrap();
+            let back = c.to_connect("t", bytes.as_deref()).unwrap();
+            prop_assert_eq!(back.schema.as_deref(), Some(&*schema));
+            // Maps are read into Java's HashMap order, as Apache does: compare them as sets.
+            prop_assert_eq!(unordered(back.value), unordered(value));
+        }
+    }
+}
