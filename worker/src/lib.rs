@@ -32,8 +32,8 @@
 //!   (%c)`, see [`logging`]) on stderr rather than stdout, with UTC timestamps. Logger names
 //!   are Apache's class names for the parts that mirror an Apache class and the module path
 //!   otherwise; `/admin/loggers` lists the worker's loggers (fewer than a JVM's hundreds of
-//!   classes), and its levels filter what the worker logs. Only this worker's own events are
-//!   logged: librdkafka's and the HTTP stack's are not loggers here. Both `scope`s change this
+//!   classes), and its levels filter what the worker logs. librdkafka's messages are not
+//!   logged; the HTTP server's (axum) are, under their module path (`axum.serve`). Both `scope`s change this
 //!   worker only (standalone mode: there is no cluster to tell).
 //! - Request bodies are read up to 64 MiB and a larger one is answered 413 with Connect's JSON
 //!   error body; Apache reads any size its heap holds. Jackson's own limits are applied with

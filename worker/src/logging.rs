@@ -420,9 +420,19 @@ where
         if let Some(c) = context {
             let _ = write!(line, "[{c}] ");
         }
-        line.push_str(&fields.message);
+        // log4j prints the throwable after the pattern's line: a multi-line message (a stack
+        // trace) keeps its first line on the log line and the rest below it, as Apache's do.
+        let (first, trace) = match fields.message.split_once('\n') {
+            Some((first, rest)) => (first, Some(rest)),
+            None => (fields.message.as_str(), None),
+        };
+        line.push_str(first);
         line.push_str(&fields.rest);
         let _ = writeln!(line, " ({})", logger_name(meta.target()));
+        if let Some(trace) = trace {
+            line.push_str(trace.trim_end());
+            line.push('\n');
+        }
         // One write per line so lines of concurrent threads never interleave.
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }

@@ -118,7 +118,10 @@ fn task_lines_carry_the_connector_context() {
         }),
     );
     let prefix = format!("ERROR [{name}|task-0] ");
-    let lines = lines_until(&w, Duration::from_secs(30), |l| l.contains(&prefix));
+    // Until the trace's first line, which comes right after the log line.
+    let lines = lines_until(&w, Duration::from_secs(30), |l| {
+        l.starts_with("org.apache.kafka.connect.errors.ConnectException: ")
+    });
     let failed = lines
         .iter()
         .find(|l| l.contains(&prefix))
@@ -129,11 +132,14 @@ fn task_lines_carry_the_connector_context() {
     );
     let stamp = Regex::new(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] ERROR ").unwrap();
     assert!(stamp.is_match(failed), "{failed}");
-    // The stack trace follows on the next lines, and the logger name closes the event.
+    // As log4j prints a throwable: the logger name closes the log line, the trace follows.
     assert!(
-        lines
-            .iter()
-            .any(|l| l.ends_with("(org.apache.kafka.connect.runtime.WorkerTask)")),
+        failed.ends_with(" (org.apache.kafka.connect.runtime.WorkerTask)"),
+        "{failed}"
+    );
+    let at = lines.iter().position(|l| l == failed).unwrap();
+    assert!(
+        lines[at + 1].starts_with("org.apache.kafka.connect.errors.ConnectException: "),
         "{lines:#?}"
     );
 }
