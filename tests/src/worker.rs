@@ -61,8 +61,13 @@ impl Worker {
             let line = rx
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
                 .expect("worker never listened");
-            if let Some(u) = line.strip_prefix("connect-worker: REST API on ") {
-                break u.to_owned();
+            // `[date] INFO REST API on http://host:port (logger)`
+            if let Some((_, rest)) = line.split_once("] INFO REST API on ") {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
             }
         };
         Worker {
@@ -108,7 +113,9 @@ impl Worker {
         }
         let lines = self.stderr_lines();
         assert!(
-            lines.iter().any(|l| l == "connect-worker: stopped"),
+            lines
+                .iter()
+                .any(|l| l.contains("] INFO Kafka Connect stopped (")),
             "{lines:?}"
         );
         std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())

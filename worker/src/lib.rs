@@ -36,6 +36,30 @@
 //!   consumer's 45 s), so a worker restarted after a SIGKILL resumes within seconds; the first
 //!   sink offset commits after a start or an assignment come after 1 s, 2 s, 4 s... up to
 //!   `offset.flush.interval.ms` (Apache commits at that interval from the start).
+//! - Logging: lines follow Apache's `connect-log4j2` pattern (`[%d] %p %X{connector.context}%m
+//!   (%c)`, see [`logging`]) on stderr rather than stdout, with UTC timestamps. Logger names
+//!   are Apache's class names for the parts that mirror an Apache class and the module path
+//!   otherwise; `/admin/loggers` lists the worker's loggers (fewer than a JVM's hundreds of
+//!   classes), and its levels filter what the worker logs. librdkafka's messages are not
+//!   logged; the HTTP server's (axum) are, under their module path (`axum.serve`). Both `scope`s change this
+//!   worker only (standalone mode: there is no cluster to tell).
+//! - Request bodies are read up to 64 MiB and a larger one is answered 413 with Connect's JSON
+//!   error body; Apache reads any size its heap holds. Jackson's own limits are applied with
+//!   Apache's 500: a string over 20,000,000 chars and a key over 50,000 chars, the message naming
+//!   the whole length where Jackson names the length at which its buffer passed the limit, and
+//!   without Jackson's `(through reference chain: ...)`. JSON nested deeper than 128 levels is
+//!   refused by serde_json's parser (Jackson's limit is 1,000), with a 500 as for any malformed
+//!   JSON.
+//! - Request targets: Jetty 12's URI checks are reproduced (encoded `/`, `%`, `.`/`..` segments,
+//!   control characters and `\`, NUL, bad UTF-8, empty segments, 414 above 8,187 bytes) with
+//!   Jetty's status, title and message; the page's footer names this worker instead of Jetty.
+//!   Jetty's 8 KiB bound covers the request line and the headers together (a long target with
+//!   large headers gets 431); here the target alone is bounded, and headers by hyper's own
+//!   limit. Raw `.`/`..` segments are not resolved as Jetty resolves them.
+//! - String config values are trimmed as Rust trims (any Unicode white space, U+0085 and U+00A0
+//!   included) where Java's `String.trim()` stops at U+0020, so `validate` shows such a value
+//!   without its trailing space (the config parser is `plugin/config_def.rs`). Connector names
+//!   in `POST /connectors` are trimmed exactly as Java trims them.
 //! - Source connectors take a dead letter queue too (`errors.deadletterqueue.topic.name`,
 //!   `.topic.replication.factor`, `.context.headers.enable`), which Apache offers to sink
 //!   connectors only; validation and `/connector-plugins/{p}/config` list the three keys after
@@ -55,6 +79,7 @@
 pub mod config;
 pub mod connectors;
 pub mod converters;
+pub mod logging;
 pub mod plugin;
 pub mod registry;
 pub mod rest;

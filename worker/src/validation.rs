@@ -131,6 +131,22 @@ pub fn validate(config: &ConfigMap, defaults: &WorkerDefaults) -> Result<ConfigI
                 raw.unwrap_or("")
             ));
         }
+        if key.name == "name" && value.errors.is_empty() {
+            // `NonEmptyStringWithoutControlChars`: Java's `Character.isISOControl` code points.
+            let control: Vec<String> = raw
+                .unwrap_or("")
+                .chars()
+                .filter(|c| c.is_control())
+                .map(|c| u32::from(c).to_string())
+                .collect();
+            if !control.is_empty() {
+                value.errors.push(format!(
+                    "Invalid value {} for configuration name: String may not contain control sequences but had the following ASCII chars: {}",
+                    raw.unwrap_or(""),
+                    control.join(", ")
+                ));
+            }
+        }
         if matches!(
             key.name,
             "key.converter" | "value.converter" | "header.converter"

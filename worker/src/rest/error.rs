@@ -59,6 +59,19 @@ impl IntoResponse for ApiError {
             error_code: self.status.as_u16(),
             message: self.message,
         };
-        (self.status, Json(body)).into_response()
+        // JAX-RS's own answers (`HTTP 404 Not Found`, `HTTP 405 Method Not Allowed`, ...) reach
+        // Connect's exception mapper without a media type, and Jetty sends them without a
+        // Content-Type header; Connect's own errors are `application/json`.
+        let jax_rs = body
+            .message
+            .strip_prefix("HTTP ")
+            .is_some_and(|m| m.starts_with(|c: char| c.is_ascii_digit()));
+        let mut response = (self.status, Json(body)).into_response();
+        if jax_rs {
+            response
+                .headers_mut()
+                .remove(axum::http::header::CONTENT_TYPE);
+        }
+        response
     }
 }

@@ -3,35 +3,40 @@
 //! Handlers are thin: parse the request, call the [`Herder`] on the blocking pool (its calls
 //! may wait for tasks to stop), and return `connect_api` types.
 
+mod body;
 pub mod error;
+mod loggers;
+mod path;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use connect_api::{
-    ConfigKeyInfo, ConfigMap, ConnectorOffset, LoggerLevel, Loggers, Message, ServerInfo,
-    WorkerStatus,
-};
+use connect_api::{ConfigKeyInfo, Message, ServerInfo, WorkerStatus};
 use serde_json::Value as Json_;
 
 pub use error::ApiError;
 
+use body::{
+    CREATE_REQUEST, RawBody, config_map, json_body, mismatch, offsets_body, parse_initial_state,
+    string_map,
+};
+use path::{location, query_flag, query_pairs, task_number};
+
+use crate::logging::LogLevels;
 use crate::registry;
 use crate::runtime::herder::Herder;
-use crate::runtime::store::TargetState;
 
 /// What the handlers share.
 pub struct AppState {
     pub kafka_cluster_id: String,
     pub herder: Arc<Herder>,
-    pub loggers: Mutex<Loggers>,
+    /// The worker's log levels, read and changed by `/admin/loggers`.
+    pub log_levels: Arc<LogLevels>,
     pub metrics: Arc<crate::runtime::metrics::Metrics>,
     /// `topic.tracking.enable` and `topic.tracking.allow.reset` (both default true).
     pub topic_tracking: (bool, bool),
@@ -39,18 +44,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(kafka_cluster_id: String, herder: Arc<Herder>) -> AppState {
-        let mut loggers = Loggers::new();
-        loggers.insert(
-            "root".into(),
-            LoggerLevel {
-                level: "INFO".into(),
-                last_modified: None,
-            },
-        );
         AppState {
             kafka_cluster_id,
             herder,
-            loggers: Mutex::new(loggers),
+            log_levels: Arc::default(),
             metrics: Arc::default(),
             topic_tracking: (true, true),
         }
@@ -70,6 +67,13 @@ impl AppState {
         self
     }
 
+    /// Serves and changes these log levels on `/admin/loggers` (the table the process's
+    /// logger filters by).
+    pub fn with_log_levels(mut self, levels: Arc<LogLevels>) -> AppState {
+        self.log_levels = levels;
+        self
+    }
+
     /// Serves these task counters on `GET /metrics`.
     pub fn with_metrics(mut self, metrics: Arc<crate::runtime::metrics::Metrics>) -> AppState {
         self.metrics = metrics;
@@ -81,7 +85,7 @@ type Shared = State<Arc<AppState>>;
 type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    let api = Router::new()
         .route("/", get(root))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
@@ -111,8 +115,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/connector-plugins", get(plugins))
         .route("/connector-plugins/{p}/config", get(plugin_config))
         .route("/connector-plugins/{p}/config/validate", put(validate))
-        .route("/admin/loggers", get(loggers))
-        .route("/admin/loggers/{name}", get(logger).put(set_logger))
+        .route("/admin/loggers", get(loggers::loggers))
+        .route(
+            "/admin/loggers/{name}",
+            get(loggers::logger).put(loggers::set_logger),
+        )
         .fallback(|| async { ApiError::no_route() })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -120,7 +127,85 @@ pub fn router(state: Arc<AppState>) -> Router {
                 "HTTP 405 Method Not Allowed",
             )
         })
-        .with_state(state)
+        .with_state(state);
+    // Outside the routes, as Jetty is outside Jersey: the request log sees every answer, and
+    // URI checks and path-parameter removal happen before a route is chosen.
+    let service = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(request_log))
+        .layer(axum::middleware::from_fn(jetty_uri))
+        .service(api);
+    Router::new().fallback_service(service)
+}
+
+/// Jetty's treatment of the request target: refuses what its URI compliance refuses (see
+/// [`path::uri_violation`]) with its HTML error page, and drops `;` path parameters.
+async fn jetty_uri(mut request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or("", |p| p.as_str())
+        .to_owned();
+    if let Some(v) = path::uri_violation(&target, request.uri().path()) {
+        return (
+            StatusCode::from_u16(v.status).unwrap_or(StatusCode::BAD_REQUEST),
+            [
+                (header::CONTENT_TYPE, "text/html;charset=iso-8859-1"),
+                (header::CACHE_CONTROL, "must-revalidate,no-cache,no-store"),
+                (header::CONNECTION, "close"),
+            ],
+            v.page(),
+        )
+            .into_response();
+    }
+    if let Some(stripped) = path::strip_path_parameters(request.uri().path()) {
+        let rebuilt = match request.uri().query() {
+            Some(q) => format!("{stripped}?{q}"),
+            None => stripped,
+        };
+        if let Ok(uri) = rebuilt.parse() {
+            *request.uri_mut() = uri;
+        }
+    }
+    next.run(request).await
+}
+
+/// Jetty's NCSA request log, which Apache's `RestServer` logs at INFO:
+/// `127.0.0.1 - - [30/Nov/2026:20:13:05 +0000] "GET /connectors HTTP/1.1" 200 2 "-" "curl/8" 3`.
+async fn request_log(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::body::HttpBody as _;
+    let started = std::time::Instant::now();
+    let when = std::time::SystemTime::now();
+    let remote = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string());
+    let line = format!(
+        "\"{} {} {:?}\"",
+        request.method(),
+        request.uri(),
+        request.version()
+    );
+    let header = |h: &HeaderMap, name: header::HeaderName| {
+        h.get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let referer = header(request.headers(), header::REFERER);
+    let agent = header(request.headers(), header::USER_AGENT);
+    let response = next.run(request).await;
+    let size = response
+        .body()
+        .size_hint()
+        .exact()
+        .map_or_else(|| "-".to_owned(), |n| n.to_string());
+    tracing::info!(
+        "{remote} - - [{}] {line} {} {size} \"{referer}\" \"{agent}\" {}",
+        crate::logging::ncsa_date(when),
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    );
+    response
 }
 
 /// Runs a herder call on the blocking pool.
@@ -132,152 +217,6 @@ async fn herder<T: Send + 'static>(
     tokio::task::spawn_blocking(move || f(&h))
         .await
         .unwrap_or_else(|e| Err(ApiError::internal(format!("request failed: {e}"))))
-}
-
-/// Parses a JSON body. Like Jersey, a body with a non-JSON content type is refused with 415,
-/// and unparseable JSON is a 500 carrying the parser's message.
-fn json_body(headers: &HeaderMap, body: &Bytes) -> ApiResult<Json_> {
-    if let Some(ct) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    {
-        if !ct
-            .trim()
-            .to_ascii_lowercase()
-            .starts_with("application/json")
-        {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "HTTP 415 Unsupported Media Type",
-            ));
-        }
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Json_::Null);
-    }
-    serde_json::from_slice(body).map_err(|e| ApiError::internal(e.to_string()))
-}
-
-/// Jackson's type for config maps in request bodies.
-const CONFIG_MAP_TYPE: &str = "java.util.LinkedHashMap<java.lang.String,java.lang.String>";
-const CREATE_REQUEST: &str =
-    "org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest";
-
-/// Jackson's message for a JSON value of the wrong kind. Jackson puts the parser location
-/// (`\n at [Source: ...; line: L, column: C]`) before the reference chain; it is left out here.
-fn mismatch(target: &str, v: &Json_, chain: &[String]) -> ApiError {
-    let (kind, token) = match v {
-        Json_::Array(_) => ("Array", "START_ARRAY"),
-        Json_::Object(_) => ("Object", "START_OBJECT"),
-        Json_::String(_) => ("String", "VALUE_STRING"),
-        Json_::Number(n) if n.is_f64() => ("Floating-point", "VALUE_NUMBER_FLOAT"),
-        Json_::Number(_) => ("Integer", "VALUE_NUMBER_INT"),
-        Json_::Bool(true) => ("Boolean", "VALUE_TRUE"),
-        Json_::Bool(false) => ("Boolean", "VALUE_FALSE"),
-        Json_::Null => ("Null", "VALUE_NULL"),
-    };
-    let mut m = format!(
-        "Cannot deserialize value of type `{target}` from {kind} value (token `JsonToken.{token}`)"
-    );
-    if !chain.is_empty() {
-        m.push_str(&format!(" (through reference chain: {})", chain.join("->")));
-    }
-    ApiError::internal(m)
-}
-
-/// A JSON object of config values. Like Jackson reading `Map<String,String>`, scalar values are
-/// taken as their text; JSON null is kept as `None`. `chain` is where the map sits in the body,
-/// for error messages.
-fn string_map(v: &Json_, chain: &[String]) -> ApiResult<BTreeMap<String, Option<String>>> {
-    let Json_::Object(o) = v else {
-        return Err(mismatch(CONFIG_MAP_TYPE, v, chain));
-    };
-    o.iter()
-        .map(|(k, v)| {
-            let s = match v {
-                Json_::Null => None,
-                Json_::String(s) => Some(s.clone()),
-                Json_::Bool(_) | Json_::Number(_) => Some(v.to_string()),
-                _ => {
-                    let mut chain = chain.to_vec();
-                    chain.push(format!("java.util.LinkedHashMap[\"{k}\"]"));
-                    return Err(mismatch("java.lang.String", v, &chain));
-                }
-            };
-            Ok((k.clone(), s))
-        })
-        .collect()
-}
-
-fn config_map(v: &Json_, chain: &[String]) -> ApiResult<ConfigMap> {
-    Ok(string_map(v, chain)?
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .collect())
-}
-
-/// Query parameters in order, percent-decoded; repeated keys are kept.
-fn query_pairs(q: Option<&str>) -> Vec<(String, String)> {
-    q.unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn query_flag(q: &[(String, String)], key: &str) -> bool {
-    q.iter()
-        .any(|(k, v)| k == key && v.eq_ignore_ascii_case("true"))
-}
-
-fn task_number(t: &str) -> ApiResult<u32> {
-    // Jersey cannot bind a non-integer task id and answers as for an unknown path.
-    t.parse().map_err(|_| ApiError::no_route())
-}
-
-fn location(headers: &HeaderMap, name: &str) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("http://{host}/connectors/{}", encode_path_segment(name))
-}
-
-fn encode_path_segment(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 async fn root(State(state): Shared) -> Json<ServerInfo> {
@@ -326,7 +265,7 @@ async fn list_connectors(State(state): Shared, RawQuery(q): RawQuery) -> ApiResu
 async fn create_connector(
     State(state): Shared,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let body = json_body(&headers, &body)?;
     let Json_::Object(req) = &body else {
@@ -337,12 +276,10 @@ async fn create_connector(
             other => mismatch(CREATE_REQUEST, &other, &[]),
         });
     };
-    let name = req
-        .get("name")
-        .and_then(Json_::as_str)
-        .unwrap_or("")
-        .trim()
-        .to_owned();
+    let name = req.get("name").and_then(Json_::as_str).unwrap_or("");
+    // Java's `String.trim()`, as Apache trims the name: every char up to U+0020 at either end
+    // (control characters included), but no other Unicode space.
+    let name = name.trim_matches(|c: char| c <= ' ').to_owned();
     let config = match req.get("config") {
         None | Some(Json_::Null) => {
             return Err(ApiError::internal(
@@ -361,18 +298,6 @@ async fn create_connector(
         Ok((StatusCode::CREATED, [(header::LOCATION, loc)], Json(info)).into_response())
     })
     .await
-}
-
-fn parse_initial_state(v: &Json_) -> ApiResult<TargetState> {
-    let s = v.as_str().unwrap_or("").to_ascii_uppercase();
-    match s.as_str() {
-        "RUNNING" => Ok(TargetState::Started),
-        "PAUSED" => Ok(TargetState::Paused),
-        "STOPPED" => Ok(TargetState::Stopped),
-        _ => Err(ApiError::internal(format!(
-            "Cannot construct instance of `{CREATE_REQUEST}$InitialState`, problem: No enum constant {CREATE_REQUEST}.InitialState.{s} (through reference chain: {CREATE_REQUEST}[\"initial_state\"])"
-        ))),
-    }
 }
 
 async fn get_connector(State(state): Shared, Path(c): Path<String>) -> ApiResult<Response> {
@@ -401,7 +326,7 @@ async fn put_config(
     State(state): Shared,
     Path(c): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let body = json_body(&headers, &body)?;
     if body.is_null() {
@@ -426,7 +351,7 @@ async fn patch_config(
     State(state): Shared,
     Path(c): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let body = json_body(&headers, &body)?;
     let patch = if body.is_null() {
@@ -553,7 +478,7 @@ async fn alter_offsets(
     State(state): Shared,
     Path(c): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let body = json_body(&headers, &body)?;
     let offsets = offsets_body(&body)?;
@@ -564,31 +489,6 @@ async fn alter_offsets(
         .into_response())
     })
     .await
-}
-
-/// The `offsets` of a `PATCH .../offsets` body. A missing or null list is empty, which the herder
-/// refuses with Apache's message.
-fn offsets_body(body: &Json_) -> ApiResult<Vec<ConnectorOffset>> {
-    const OFFSETS: &str = "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets";
-    let list = match body {
-        Json_::Null => return Ok(Vec::new()),
-        Json_::Object(o) => o.get("offsets").unwrap_or(&Json_::Null),
-        other => return Err(mismatch(OFFSETS, other, &[])),
-    };
-    match list {
-        Json_::Null => Ok(Vec::new()),
-        Json_::Array(items) => items
-            .iter()
-            .map(|i| {
-                serde_json::from_value(i.clone()).map_err(|e| ApiError::internal(e.to_string()))
-            })
-            .collect(),
-        other => Err(mismatch(
-            "java.util.ArrayList<org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset>",
-            other,
-            &[format!("{OFFSETS}[\"offsets\"]")],
-        )),
-    }
 }
 
 async fn reset_offsets(State(state): Shared, Path(c): Path<String>) -> ApiResult<Response> {
@@ -636,7 +536,7 @@ async fn validate(
     State(state): Shared,
     Path(p): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let body = json_body(&headers, &body)?;
     if body.is_null() {
@@ -661,77 +561,6 @@ async fn validate(
         ))),
     })
     .await
-}
-
-fn lock_loggers(state: &AppState) -> std::sync::MutexGuard<'_, Loggers> {
-    state.loggers.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-async fn loggers(State(state): Shared) -> Json<Loggers> {
-    Json(lock_loggers(&state).clone())
-}
-
-async fn logger(State(state): Shared, Path(name): Path<String>) -> ApiResult<Json<LoggerLevel>> {
-    lock_loggers(&state)
-        .get(&name)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("Logger {name} not found.")))
-}
-
-const LEVELS: [&str; 8] = [
-    "OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL",
-];
-
-async fn set_logger(
-    State(state): Shared,
-    Path(name): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Response> {
-    let body = json_body(&headers, &body)?;
-    let Some(level) = body.get("level").and_then(Json_::as_str) else {
-        return Err(ApiError::bad_request(
-            "Desired 'level' parameter was not specified in request.",
-        ));
-    };
-    let upper = level.to_ascii_uppercase();
-    if !LEVELS.contains(&upper.as_str()) {
-        // Apache answers an invalid level with 404.
-        return Err(ApiError::not_found(format!("invalid log level '{level}'.")));
-    }
-    let cluster = query_pairs(q.as_deref())
-        .iter()
-        .any(|(k, v)| k == "scope" && v.eq_ignore_ascii_case("cluster"));
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    let mut loggers = lock_loggers(&state);
-    let prefix = format!("{name}.");
-    let mut changed: Vec<String> = loggers
-        .keys()
-        .filter(|k| name == "root" || k.starts_with(&prefix))
-        .cloned()
-        .collect();
-    if !changed.contains(&name) {
-        changed.push(name.clone());
-    }
-    changed.sort();
-    for n in &changed {
-        loggers.insert(
-            n.clone(),
-            LoggerLevel {
-                level: upper.clone(),
-                last_modified: Some(now),
-            },
-        );
-    }
-    Ok(if cluster {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        Json(changed).into_response()
-    })
 }
 
 #[cfg(test)]

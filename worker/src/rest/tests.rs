@@ -835,13 +835,54 @@ async fn loggers_and_root() {
             Some(json!({"level": "debug"})),
         )
         .await;
+    // As Apache: the namespace (created) and every existing logger under it, sorted.
     assert_eq!(
         (s, body),
-        (StatusCode::OK, json!(["org.apache.kafka.connect.file"]))
+        (
+            StatusCode::OK,
+            json!([
+                "org.apache.kafka.connect.file",
+                "org.apache.kafka.connect.file.FileStreamSinkTask",
+                "org.apache.kafka.connect.file.FileStreamSourceTask"
+            ])
+        )
     );
     let (_, body) = a.call("GET", "/admin/loggers", None).await;
     assert_eq!(body["org.apache.kafka.connect.file"]["level"], "DEBUG");
     assert!(body["org.apache.kafka.connect.file"]["last_modified"].is_i64());
+    assert_eq!(
+        body["org.apache.kafka.connect.runtime.WorkerSinkTask"],
+        json!({"level": "INFO", "last_modified": null})
+    );
+    // Loggers already at the level are not changed, and not listed.
+    let (s, body) = a
+        .call(
+            "PUT",
+            "/admin/loggers/org.apache.kafka.connect.file",
+            Some(json!({"level": "DEBUG"})),
+        )
+        .await;
+    assert_eq!((s, body), (StatusCode::OK, json!([])));
+    let (s, body) = a
+        .call("GET", "/admin/loggers/org.apache.kafka.connect", None)
+        .await;
+    assert_eq!(
+        (s, body),
+        (
+            StatusCode::NOT_FOUND,
+            json!({"error_code": 404, "message": "Logger org.apache.kafka.connect not found."})
+        )
+    );
+    let (s, body) = a
+        .call("PUT", "/admin/loggers/x", Some(json!({"level": "bogus"})))
+        .await;
+    assert_eq!(
+        (s, body),
+        (
+            StatusCode::NOT_FOUND,
+            json!({"error_code": 404, "message": "invalid log level 'bogus'."})
+        )
+    );
     let (s, body) = a
         .call(
             "PUT",
@@ -850,4 +891,250 @@ async fn loggers_and_root() {
         )
         .await;
     assert_eq!((s, body), (StatusCode::NO_CONTENT, Value::Null));
+}
+
+/// Property test: any JSON body sent to any endpoint is answered, never panics, and every error
+/// is Connect's JSON error body with the status as its `error_code`.
+mod properties {
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const ENDPOINTS: &[(&str, &str)] = &[
+        ("POST", "/connectors"),
+        ("PUT", "/connectors/p-1/config"),
+        ("PATCH", "/connectors/p-1/config"),
+        ("PATCH", "/connectors/p-1/offsets"),
+        ("PUT", "/connector-plugins/FileStreamSink/config/validate"),
+        ("PUT", "/connector-plugins/FileStreamSource/config/validate"),
+        ("PUT", "/admin/loggers/p.logger"),
+        ("PUT", "/admin/loggers/root?scope=cluster"),
+        ("POST", "/connectors/p-1/restart?includeTasks=true"),
+        ("PUT", "/connectors/p-1/pause"),
+        ("PUT", "/connectors/p-1/stop"),
+        ("DELETE", "/connectors/p-1/offsets"),
+        ("GET", "/connectors?expand=status&expand=info"),
+    ];
+
+    /// JSON bodies of every shape, biased towards the keys the endpoints read.
+    fn any_json() -> impl Strategy<Value = Value> {
+        let key = prop_oneof![
+            Just("name".to_owned()),
+            Just("config".to_owned()),
+            Just("initial_state".to_owned()),
+            Just("offsets".to_owned()),
+            Just("partition".to_owned()),
+            Just("offset".to_owned()),
+            Just("level".to_owned()),
+            Just("connector.class".to_owned()),
+            Just("topics".to_owned()),
+            Just("file".to_owned()),
+            Just("tasks.max".to_owned()),
+            any::<String>(),
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            prop_oneof![
+                Just("FileStreamSink".to_owned()),
+                Just("DEBUG".to_owned()),
+                Just("PAUSED".to_owned()),
+                Just("p-1".to_owned()),
+                any::<String>()
+            ]
+            .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 6, move |inner| {
+            prop_oneof![
+                vec(inner.clone(), 0..6).prop_map(Value::Array),
+                vec((key.clone(), inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn any_json_body_gets_an_answer_and_errors_are_json(body in any_json()) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let a = api();
+                // One existing connector so that paths reach the herder both ways.
+                let (s, _) = a
+                    .call(
+                        "PUT",
+                        "/connectors/p-1/config",
+                        Some(json!({"connector.class": "FileStreamSink", "topics": "t",
+                                    "file": "/dev/null"})),
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::CREATED);
+                let text = body.to_string();
+                for (method, path) in ENDPOINTS {
+                    let (status, _, answer) = a.call_raw(method, path, Some(&text)).await;
+                    if status.is_client_error() || status.is_server_error() {
+                        assert_eq!(
+                            answer["error_code"],
+                            json!(status.as_u16()),
+                            "{method} {path} {text}: {answer}"
+                        );
+                        assert!(answer["message"].is_string(), "{method} {path}: {answer}");
+                    }
+                }
+            });
+        }
+
+        #[test]
+        fn any_bytes_body_gets_an_answer(bytes in vec(any::<u8>(), 0..64)) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let a = api();
+                for (method, path) in ENDPOINTS {
+                    let req = Request::builder()
+                        .method(*method)
+                        .uri(*path)
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Body::from(bytes.clone()))
+                        .unwrap();
+                    let resp = a.app.clone().oneshot(req).await.unwrap();
+                    let status = resp.status();
+                    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+                    if status.is_client_error() || status.is_server_error() {
+                        let v: Value = serde_json::from_slice(&body)
+                            .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e})"));
+                        assert_eq!(v["error_code"], json!(status.as_u16()));
+                    }
+                }
+            });
+        }
+    }
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_a_json_413() {
+    let a = api();
+    let too_big = super::body::MAX_BODY + 1;
+    // Refused by the declared length, before the body is read.
+    let req = Request::builder()
+        .method("POST")
+        .uri("/connectors")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, too_big.to_string())
+        .body(Body::from("{}"))
+        .unwrap();
+    let resp = a.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        resp.headers()[header::CONTENT_TYPE],
+        "application/json",
+        "a JSON error, not axum's text/plain"
+    );
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["error_code"], 413);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("limit of {} bytes", super::body::MAX_BODY)),
+        "{v}"
+    );
+    // Refused once the bound is passed, when no length is declared up front.
+    let stream = futures::stream::iter(
+        (0..65).map(|_| Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b' '; 1 << 20]))),
+    );
+    let req = Request::builder()
+        .method("PUT")
+        .uri("/connector-plugins/FileStreamSink/config/validate")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(stream))
+        .unwrap();
+    let resp = a.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // Bodies over axum's default 2 MB are read, as Apache reads them.
+    let mut config = serde_json::Map::new();
+    config.insert("connector.class".into(), json!("FileStreamSink"));
+    config.insert("topics".into(), json!("t"));
+    config.insert("pad".into(), json!("x".repeat(3 << 20)));
+    let (s, _) = a
+        .call(
+            "PUT",
+            "/connector-plugins/FileStreamSink/config/validate",
+            Some(Value::Object(config)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn names_are_trimmed_as_java_trims_and_control_characters_refused() {
+    let a = api();
+    let config = json!({"connector.class": "FileStreamSink", "topics": "t", "file": "/dev/null"});
+    let (s, body) = a
+        .call(
+            "POST",
+            "/connectors",
+            Some(json!({"name": "\u{1}\tjt-a\u{7}\n", "config": config})),
+        )
+        .await;
+    assert_eq!((s, &body["name"]), (StatusCode::CREATED, &json!("jt-a")));
+    // Java's trim() stops at U+0020: a no-break space stays.
+    let (s, body) = a
+        .call(
+            "POST",
+            "/connectors",
+            Some(json!({"name": "\u{a0}jt-b", "config": config})),
+        )
+        .await;
+    assert_eq!(
+        (s, &body["name"]),
+        (StatusCode::CREATED, &json!("\u{a0}jt-b"))
+    );
+    let (s, body) = a
+        .call(
+            "POST",
+            "/connectors",
+            Some(json!({"name": "jt\u{1}c\u{85}", "config": config})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        body["message"].as_str().unwrap().contains(
+            "Invalid value jt\u{1}c\u{85} for configuration name: String may not contain control sequences but had the following ASCII chars: 1, 133"
+        ),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn jetty_refusals_and_path_parameters() {
+    let a = api();
+    let req = Request::builder()
+        .uri("/connectors/%2e%2e")
+        .body(Body::empty())
+        .unwrap();
+    let resp = a.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        resp.headers()[header::CONTENT_TYPE],
+        "text/html;charset=iso-8859-1"
+    );
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&body)
+            .contains("<title>Error 400 Ambiguous URI path segment</title>")
+    );
+    // `;v=1` is dropped before the route is chosen.
+    let (s, body) = a.call("GET", "/connectors;v=1", None).await;
+    assert_eq!((s, body), (StatusCode::OK, json!([])));
 }

@@ -188,7 +188,7 @@ pub fn log_error(
         return;
     }
     let mut line = format!(
-        "connect-worker: ERROR Error encountered in task {task}. Executing stage '{}' with class '{class}'",
+        "Error encountered in task {task}. Executing stage '{}' with class '{class}'",
         stage.name()
     );
     if let (true, Some(r)) = (h.log_include_messages, rec) {
@@ -201,8 +201,10 @@ pub fn log_error(
         ));
     }
     line.push('.');
-    eprintln!("{line}\n{}", err.stack_trace().trim_end());
+    tracing::error!("{line}\n{}", err.stack_trace().trim_end());
 }
+
+const DLQ_LOGGER: &str = "org.apache.kafka.connect.runtime.errors.DeadLetterQueueReporter";
 
 /// Writes failed records to the dead letter queue: sink records as they were consumed, source
 /// records as described in [`SourceRecordBytes`].
@@ -382,8 +384,9 @@ impl DeadLetterQueue {
         TaskMetrics::add(&self.metrics.dlq_produce_requests, 1);
         if let Err(e) = send_with_retry(&self.producer, rec) {
             TaskMetrics::add(&self.metrics.dlq_produce_failures, 1);
-            eprintln!(
-                "connect-worker: ERROR Could not produce message to dead letter queue. topic={}: {e}",
+            tracing::error!(
+                target: DLQ_LOGGER,
+                "Could not produce message to dead letter queue. topic={}: {e}",
                 self.topic
             );
         }
@@ -394,12 +397,13 @@ impl DeadLetterQueue {
     /// Waits for every queued DLQ record; offsets are committed only after this.
     pub fn flush(&self) {
         if let Err(e) = self.producer.flush(Duration::from_secs(30)) {
-            eprintln!("connect-worker: ERROR Could not flush the dead letter queue producer: {e}");
+            tracing::error!(target: DLQ_LOGGER, "Could not flush the dead letter queue producer: {e}");
         }
         if let Some(e) = self.producer.context().take_error() {
             TaskMetrics::add(&self.metrics.dlq_produce_failures, 1);
-            eprintln!(
-                "connect-worker: ERROR Could not produce message to dead letter queue. topic={}: {e}",
+            tracing::error!(
+                target: DLQ_LOGGER,
+                "Could not produce message to dead letter queue. topic={}: {e}",
                 self.topic
             );
         }

@@ -108,7 +108,7 @@ pub fn run(ctx: &TaskContext, task: Box<dyn SinkTask>) -> Result<(), ConnectErro
                     Err(e) => {
                         // Transient consumer errors (broker down, rebalance) are retried by
                         // librdkafka; report them and keep polling.
-                        eprintln!("connect-worker: WARN {} consumer error: {e}", ctx.name());
+                        tracing::warn!("{} consumer error: {e}", ctx.name());
                         continue;
                     }
                 };
@@ -179,8 +179,8 @@ pub fn run(ctx: &TaskContext, task: Box<dyn SinkTask>) -> Result<(), ConnectErro
                         Ok(()) => break,
                         Err(e) if e.class == crate::error::class::RETRIABLE && !ctx.stopping() => {
                             attempt += 1;
-                            eprintln!(
-                                "connect-worker: WARN {} RetriableException from SinkTask: {e}; redelivering",
+                            tracing::warn!(
+                                "{} RetriableException from SinkTask: {e}; redelivering",
                                 ctx.name()
                             );
                             let delay =
@@ -233,8 +233,8 @@ pub fn run(ctx: &TaskContext, task: Box<dyn SinkTask>) -> Result<(), ConnectErro
 /// exists to be closed and stopped.
 fn leave_group(ctx: &TaskContext, consumer: &BaseConsumer<SinkContext>) {
     if let Err(e) = consumer.close_queue() {
-        eprintln!(
-            "connect-worker: WARN {} failed to leave the consumer group: {e}",
+        tracing::warn!(
+            "{} failed to leave the consumer group: {e}",
             ctx.name()
         );
         return;
@@ -302,8 +302,8 @@ impl ConsumerContext for SinkContext {
             shared.committed.remove(tp);
         }
         if let Err(e) = committed.and(closed) {
-            eprintln!(
-                "connect-worker: ERROR {} failed to close partitions {revoked:?}: {e}",
+            tracing::error!(
+                "{} failed to close partitions {revoked:?}: {e}",
                 self.name
             );
             shared.error.get_or_insert(e);
@@ -432,7 +432,7 @@ fn commit<C: ConsumerContext>(
         }
         // A failed commit is retried at the next interval; the records stay delivered.
         Err(e) => {
-            eprintln!("connect-worker: WARN offset commit failed: {e}");
+            tracing::warn!("offset commit failed: {e}");
             Ok(())
         }
     }

@@ -96,8 +96,8 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                 Ok(r) => r,
                 // Apache logs a retriable poll failure and simply polls again.
                 Err(e) if e.class == crate::error::class::RETRIABLE => {
-                    eprintln!(
-                        "connect-worker: WARN {} failed to poll records from SourceTask; will retry: {e}",
+                    tracing::warn!(
+                        "{} failed to poll records from SourceTask; will retry: {e}",
                         ctx.name()
                     );
                     std::thread::sleep(std::time::Duration::from_millis(100));
@@ -323,8 +323,8 @@ fn commit_record(
     metadata: Option<&RecordMetadata>,
 ) {
     if let Err(e) = task.commit_record(record, metadata) {
-        eprintln!(
-            "connect-worker: ERROR {} Exception thrown while calling task.commitRecord(): {e}",
+        tracing::error!(
+            "{} Exception thrown while calling task.commitRecord(): {e}",
             ctx.name()
         );
     }
@@ -333,8 +333,8 @@ fn commit_record(
 /// `SourceTask.commit`, after an offset commit; a failure is logged and the task goes on.
 fn commit_task(ctx: &TaskContext, task: &mut dyn SourceTask) {
     if let Err(e) = task.commit() {
-        eprintln!(
-            "connect-worker: ERROR {} Exception thrown while calling task.commit(): {e}",
+        tracing::error!(
+            "{} Exception thrown while calling task.commit(): {e}",
             ctx.name()
         );
     }

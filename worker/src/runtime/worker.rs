@@ -173,18 +173,20 @@ impl Runtime for KafkaRuntime {
         let task = spec.task;
         let connector_type = spec.connector_type;
         let name = format!("task-thread-{}-{}", spec.id.connector, spec.id.task);
+        let span = crate::logging::task_span(&spec.id.connector, spec.id.task);
         let spawned = std::thread::Builder::new().name(name).spawn(move || {
+            let _ctx = span.entered();
             let result = match (task, connector_type) {
                 (Task::Source(t), _) => source_task::run(&ctx, t),
                 (Task::Sink(t), ConnectorType::Sink) => sink_task::run(&ctx, t),
                 (Task::Sink(t), _) => sink_task::run(&ctx, t),
             };
             if let Err(e) = result {
-                eprintln!(
-                    "connect-worker: ERROR {} Task threw an uncaught and unrecoverable exception",
-                    ctx.name()
+                tracing::error!(
+                    "{} Task threw an uncaught and unrecoverable exception\n{}",
+                    ctx.name(),
+                    e.stack_trace().trim_end()
                 );
-                eprintln!("{}", e.stack_trace().trim_end());
                 ctx.set_state(State::Failed, Some(e.stack_trace()));
             }
         });

@@ -136,6 +136,7 @@ impl HerderState {
     /// generates task configs, starts tasks. A connector that fails to start is FAILED with its
     /// trace. A paused connector is instantiated but not started, as in Apache.
     pub(super) fn start_connector(&self, name: &str) {
+        let _ctx = crate::logging::connector_span(name).entered();
         let Some(mut stored) = self.configs.get(name) else {
             return;
         };
@@ -292,7 +293,7 @@ impl HerderState {
     fn connector_failed(&self, name: &str, generation: u64, error: &ConnectError) {
         let _op = lock(&self.op);
         if self.is_live(name, generation) {
-            eprintln!("connect-worker: ERROR {name} connector raised an error: {error}");
+            tracing::error!("{name} connector raised an error: {error}");
             self.statuses
                 .put_connector(name, self.mk(State::Failed, Some(error.stack_trace())));
         }
@@ -328,8 +329,8 @@ impl Context {
                 }
             });
         if let Err(e) = spawned {
-            eprintln!(
-                "connect-worker: ERROR {} cannot start a thread for {what}: {e}",
+            tracing::error!(
+                "{} cannot start a thread for {what}: {e}",
                 self.connector
             );
         }
