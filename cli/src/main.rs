@@ -47,7 +47,8 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err:#}");
+            // Messages carry server text (connector names, error bodies): no raw control codes.
+            eprintln!("error: {}", output::esc_text(&format!("{err:#}")));
             ExitCode::from(1)
         }
     }

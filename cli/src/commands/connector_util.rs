@@ -10,6 +10,7 @@ use regex::Regex;
 
 use crate::client::{Client, ClientError};
 use crate::health::{Health, health};
+use crate::output::{esc, esc_text};
 
 /// One connector with what the list endpoint knows about it.
 #[derive(Debug, Clone)]
@@ -236,10 +237,11 @@ pub fn finish(ctx: &super::Ctx, outcomes: &[Outcome]) -> anyhow::Result<std::pro
             eprintln!("no connectors selected");
         }
         for o in outcomes {
+            let (name, message) = (esc(&o.name), esc_text(&o.message));
             if o.ok {
-                println!("{}: {}", o.name, o.message);
+                println!("{name}: {message}");
             } else {
-                eprintln!("error: {}: {}", o.name, o.message);
+                eprintln!("error: {name}: {message}");
             }
         }
     }

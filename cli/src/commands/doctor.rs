@@ -18,7 +18,7 @@ use super::connector_util::list_connectors;
 use super::dlq::kafka_config;
 use super::status::cause_line;
 use crate::health::Health;
-use crate::output::{heading, paint_state, print_structured, print_table, state_cell, table};
+use crate::output::{esc, esc_text, heading, paint_state, print_structured, print_table, state_cell, table};
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
@@ -106,7 +106,9 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<ExitCode> {
                     .map(|t| (format!("{}/{}", l.name, t.id), t.error_text())),
             );
             for (who, trace) in instances {
-                let Some(trace) = trace else { continue };
+                let Some(trace) = super::status::analysable(trace) else {
+                    continue;
+                };
                 let rc = connect_trace::root_cause(trace, &hint_ctx);
                 match causes
                     .iter_mut()
@@ -282,12 +284,12 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
             .map(|l| l.total.to_string())
             .unwrap_or_else(|| "-".to_owned());
         t.add_row(vec![
-            comfy_table::Cell::new(&c.name),
-            comfy_table::Cell::new(c.connector_type.map(|t| t.to_string()).unwrap_or_default()),
+            crate::output::cell(&c.name),
+            crate::output::cell(c.connector_type.map(|t| t.to_string()).unwrap_or_default()),
             state_cell(c.health.map(Health::as_str).unwrap_or("UNKNOWN")),
-            comfy_table::Cell::new(format!("{}/{} running", c.tasks_running, c.tasks_total)),
-            comfy_table::Cell::new(dlq),
-            comfy_table::Cell::new(lag),
+            crate::output::cell(format!("{}/{} running", c.tasks_running, c.tasks_total)),
+            crate::output::cell(dlq),
+            crate::output::cell(lag),
         ]);
     }
     print_table(&t)?;
@@ -301,10 +303,10 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
                 format!("{n}x").bold(),
                 cause_line(&g.exception, &g.message).red()
             );
-            println!("     {}", g.instances.join(", ").dimmed());
+            println!("     {}", esc(&g.instances.join(", ")).dimmed());
             if let Some(h) = &g.hint {
-                println!("     {} {}", "hint".cyan().bold(), h.summary);
-                println!("     {}  {}", "fix".cyan().bold(), h.fix);
+                println!("     {} {}", "hint".cyan().bold(), esc_text(&h.summary));
+                println!("     {}  {}", "fix".cyan().bold(), esc_text(&h.fix));
             }
         }
     }
@@ -319,13 +321,18 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
             };
             println!(
                 "  {}  {} connectors, {} tasks, {} failed{flag}",
-                w.worker_id, w.connectors, w.tasks, w.tasks_failed
+                esc(&w.worker_id),
+                w.connectors, w.tasks, w.tasks_failed
             );
         }
     }
     if let Some(why) = &r.kafka_skipped {
         println!();
-        println!("{} DLQ sizes and sink lag skipped: {why}", "note:".dimmed());
+        println!(
+            "{} DLQ sizes and sink lag skipped: {}",
+            "note:".dimmed(),
+            esc_text(why)
+        );
     }
     Ok(())
 }

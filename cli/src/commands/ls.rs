@@ -127,11 +127,11 @@ pub async fn run(ctx: &Ctx, args: LsArgs) -> anyhow::Result<ExitCode> {
             .filter(|w| !w.is_empty())
             .collect();
         let root_cause = status.and_then(|s| {
-            let trace = s.connector.trace.as_deref().or_else(|| {
+            let trace = super::status::analysable(s.connector.trace.as_deref()).or_else(|| {
                 s.tasks
                     .iter()
-                    .find(|t| t.state == State::Failed)?
-                    .error_text()
+                    .filter(|t| t.state == State::Failed)
+                    .find_map(|t| super::status::analysable(t.error_text()))
             })?;
             let mut hint_ctx = connect_trace::HintContext::new(&l.name);
             if let Some(info) = &l.info {
@@ -167,12 +167,12 @@ pub async fn run(ctx: &Ctx, args: LsArgs) -> anyhow::Result<ExitCode> {
     let mut t = table(&["NAME", "TYPE", "STATE", "HEALTH", "TASKS", "WORKERS"]);
     for r in &rows {
         t.add_row(vec![
-            comfy_table::Cell::new(&r.name),
-            comfy_table::Cell::new(&r.connector_type),
+            crate::output::cell(&r.name),
+            crate::output::cell(&r.connector_type),
             state_cell(&r.state),
             state_cell(r.health.map(|h| h.as_str()).unwrap_or("-")),
-            comfy_table::Cell::new(r.tasks_summary()),
-            comfy_table::Cell::new(r.worker_ids.join(",")),
+            crate::output::cell(r.tasks_summary()),
+            crate::output::cell(r.worker_ids.join(",")),
         ]);
     }
     print_table(&t)?;

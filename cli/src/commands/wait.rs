@@ -81,11 +81,12 @@ fn describe(s: &ConnectorStateInfo) -> String {
         .iter()
         .map(|t| format!("{}:{}", t.id, t.state))
         .collect();
-    format!(
+    let text = format!(
         "connector {}, tasks [{}]",
         s.connector.state,
         tasks.join(", ")
-    )
+    );
+    crate::output::esc(&text).into_owned()
 }
 
 pub async fn run(ctx: &Ctx, args: WaitArgs) -> anyhow::Result<ExitCode> {

@@ -55,13 +55,13 @@ pub fn run(ctx: &Ctx, _args: ContextLsArgs) -> anyhow::Result<ExitCode> {
     }
     let mut t = table(&["CURRENT", "NAME", "URLS", "AUTH", "KAFKA"]);
     for r in &rows {
-        t.add_row(vec![
+        t.add_row(crate::output::cells(vec![
             if r.current { "*" } else { "" }.to_owned(),
             r.name.clone(),
             r.urls.join(","),
             r.auth.to_owned(),
             r.bootstrap_servers.clone().unwrap_or_default(),
-        ]);
+        ]));
     }
     print_table(&t)?;
     Ok(ExitCode::SUCCESS)
