@@ -18,7 +18,9 @@ use super::connector_util::list_connectors;
 use super::dlq::kafka_config;
 use super::status::cause_line;
 use crate::health::Health;
-use crate::output::{esc, esc_text, heading, paint_state, print_structured, print_table, state_cell, table};
+use crate::output::{
+    esc, esc_text, heading, paint_state, print_structured, print_table, state_cell, table,
+};
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
@@ -322,7 +324,9 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
             println!(
                 "  {}  {} connectors, {} tasks, {} failed{flag}",
                 esc(&w.worker_id),
-                w.connectors, w.tasks, w.tasks_failed
+                w.connectors,
+                w.tasks,
+                w.tasks_failed
             );
         }
     }

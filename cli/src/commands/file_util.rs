@@ -168,11 +168,21 @@ pub fn print_changes(changes: &[Change]) {
         match c.change {
             "added" => println!(
                 "{}",
-                format!("+ {} = {}", esc(&c.key), esc(c.new.as_deref().unwrap_or(""))).green()
+                format!(
+                    "+ {} = {}",
+                    esc(&c.key),
+                    esc(c.new.as_deref().unwrap_or(""))
+                )
+                .green()
             ),
             "removed" => println!(
                 "{}",
-                format!("- {} = {}", esc(&c.key), esc(c.old.as_deref().unwrap_or(""))).red()
+                format!(
+                    "- {} = {}",
+                    esc(&c.key),
+                    esc(c.old.as_deref().unwrap_or(""))
+                )
+                .red()
             ),
             _ => println!(
                 "{}",
@@ -204,7 +214,12 @@ mod tests {
         let f = parse_json(r#"{"connector.class":"FileStreamSink","name":"b"}"#).unwrap();
         assert_eq!(f.name.as_deref(), Some("b"));
         // `null` leaves the key out, as the worker does with the same file.
-        assert!(!parse_json(r#"{"a":null}"#).unwrap().config.contains_key("a"));
+        assert!(
+            !parse_json(r#"{"a":null}"#)
+                .unwrap()
+                .config
+                .contains_key("a")
+        );
         assert!(parse_json(r#"{"a":[1]}"#).is_err());
         assert!(parse_json("[1]").is_err());
     }
