@@ -1,6 +1,7 @@
 //! `connectctl doctor`: one sweep of the whole cluster. Health per connector, failures grouped
 //! by root cause across connectors, tasks per worker, and, when Kafka is reachable, DLQ sizes
-//! and sink consumer lag. Exit code 0 healthy, 1 degraded, 2 failed, for cron and CI.
+//! and sink consumer lag. Exit code 0 healthy, 1 degraded (or the sweep failed), 3 a connector
+//! failed, for cron and CI; 2 stays the usage error it is in every command.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -247,7 +248,8 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<ExitCode> {
         print_report(&report)?;
     }
     Ok(match overall {
-        Health::Failed => ExitCode::from(2),
+        // Not 2: that is every command's usage error.
+        Health::Failed => ExitCode::from(3),
         Health::Degraded => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     })

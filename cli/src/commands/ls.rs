@@ -17,6 +17,7 @@ use crate::output::{print_structured, print_table, state_cell, table};
 #[derive(Debug, Args)]
 pub struct LsArgs {
     /// Only connectors whose name matches this regular expression
+    #[arg(value_parser = super::connector_util::valid_regex)]
     pub pattern: Option<String>,
     /// Only connectors in this state or health (RUNNING, FAILED, DEGRADED, PAUSED, ...)
     #[arg(long, value_name = "STATE")]
@@ -75,7 +76,7 @@ pub async fn run(ctx: &Ctx, args: LsArgs) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(Regex::new)
         .transpose()
-        .map_err(|e| anyhow!("invalid name pattern: {e}"))?;
+        .map_err(|e| super::usage(anyhow!("invalid name pattern: {e}")))?;
     let wanted_state = args.state.as_deref().map(str::to_ascii_uppercase);
     let client = ctx.client()?;
     let listed = list_connectors(&client).await?;

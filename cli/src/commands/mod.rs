@@ -36,7 +36,20 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+pub use dlq::Usage;
+
 use crate::cli::{Cli, Command};
+
+/// Marks an error as a usage error: how the command was called is wrong (exit code 2).
+pub fn usage(e: impl Into<anyhow::Error>) -> anyhow::Error {
+    let e = e.into();
+    Usage(format!("{e:#}")).into()
+}
+
+/// Whether an error is a usage error anywhere in its chain.
+pub fn is_usage(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.is::<Usage>())
+}
 use crate::client::{Client, ClientSettings};
 use crate::context::{ConfigFile, config_path};
 
@@ -96,7 +109,11 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
         (None, Some((_, c))) if !c.urls.is_empty() => c.urls.clone(),
         _ => vec!["http://localhost:8083".to_owned()],
     };
-    anyhow::ensure!(!urls.is_empty(), "--url is empty");
+    if urls.is_empty() {
+        return Err(usage(anyhow::anyhow!(
+            "--url is empty: give a Kafka Connect REST URL such as http://localhost:8083"
+        )));
+    }
     let mut settings = ClientSettings::plain(&urls[0]);
     settings.urls = urls.clone();
     settings.verbose = g.verbose;

@@ -64,7 +64,7 @@ pub async fn run(ctx: &Ctx, args: OffsetsArgs) -> anyhow::Result<ExitCode> {
             None => ConnectorOffsets::default(),
         };
         for s in &args.set {
-            offsets.offsets.push(parse_set(s)?);
+            offsets.offsets.push(parse_set(s).map_err(super::usage)?);
         }
         if offsets.offsets.is_empty() && args.file.is_none() {
             return show(ctx, &client, &args.name).await;

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail};
+use anyhow::anyhow;
 use clap::Args;
 
-use crate::commands::Ctx;
 use crate::commands::file_util::parse_set;
+use crate::commands::{Ctx, usage};
 use crate::context::{AuthConfig, ConfigFile, Context, TlsConfig};
 
 #[derive(Debug, Args)]
@@ -53,24 +53,26 @@ pub struct ContextAddArgs {
 pub fn run(ctx: &Ctx, args: ContextAddArgs) -> anyhow::Result<ExitCode> {
     let path = &ctx.config_path;
     let mut file = ConfigFile::load(path)?;
-    let url = ctx
-        .url_flag
-        .clone()
-        .ok_or_else(|| anyhow!("give the Connect URL with --url (several separated by commas)"))?;
+    let url = ctx.url_flag.clone().ok_or_else(|| {
+        usage(anyhow!(
+            "give the Connect URL with --url (several separated by commas)"
+        ))
+    })?;
     let urls: Vec<String> = url
         .split(',')
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .collect();
     if urls.is_empty() {
-        bail!("--url is empty");
+        return Err(usage(anyhow!("--url is empty")));
     }
     if args.cert_file.is_some() != args.key_file.is_some() {
-        bail!("--cert-file and --key-file go together");
+        return Err(usage(anyhow!("--cert-file and --key-file go together")));
     }
     let mut headers = BTreeMap::new();
     for h in &args.headers {
-        let (k, v) = parse_set(h).map_err(|_| anyhow!("--header {h}: expected NAME=VALUE"))?;
+        let (k, v) =
+            parse_set(h).map_err(|_| usage(anyhow!("--header {h}: expected NAME=VALUE")))?;
         headers.insert(k, v);
     }
     let mut kafka = BTreeMap::new();
@@ -78,7 +80,7 @@ pub fn run(ctx: &Ctx, args: ContextAddArgs) -> anyhow::Result<ExitCode> {
         kafka.insert("bootstrap.servers".to_owned(), b.clone());
     }
     for p in &ctx.kafka_properties {
-        let (k, v) = parse_set(p).map_err(|_| anyhow!("-X {p}: expected KEY=VALUE"))?;
+        let (k, v) = parse_set(p).map_err(|_| usage(anyhow!("-X {p}: expected KEY=VALUE")))?;
         kafka.insert(k, v);
     }
     let context = Context {
