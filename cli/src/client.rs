@@ -983,8 +983,15 @@ pub fn redact_url(url: &str) -> String {
             out = format!("{}://{}", &out[..scheme_end], &rest[at + 1..]);
         }
     }
+    redact_query(&out)
+}
+
+/// The query-parameter half of [`redact_url`]: values of credential parameters (`password=`,
+/// `token=`, JDBC's `;password=`) become `********`.
+pub fn redact_query(url: &str) -> String {
+    let out = url;
     let Some(q) = out.find(['?', ';']) else {
-        return out;
+        return out.to_owned();
     };
     // Query parameters, and JDBC's `;key=value` properties (SQL Server, Derby).
     let (head, tail) = out.split_at(q);

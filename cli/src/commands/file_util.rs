@@ -136,7 +136,7 @@ pub fn diff(
         if reveal {
             v.to_owned()
         } else {
-            crate::mask::mask_value(k, v, password_keys).to_owned()
+            crate::mask::mask_value(k, v, password_keys).into_owned()
         }
     };
     let keys: BTreeSet<&String> = live.keys().chain(desired.keys()).collect();
