@@ -120,7 +120,7 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
     settings.retry_timeout = Duration::from_secs(g.retry_timeout);
     let mut bootstrap_servers = g.bootstrap_servers.clone();
     let mut kafka_properties = g.kafka_property.clone();
-    if let Some((_, c)) = &context {
+    if let Some((name, c)) = &context {
         settings.headers = c
             .headers
             .iter()
@@ -133,11 +133,13 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
         if bootstrap_servers.is_none() {
             bootstrap_servers = c.kafka.get("bootstrap.servers").cloned();
         }
-        if kafka_properties.is_empty() {
+        // `*_env` / `*_command` entries run or read only for commands that talk to Kafka, so
+        // a broken password command never blocks `ls` or `status`.
+        let uses_kafka = matches!(cli.command, Command::Dlq(_) | Command::Doctor(_));
+        if kafka_properties.is_empty() && uses_kafka {
             kafka_properties = c
-                .kafka
-                .iter()
-                .filter(|(k, _)| k.as_str() != "bootstrap.servers")
+                .kafka_properties(name)?
+                .into_iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
         }

@@ -11,7 +11,17 @@ use crate::commands::file_util::parse_set;
 use crate::commands::{Ctx, usage};
 use crate::context::{AuthConfig, ConfigFile, Context, TlsConfig};
 
+/// Shown under `context add --help`.
+pub const AFTER_HELP: &str = "\
+Kafka settings for DLQ commands come from the global --bootstrap-servers and -X KEY=VALUE flags.
+Keep Kafka secrets out of the file with the same forms as the REST password:
+  -X sasl.password_env=VAR        read sasl.password from the environment variable VAR
+  -X sasl.password_command=CMD    run CMD (sh -c) and use its output as sasl.password
+Any KEY_env / KEY_command works (ssl.key.password_env, sasl.oauthbearer.client.secret_command).
+A secret given as -X sasl.password=VALUE is stored in the file in plain text (with a warning).";
+
 #[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
 pub struct ContextAddArgs {
     /// Context name
     pub name: String,
@@ -81,6 +91,13 @@ pub fn run(ctx: &Ctx, args: ContextAddArgs) -> anyhow::Result<ExitCode> {
     }
     for p in &ctx.kafka_properties {
         let (k, v) = parse_set(p).map_err(|_| usage(anyhow!("-X {p}: expected KEY=VALUE")))?;
+        if crate::mask::is_secret_key(&k) && !k.ends_with("_env") && !k.ends_with("_command") {
+            eprintln!(
+                "warning: -X {k} is stored in plain text in {}; use -X {k}_env=VAR or \
+                 -X {k}_command=CMD to keep it out of the file",
+                path.display()
+            );
+        }
         kafka.insert(k, v);
     }
     let context = Context {
