@@ -409,8 +409,8 @@ impl Client {
                     format!("?{}", q.join("&"))
                 };
                 eprintln!(
-                    "> {method} {}{q} ({}{})",
-                    redact_url(&url),
+                    "> {method} {} ({}{})",
+                    redact_url(&format!("{url}{q}")),
                     self.settings.auth.describe(),
                     if self.settings.headers.is_empty() {
                         String::new()

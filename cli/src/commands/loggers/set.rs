@@ -69,7 +69,7 @@ pub async fn run(ctx: &Ctx, args: LoggersSetArgs) -> anyhow::Result<ExitCode> {
     {
         return Err(anyhow!(
             "--scope cluster needs Kafka Connect 3.7 or newer; this server runs {version}, so only the worker at {} changed",
-            ctx.url
+            crate::client::redact_url(&ctx.url)
         ));
     }
     let out = Changed {
