@@ -682,8 +682,9 @@ fn contexts_add_use_list_and_drive_commands() {
             .status
             .success()
     );
+    // An unknown --context is a bad flag value: usage error, exit 2.
     let out = sb.cmd(&["info", "--context", "nope"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("known: other, real"),
         "{}",

@@ -258,6 +258,9 @@ fn usage_errors_exit_2_in_every_command_and_huge_durations_do_not_panic() {
         vec!["wait", "x", "--timeout", "9223372036854775807s"],
         vec!["watch", "--interval", "99999999999999999999s"],
         vec!["delete", "x"],
+        vec!["--context", "nope", "ls"],
+        vec!["context", "use", "nope"],
+        vec!["context", "rm", "nope"],
     ];
     for args in cases {
         let mut full = vec!["--url", url.as_str()];

@@ -92,7 +92,8 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
     let context = match name {
         Some(n) if !managing || g.context.is_some() => match file.get(&n, &path) {
             Ok(c) => Some((n, c.clone())),
-            Err(e) if g.context.is_some() => return Err(e.into()),
+            // `--context NAME` naming no context is a bad flag value: exit 2.
+            Err(e) if g.context.is_some() => return Err(usage(e)),
             Err(e) => {
                 eprintln!("warning: {e}; using defaults");
                 None
