@@ -408,10 +408,16 @@ impl Client {
                 } else {
                     format!("?{}", q.join("&"))
                 };
+                let credentials = if has_userinfo(base) && matches!(self.settings.auth, Auth::None)
+                {
+                    "credentials from the URL".to_owned()
+                } else {
+                    self.settings.auth.describe()
+                };
                 eprintln!(
                     "> {method} {} ({}{})",
                     redact_url(&format!("{url}{q}")),
-                    self.settings.auth.describe(),
+                    credentials,
                     if self.settings.headers.is_empty() {
                         String::new()
                     } else {
@@ -976,12 +982,12 @@ fn is_secret_param(name: &str) -> bool {
 /// `token=`, ...) with `********`. Also used for URL-valued connector configs (`describe`).
 pub fn redact_url(url: &str) -> String {
     let mut out = url.to_owned();
-    if let Some(scheme_end) = out.find("://") {
-        let rest = &out[scheme_end + 3..];
-        let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        if let Some(at) = rest[..host_end].rfind('@') {
-            out = format!("{}://{}", &out[..scheme_end], &rest[at + 1..]);
-        }
+    // Without a scheme (`user:pw@host:8083`), the authority starts at the beginning.
+    let auth_start = out.find("://").map_or(0, |i| i + 3);
+    let rest = &out[auth_start..];
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if let Some(at) = rest[..host_end].rfind('@') {
+        out = format!("{}{}", &out[..auth_start], &rest[at + 1..]);
     }
     redact_query(&out)
 }
@@ -1049,6 +1055,7 @@ mod tests {
         assert_eq!(redact_url("http://h:8083"), "http://h:8083");
         assert_eq!(redact_url("http://admin:pw@h"), "http://h");
         assert_eq!(redact_url("http://h/x?u=me@x"), "http://h/x?u=me@x");
+        assert_eq!(redact_url("admin:pw@nohost:8083"), "nohost:8083");
     }
 
     #[test]

@@ -205,6 +205,11 @@ fn a_non_json_answer_says_what_came_back_and_never_the_url_password() {
             "{cmd:?} does not say what came back: {all}"
         );
     }
+    // Without a scheme the URL is a usage error, and the password still stays hidden.
+    let bare = format!("admin:hunter2@127.0.0.1:{}", s.port);
+    let o = e.run(&["--url", &bare, "-v", "health"]);
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert!(!both(&o).contains("hunter2"), "{}", both(&o));
 }
 
 #[test]

@@ -115,6 +115,17 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
             "--url is empty: give a Kafka Connect REST URL such as http://localhost:8083"
         )));
     }
+    if let Some(bad) = urls.iter().find(|u| {
+        let l = u.to_ascii_lowercase();
+        !l.starts_with("http://") && !l.starts_with("https://")
+    }) {
+        return Err(usage(anyhow::anyhow!(
+            "Kafka Connect URL '{}' has no http:// or https:// scheme; give one such as \
+             http://{}",
+            crate::output::esc(&crate::client::redact_url(bad)),
+            crate::output::esc(&crate::client::redact_url(bad)),
+        )));
+    }
     let mut settings = ClientSettings::plain(&urls[0]);
     settings.urls = urls.clone();
     settings.verbose = g.verbose;
