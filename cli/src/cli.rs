@@ -8,8 +8,9 @@ use crate::output::OutputFormat;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  the target is unhealthy, or an operation failed
-  2  usage error (bad flags or arguments)";
+  1  the target is unhealthy, or an operation failed (for bulk commands: any connector)
+  2  usage error (bad flags or arguments), in every command
+  3  doctor: at least one connector FAILED (1 is DEGRADED)";
 
 /// Troubleshoot and operate Kafka Connect clusters.
 #[derive(Debug, Parser)]
@@ -64,7 +65,8 @@ pub enum Command {
     Status(commands::status::StatusArgs),
     /// Sweep the whole cluster: health, failures by root cause, workers, DLQ sizes, sink lag
     ///
-    /// Exit code 0 when every connector is healthy, 1 when any is degraded, 2 when any failed.
+    /// Exit codes: 0 every connector is healthy, 1 any is degraded (or the sweep itself failed),
+    /// 3 any failed, 2 a usage error (as in every command).
     Doctor(commands::doctor::DoctorArgs),
     /// Live view of connector and task states, calling out every transition
     Watch(commands::watch::WatchArgs),

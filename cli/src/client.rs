@@ -34,11 +34,30 @@ pub enum ClientError {
         status: u16,
         message: String,
     },
-    #[error("Kafka Connect at {url} sent a response connectctl cannot read")]
+    #[error(
+        "Kafka Connect at {url} sent a response connectctl cannot read ({status}, {content_type}, \
+         {len} bytes, starting {preview:?}); is this URL a Kafka Connect REST endpoint and not a \
+         proxy or login page?"
+    )]
     Decode {
         url: String,
+        status: u16,
+        content_type: String,
+        len: usize,
+        /// The first bytes of the body, one line, control characters escaped.
+        preview: String,
         #[source]
         source: serde_json::Error,
+    },
+    #[error(
+        "Kafka Connect at {url} redirected ({status}) to another host, {location}; not followed \
+         because the request carries credentials or custom headers (point --url at that host if \
+         you trust it)"
+    )]
+    Redirect {
+        url: String,
+        status: u16,
+        location: String,
     },
     #[error("{0}")]
     Setup(String),
@@ -145,12 +164,78 @@ pub struct Client {
     http: reqwest::Client,
     bases: Vec<String>,
     settings: ClientSettings,
+    retry: RetryBudget,
 }
 
-/// A raw answer: status and body bytes.
+/// A raw answer: status, content type and body bytes.
 struct Answer {
     status: u16,
+    content_type: String,
     body: Vec<u8>,
+}
+
+impl Answer {
+    /// The decode error for this answer, saying what came back instead of JSON.
+    fn decode_error(&self, url: String, source: serde_json::Error) -> ClientError {
+        ClientError::Decode {
+            url,
+            status: self.status,
+            content_type: if self.content_type.is_empty() {
+                "no content type".to_owned()
+            } else {
+                crate::output::esc(&self.content_type).into_owned()
+            },
+            len: self.body.len(),
+            preview: preview(&self.body, 80),
+            source,
+        }
+    }
+}
+
+/// The first `max` characters of a body on one line, for messages.
+fn preview(body: &[u8], max: usize) -> String {
+    let head = &body[..body.len().min(max * 4)];
+    let text = String::from_utf8_lossy(head);
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = one_line.chars().take(max).collect();
+    if one_line.chars().count() > max || body.len() > head.len() {
+        out.push_str("...");
+    }
+    crate::output::esc(&out).into_owned()
+}
+
+/// How much of the retry budget (`--retry-timeout`) a command has used, across all its
+/// requests: one budget per command, not per request.
+#[derive(Debug, Default)]
+struct RetryBudget {
+    spent_ms: std::sync::atomic::AtomicU64,
+}
+
+impl RetryBudget {
+    fn spent(&self) -> Duration {
+        Duration::from_millis(self.spent_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
+    fn add(&self, d: Duration) {
+        let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        self.spent_ms
+            .fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Whether an answer means "Connect is rebalancing, ask again": Apache's 409s for a rebalance
+/// or stale config (`HerderRequestHandler`), and a 500 that says so. Other 409s (a connector
+/// that already exists, a task that cannot restart) are answers, not reasons to wait.
+fn is_rebalance(status: u16, body: &[u8]) -> bool {
+    let m = error_message(body).to_ascii_lowercase();
+    match status {
+        409 => {
+            m.contains("rebalance")
+                || m.contains("stale configuration")
+                || m.contains("cannot complete request momentarily")
+        }
+        500 => m.contains("rebalance"),
+        _ => false,
+    }
 }
 
 impl Client {
@@ -193,6 +278,27 @@ impl Client {
         if settings.insecure {
             builder = builder.danger_accept_invalid_certs(true);
         }
+        // A redirect to another host would carry custom headers (an API key) there, and
+        // credentials given in the URL; with any of them, stop at the 3xx and say so.
+        let carries_secrets = !matches!(settings.auth, Auth::None)
+            || !settings.headers.is_empty()
+            || settings.urls.iter().any(|u| has_userinfo(u));
+        builder = builder.redirect(reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 10 {
+                return attempt.error("more than 10 redirects");
+            }
+            let first = attempt.previous().first();
+            let same_origin = first.is_some_and(|f| {
+                f.scheme() == attempt.url().scheme()
+                    && f.host_str() == attempt.url().host_str()
+                    && f.port_or_known_default() == attempt.url().port_or_known_default()
+            });
+            if carries_secrets && !same_origin {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        }));
         // OpenSSL 3 parses the whole system CA bundle whenever a client is built, which was most
         // of a command's run time; plain-HTTP clusters get a TLS-less setup instead.
         let https = settings
@@ -221,6 +327,7 @@ impl Client {
             http,
             bases,
             settings,
+            retry: RetryBudget::default(),
         })
     }
 
@@ -237,26 +344,34 @@ impl Client {
         query: &[(&str, &str)],
         body: Option<&serde_json::Value>,
     ) -> Result<Answer, ClientError> {
-        let started = Instant::now();
         let mut delay = Duration::from_millis(100);
         let mut told = false;
         loop {
+            let t0 = Instant::now();
             let answer = self.send_once(method.clone(), path, query, body).await?;
-            let retry = answer.status == 409
-                || (answer.status == 500 && error_message(&answer.body).contains("rebalance"));
-            if !retry || started.elapsed() + delay > self.settings.retry_timeout {
+            if !is_rebalance(answer.status, &answer.body) {
+                return Ok(answer);
+            }
+            // The request that found Connect busy counts against the budget too.
+            self.retry.add(t0.elapsed());
+            let left = self
+                .settings
+                .retry_timeout
+                .saturating_sub(self.retry.spent());
+            if delay > left {
                 return Ok(answer);
             }
             if !told {
                 eprintln!(
-                    "Kafka Connect is busy ({}: {}); retrying for up to {}s",
+                    "Kafka Connect is rebalancing ({}: {}); retrying for up to {}s more",
                     answer.status,
-                    error_message(&answer.body),
-                    self.settings.retry_timeout.as_secs()
+                    crate::output::esc(&error_message(&answer.body)),
+                    left.as_secs()
                 );
                 told = true;
             }
             tokio::time::sleep(delay).await;
+            self.retry.add(delay);
             delay = (delay * 2).min(Duration::from_secs(2));
         }
     }
@@ -293,10 +408,16 @@ impl Client {
                 } else {
                     format!("?{}", q.join("&"))
                 };
+                let credentials = if has_userinfo(base) && matches!(self.settings.auth, Auth::None)
+                {
+                    "credentials from the URL".to_owned()
+                } else {
+                    self.settings.auth.describe()
+                };
                 eprintln!(
-                    "> {method} {}{q} ({}{})",
-                    redact_url(&url),
-                    self.settings.auth.describe(),
+                    "> {method} {} ({}{})",
+                    redact_url(&format!("{url}{q}")),
+                    credentials,
                     if self.settings.headers.is_empty() {
                         String::new()
                     } else {
@@ -321,9 +442,30 @@ impl Client {
                 }
             };
             let status = resp.status().as_u16();
-            let body = resp.bytes().await.map_err(|e| ClientError::Unreachable {
-                url: redact_url(base),
-                reason: root_reason(&e),
+            if resp.status().is_redirection() {
+                // Only a redirect the policy refused to follow arrives here.
+                let location = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .unwrap_or("(no Location header)");
+                return Err(ClientError::Redirect {
+                    url: redact_url(base),
+                    status,
+                    location: crate::output::esc(&redact_url(location)).into_owned(),
+                });
+            }
+            let content_type = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            let body = read_body(resp, MAX_BODY_BYTES).await.map_err(|reason| {
+                ClientError::Unreachable {
+                    url: redact_url(base),
+                    reason,
+                }
             })?;
             if self.settings.verbose > 0 {
                 eprintln!(
@@ -346,16 +488,22 @@ impl Client {
             }
             return Ok(Answer {
                 status,
-                body: body.to_vec(),
+                content_type,
+                body,
             });
         }
         Err(last_err.unwrap_or_else(|| ClientError::Setup("no Kafka Connect URL".to_owned())))
     }
 
+    /// The URL of `path` on the first worker, redacted, for messages.
+    fn shown(&self, path: &str) -> String {
+        redact_url(&format!("{}{path}", self.base()))
+    }
+
     fn check(&self, path: &str, answer: &Answer) -> Result<(), ClientError> {
         if answer.status >= 400 {
             return Err(ClientError::Api {
-                url: format!("{}{path}", redact_url(self.base())),
+                url: self.shown(path),
                 status: answer.status,
                 message: error_message(&answer.body),
             });
@@ -377,10 +525,8 @@ impl Client {
         } else {
             &answer.body
         };
-        serde_json::from_slice(bytes).map_err(|source| ClientError::Decode {
-            url: format!("{}{path}", redact_url(self.base())),
-            source,
-        })
+        serde_json::from_slice(bytes)
+            .map_err(|source| answer.decode_error(self.shown(path), source))
     }
 
     /// A call whose answer body does not matter; returns the status.
@@ -408,10 +554,10 @@ impl Client {
             return Ok((answer.status, ws));
         }
         self.check("/health", &answer)?;
-        Err(ClientError::Decode {
-            url: format!("{}/health", self.base()),
-            source: serde_json::from_slice::<WorkerStatus>(&answer.body).unwrap_err(),
-        })
+        match serde_json::from_slice::<WorkerStatus>(&answer.body) {
+            Ok(ws) => Ok((answer.status, ws)),
+            Err(source) => Err(answer.decode_error(self.shown("/health"), source)),
+        }
     }
 
     /// `GET /connectors`
@@ -424,23 +570,17 @@ impl Client {
     /// `GET /connectors?expand=status&expand=info`. Servers without expand (before 2.3) answer
     /// with a list of names; then `None` is returned and the caller asks per connector.
     pub async fn connectors_expanded(&self) -> Result<Option<ExpandedConnectors>, ClientError> {
-        let v: serde_json::Value = self
-            .call(
-                Method::GET,
-                "/connectors",
-                &[("expand", "status"), ("expand", "info")],
-                None,
-            )
-            .await?;
+        let query = [("expand", "status"), ("expand", "info")];
+        let answer = self.send(Method::GET, "/connectors", &query, None).await?;
+        self.check("/connectors", &answer)?;
+        let v: serde_json::Value = serde_json::from_slice(&answer.body)
+            .map_err(|source| answer.decode_error(self.shown("/connectors"), source))?;
         if v.is_array() {
             return Ok(None);
         }
         serde_json::from_value(v)
             .map(Some)
-            .map_err(|source| ClientError::Decode {
-                url: format!("{}/connectors", self.base()),
-                source,
-            })
+            .map_err(|source| answer.decode_error(self.shown("/connectors"), source))
     }
 
     pub async fn connector(&self, name: &str) -> Result<ConnectorInfo, ClientError> {
@@ -516,10 +656,8 @@ impl Client {
         let body = serde_json::to_value(config).expect("a config map always serialises");
         let answer = self.send(Method::PUT, &path, &[], Some(&body)).await?;
         self.check(&path, &answer)?;
-        let info = serde_json::from_slice(&answer.body).map_err(|source| ClientError::Decode {
-            url: path.clone(),
-            source,
-        })?;
+        let info = serde_json::from_slice(&answer.body)
+            .map_err(|source| answer.decode_error(self.shown(&path), source))?;
         Ok((answer.status == 201, info))
     }
 
@@ -585,7 +723,7 @@ impl Client {
         }
         serde_json::from_slice(&answer.body)
             .map(Some)
-            .map_err(|source| ClientError::Decode { url: path, source })
+            .map_err(|source| answer.decode_error(self.shown(&path), source))
     }
 
     pub async fn restart_task(&self, name: &str, task: u32) -> Result<(), ClientError> {
@@ -668,7 +806,7 @@ impl Client {
             return Ok(Vec::new());
         }
         serde_json::from_slice(&answer.body)
-            .map_err(|source| ClientError::Decode { url: path, source })
+            .map_err(|source| answer.decode_error(self.shown(&path), source))
     }
 }
 
@@ -685,27 +823,205 @@ pub fn enc(segment: &str) -> String {
     out
 }
 
-/// The `message` of an error body, without Connect's trailing pointer to the validate endpoint.
-pub fn error_message(body: &[u8]) -> String {
-    let msg = serde_json::from_slice::<ErrorMessage>(body)
-        .map(|e| e.message)
-        .unwrap_or_else(|_| String::from_utf8_lossy(body).trim().to_owned());
-    match msg.find("\nYou can also find the above list of errors") {
-        Some(i) => msg[..i].to_owned(),
-        None => msg,
+/// The most of an answer body connectctl reads: Connect's largest answers (`expand` over
+/// thousands of connectors) are a few MB; a body beyond this is not a Connect answer.
+const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Reads a body up to `limit` bytes.
+async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| root_reason(&e))? {
+        if body.len() + chunk.len() > limit {
+            return Err(format!(
+                "the answer is larger than {} MB, which no Kafka Connect answer is",
+                limit / (1024 * 1024)
+            ));
+        }
+        body.extend_from_slice(&chunk);
     }
+    Ok(body)
 }
 
-/// Removes `user:password@` from a URL before it is shown or logged.
-pub fn redact_url(url: &str) -> String {
-    if let Some(scheme_end) = url.find("://") {
-        let rest = &url[scheme_end + 3..];
-        let host_end = rest.find('/').unwrap_or(rest.len());
-        if let Some(at) = rest[..host_end].rfind('@') {
-            return format!("{}://{}", &url[..scheme_end], &rest[at + 1..]);
+/// An error message longer than this is cut to its first line (a 5 MB message or a stack trace
+/// sent as the message would bury the status).
+const MAX_MESSAGE_CHARS: usize = 2000;
+/// How much of a first line is kept when a message is cut.
+const FIRST_LINE_CHARS: usize = 300;
+
+/// The `message` of an error body, without Connect's trailing pointer to the validate endpoint.
+/// A body that is not Connect's JSON (Jetty's or a proxy's HTML page) gives its text without
+/// tags; a huge message gives its first line. The result is escaped for the terminal.
+pub fn error_message(body: &[u8]) -> String {
+    let msg = match serde_json::from_slice::<ErrorMessage>(body) {
+        Ok(e) => e.message,
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            if looks_like_html(&text) {
+                html_text(&text)
+            } else {
+                text.trim().to_owned()
+            }
+        }
+    };
+    let msg = match msg.find("\nYou can also find the above list of errors") {
+        Some(i) => msg[..i].to_owned(),
+        None => msg,
+    };
+    let total = msg.chars().count();
+    let msg = if total > MAX_MESSAGE_CHARS {
+        let first = msg.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let mut cut: String = first.chars().take(FIRST_LINE_CHARS).collect();
+        if first.chars().count() > FIRST_LINE_CHARS {
+            cut.push_str("...");
+        }
+        format!("{cut} [message cut: {total} characters]")
+    } else {
+        msg
+    };
+    crate::output::esc_text(&msg).into_owned()
+}
+
+fn looks_like_html(text: &str) -> bool {
+    let head: String = text
+        .trim_start()
+        .chars()
+        .take(64)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || head.starts_with("<head")
+        || head.starts_with("<body")
+        || head.starts_with("<h1")
+        || head.starts_with("<title")
+}
+
+/// The readable text of an HTML page: its `<title>` (Jetty puts "Error 404 Not Found" there),
+/// else the first line of text outside tags, scripts and styles.
+fn html_text(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    if let (Some(a), Some(b)) = (lower.find("<title>"), lower.find("</title>")) {
+        if a + 7 <= b {
+            let title = html[a + 7..b]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if !title.is_empty() {
+                return format!("{title} (an HTML page)");
+            }
         }
     }
-    url.to_owned()
+    let mut text = String::new();
+    let mut in_tag = false;
+    let mut skip_until: Option<&str> = None;
+    let mut i = 0;
+    while i < html.len() {
+        let rest = &lower[i..];
+        if let Some(end) = skip_until {
+            if rest.starts_with(end) {
+                skip_until = None;
+                i += end.len();
+            } else {
+                i += rest.chars().next().map_or(1, char::len_utf8);
+            }
+            continue;
+        }
+        if rest.starts_with("<script") {
+            skip_until = Some("</script>");
+            continue;
+        }
+        if rest.starts_with("<style") {
+            skip_until = Some("</style>");
+            continue;
+        }
+        let c = html[i..].chars().next().unwrap_or(' ');
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push('\n');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+        i += c.len_utf8();
+    }
+    let first = text
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    format!("{first} (an HTML page)")
+}
+
+/// Whether a URL carries `user[:password]@`.
+fn has_userinfo(url: &str) -> bool {
+    let Some(scheme_end) = url.find("://") else {
+        return false;
+    };
+    let rest = &url[scheme_end + 3..];
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    rest[..host_end].contains('@')
+}
+
+/// Query parameters whose values are credentials.
+fn is_secret_param(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "password", "passwd", "pwd", "secret", "token", "apikey", "api_key", "api-key", "key",
+    ]
+    .iter()
+    .any(|w| n == *w || n.ends_with(&format!("_{w}")) || n.ends_with(&format!(".{w}")))
+        || n.contains("password")
+        || n.contains("secret")
+        || n.contains("token")
+}
+
+/// The one redaction every URL goes through before it is shown or logged: removes
+/// `user:password@` and replaces the values of credential query parameters (`password=`,
+/// `token=`, ...) with `********`. Also used for URL-valued connector configs (`describe`).
+pub fn redact_url(url: &str) -> String {
+    let mut out = url.to_owned();
+    // Without a scheme (`user:pw@host:8083`), the authority starts at the beginning.
+    let auth_start = out.find("://").map_or(0, |i| i + 3);
+    let rest = &out[auth_start..];
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if let Some(at) = rest[..host_end].rfind('@') {
+        out = format!("{}{}", &out[..auth_start], &rest[at + 1..]);
+    }
+    redact_query(&out)
+}
+
+/// The query-parameter half of [`redact_url`]: values of credential parameters (`password=`,
+/// `token=`, JDBC's `;password=`) become `********`.
+pub fn redact_query(url: &str) -> String {
+    let out = url;
+    let Some(q) = out.find(['?', ';']) else {
+        return out.to_owned();
+    };
+    // Query parameters, and JDBC's `;key=value` properties (SQL Server, Derby).
+    let (head, tail) = out.split_at(q);
+    let mut redacted = head.to_owned();
+    let mut rest = tail;
+    while let Some(sep) = rest.chars().next() {
+        let body = &rest[1..];
+        let end = body.find(['&', ';', '#']).unwrap_or(body.len());
+        let pair = &body[..end];
+        redacted.push(sep);
+        match pair.split_once('=') {
+            Some((k, v)) if is_secret_param(k) && !v.is_empty() => {
+                redacted.push_str(k);
+                redacted.push_str("=********");
+            }
+            _ => redacted.push_str(pair),
+        }
+        rest = &body[end..];
+        if rest.starts_with('#') {
+            redacted.push_str(rest);
+            break;
+        }
+    }
+    redacted
 }
 
 fn read_file(path: &PathBuf, what: &str) -> Result<Vec<u8>, ClientError> {
@@ -737,6 +1053,64 @@ mod tests {
     fn redacts_userinfo() {
         assert_eq!(redact_url("https://u:p@h:8083/x"), "https://h:8083/x");
         assert_eq!(redact_url("http://h:8083"), "http://h:8083");
+        assert_eq!(redact_url("http://admin:pw@h"), "http://h");
+        assert_eq!(redact_url("http://h/x?u=me@x"), "http://h/x?u=me@x");
+        assert_eq!(redact_url("admin:pw@nohost:8083"), "nohost:8083");
+    }
+
+    #[test]
+    fn redacts_secret_parameters() {
+        assert_eq!(
+            redact_url("jdbc:postgresql://u:pw@db:5432/x?user=u&password=pw&ssl=true"),
+            "jdbc:postgresql://db:5432/x?user=u&password=********&ssl=true"
+        );
+        assert_eq!(
+            redact_url("jdbc:sqlserver://db;databaseName=x;password=pw"),
+            "jdbc:sqlserver://db;databaseName=x;password=********"
+        );
+        assert_eq!(
+            redact_url("http://h/?access_token=t#frag"),
+            "http://h/?access_token=********#frag"
+        );
+        assert_eq!(redact_url("http://h/?keyword=a"), "http://h/?keyword=a");
+    }
+
+    #[test]
+    fn html_and_huge_messages_are_cut_to_a_line() {
+        let jetty = b"<html>\n<head>\n<meta/>\n<title>Error 404 Not Found</title>\n</head>\n<body><h2>HTTP ERROR 404</h2></body></html>";
+        assert_eq!(error_message(jetty), "Error 404 Not Found (an HTML page)");
+        let login = b"<!DOCTYPE html><html><body><script>x()</script><h1>Sign in</h1><p>SSO</p></body></html>";
+        assert_eq!(error_message(login), "Sign in (an HTML page)");
+        let huge = format!("first line\n{}", "x".repeat(5_000_000));
+        let body = serde_json::json!({"error_code": 500, "message": huge}).to_string();
+        let m = error_message(body.as_bytes());
+        assert!(m.starts_with("first line [message cut: "), "{}", &m[..100]);
+        assert!(m.len() < 400);
+    }
+
+    #[test]
+    fn only_rebalance_conflicts_are_retried() {
+        let body = |m: &str| serde_json::json!({"error_code": 409, "message": m}).to_string();
+        assert!(is_rebalance(
+            409,
+            body("Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)").as_bytes()
+        ));
+        assert!(is_rebalance(
+            409,
+            body(
+                "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"
+            )
+            .as_bytes()
+        ));
+        assert!(!is_rebalance(
+            409,
+            body("Connector x already exists").as_bytes()
+        ));
+        assert!(!is_rebalance(409, b""));
+        assert!(is_rebalance(
+            500,
+            body("Request cannot be completed because a rebalance is expected").as_bytes()
+        ));
     }
 
     #[test]

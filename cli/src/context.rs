@@ -236,6 +236,37 @@ impl Context {
     }
 }
 
+impl Context {
+    /// The librdkafka properties of the `kafka` section (without `bootstrap.servers`), with
+    /// `KEY_env = VAR` and `KEY_command = CMD` entries resolved to `KEY` from the environment
+    /// variable or the command's output, so passwords need not sit in the file.
+    pub fn kafka_properties(&self, name: &str) -> Result<Vec<(String, String)>, ContextError> {
+        let mut out = Vec::new();
+        for (k, v) in &self.kafka {
+            if k == "bootstrap.servers" {
+                continue;
+            }
+            let resolved = if let Some(key) = k.strip_suffix("_env") {
+                Some((key, secret(None, Some(v), None, key)))
+            } else {
+                k.strip_suffix("_command")
+                    .map(|key| (key, secret(None, None, Some(v), key)))
+            };
+            match resolved {
+                Some((key, result)) => {
+                    let (value, _) = result.map_err(|what| ContextError::Secret {
+                        context: name.to_owned(),
+                        what: format!("kafka {what}"),
+                    })?;
+                    out.push((key.to_owned(), value.unwrap_or_default()));
+                }
+                None => out.push((k.clone(), v.clone())),
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A secret from the file, an environment variable or a command; also says where it came from.
 fn secret(
     inline: Option<&str>,
@@ -318,6 +349,39 @@ insecure = true
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn kafka_secrets_come_from_env_or_command() {
+        let ctx = Context {
+            kafka: [
+                ("bootstrap.servers".to_owned(), "k:9092".to_owned()),
+                ("sasl.username".to_owned(), "svc".to_owned()),
+                ("sasl.password_command".to_owned(), "echo s3cret".to_owned()),
+                (
+                    "ssl.key.password_env".to_owned(),
+                    "CONNECTCTL_TEST_KEY_PW".to_owned(),
+                ),
+            ]
+            .into(),
+            ..Default::default()
+        };
+        // The variable is unset: the error names it and the context.
+        let e = ctx.kafka_properties("prod").unwrap_err().to_string();
+        assert!(
+            e.contains("CONNECTCTL_TEST_KEY_PW") && e.contains("prod"),
+            "{e}"
+        );
+        let mut ctx = ctx;
+        ctx.kafka.remove("ssl.key.password_env");
+        let props = ctx.kafka_properties("prod").unwrap();
+        assert_eq!(
+            props,
+            vec![
+                ("sasl.password".to_owned(), "s3cret".to_owned()),
+                ("sasl.username".to_owned(), "svc".to_owned()),
+            ]
+        );
     }
 
     #[test]

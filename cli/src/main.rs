@@ -1,5 +1,6 @@
 //! `connectctl`: the Kafka Connect client. `main` only maps the outcome to an exit code:
-//! 0 ok, 1 the target is unhealthy or an operation failed, 2 usage error.
+//! 0 ok, 1 the target is unhealthy or an operation failed, 2 usage error (clap's own, and any
+//! [`commands::Usage`] a command returns), 3 `doctor` found a failed connector.
 
 mod cli;
 mod client;
@@ -47,7 +48,12 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err:#}");
+            if commands::is_usage(&err) {
+                eprintln!("error: {}", output::esc_text(&format!("{err:#}")));
+                return ExitCode::from(2);
+            }
+            // Messages carry server text (connector names, error bodies): no raw control codes.
+            eprintln!("error: {}", output::esc_text(&format!("{err:#}")));
             ExitCode::from(1)
         }
     }

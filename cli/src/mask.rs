@@ -29,12 +29,57 @@ pub fn is_secret_key(key: &str) -> bool {
 
 /// Masks `config` in place. `password_keys` holds the keys the plugin declares as PASSWORD.
 /// Config provider placeholders (`${file:/x:pw}`) are references, not secrets, so they stay.
+/// URL-valued configs keep their URL but lose the credentials inside it.
 pub fn mask_config(config: &mut ConfigMap, password_keys: &BTreeSet<String>) {
     for (k, v) in config.iter_mut() {
-        if should_mask(k, v, password_keys) {
-            *v = MASK.to_owned();
+        let masked = mask_value(k, v, password_keys);
+        if masked != v.as_str() {
+            *v = masked.into_owned();
         }
     }
+}
+
+/// Whether a value is a URL that may carry credentials: `scheme://user:pw@host`, JDBC URLs,
+/// or anything with a query string.
+fn looks_like_url(value: &str) -> bool {
+    let v = value.trim_start();
+    v.contains("://") || v.starts_with("jdbc:") || v.starts_with("mongodb")
+}
+
+/// A URL with its userinfo password and credential parameters masked, keeping the user name
+/// (`jdbc:postgresql://u:********@db/x`, `...?password=********`) so the value stays
+/// recognisable; `None` when nothing in it is secret.
+pub fn mask_url(url: &str) -> Option<String> {
+    let mut out = url.to_owned();
+    let mut changed = false;
+    // Userinfo: in each `scheme://userinfo@host` (a value may hold several, comma-separated).
+    let mut search = 0;
+    while let Some(rel) = out[search..].find("://") {
+        let start = search + rel + 3;
+        let auth_end = out[start..]
+            .find(['/', '?', '#', ',', ' '])
+            .map_or(out.len(), |i| start + i);
+        if let Some(at) = out[start..auth_end].rfind('@') {
+            let userinfo = &out[start..start + at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            if userinfo.contains(':') {
+                out = format!("{}{user}:{MASK}{}", &out[..start], &out[start + at..]);
+                changed = true;
+            }
+        }
+        search = start.min(out.len());
+        if search >= out.len() {
+            break;
+        }
+    }
+    // Credential parameters (`?password=`, `&token=`, JDBC `;password=`): the one redaction the
+    // client uses for URLs it shows, applied to the part after the authority.
+    let redacted = crate::client::redact_query(&out);
+    if redacted != out {
+        out = redacted;
+        changed = true;
+    }
+    changed.then_some(out)
 }
 
 pub fn should_mask(key: &str, value: &str, password_keys: &BTreeSet<String>) -> bool {
@@ -42,13 +87,22 @@ pub fn should_mask(key: &str, value: &str, password_keys: &BTreeSet<String>) -> 
     !placeholder && !value.is_empty() && (password_keys.contains(key) || is_secret_key(key))
 }
 
-/// Masks one value for display.
-pub fn mask_value<'a>(key: &str, value: &'a str, password_keys: &BTreeSet<String>) -> &'a str {
+/// Masks one value for display: `********` for a secret, a URL without its credentials for a
+/// URL-valued config, else the value as it is.
+pub fn mask_value<'a>(
+    key: &str,
+    value: &'a str,
+    password_keys: &BTreeSet<String>,
+) -> std::borrow::Cow<'a, str> {
     if should_mask(key, value, password_keys) {
-        MASK
-    } else {
-        value
+        return std::borrow::Cow::Borrowed(MASK);
     }
+    if looks_like_url(value) {
+        if let Some(masked) = mask_url(value) {
+            return std::borrow::Cow::Owned(masked);
+        }
+    }
+    std::borrow::Cow::Borrowed(value)
 }
 
 #[cfg(test)]
@@ -97,5 +151,37 @@ mod tests {
         assert_eq!(cfg["db.pw"], MASK);
         assert_eq!(cfg["token"], "${file:/secrets:token}");
         assert_eq!(cfg["topics"], "orders");
+    }
+
+    #[test]
+    fn masks_credentials_inside_url_values() {
+        let mut cfg = ConfigMap::new();
+        cfg.insert(
+            "database.url".into(),
+            "jdbc:postgresql://u:pw@db:5432/x".into(),
+        );
+        cfg.insert(
+            "connection.url".into(),
+            "jdbc:mysql://db:3306/x?user=u&password=pw&useSSL=true".into(),
+        );
+        cfg.insert(
+            "mongo.uri".into(),
+            "mongodb://a:p1@h1:27017,h2:27017/db?authSource=admin".into(),
+        );
+        cfg.insert("plain.url".into(), "http://h:8080/x?q=1".into());
+        mask_config(&mut cfg, &BTreeSet::new());
+        assert_eq!(
+            cfg["database.url"],
+            "jdbc:postgresql://u:********@db:5432/x"
+        );
+        assert_eq!(
+            cfg["connection.url"],
+            "jdbc:mysql://db:3306/x?user=u&password=********&useSSL=true"
+        );
+        assert_eq!(
+            cfg["mongo.uri"],
+            "mongodb://a:********@h1:27017,h2:27017/db?authSource=admin"
+        );
+        assert_eq!(cfg["plain.url"], "http://h:8080/x?q=1");
     }
 }

@@ -56,8 +56,8 @@ static COLOR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new
 /// A table cell for a state or health word; coloured only when colour is on (comfy-table
 /// measures ANSI codes as width, so colour goes through its own styling instead).
 pub fn state_cell(s: &str) -> comfy_table::Cell {
-    use comfy_table::{Attribute, Cell, Color};
-    let cell = Cell::new(s);
+    use comfy_table::{Attribute, Color};
+    let cell = cell(s);
     if !COLOR.load(std::sync::atomic::Ordering::Relaxed) {
         return cell;
     }
@@ -95,6 +95,7 @@ pub fn print_table(t: &Table) -> std::io::Result<()> {
 
 /// A state or health word, coloured by how good it is.
 pub fn paint_state(s: &str) -> String {
+    let s = &*esc(s);
     match s {
         "RUNNING" | "HEALTHY" => s.green().to_string(),
         "FAILED" => s.red().bold().to_string(),
@@ -106,5 +107,65 @@ pub fn paint_state(s: &str) -> String {
 
 /// A section header in a text view.
 pub fn heading(s: &str) -> String {
-    s.bold().to_string()
+    esc(s).bold().to_string()
+}
+
+/// Makes text from a server or a file safe to print on a terminal: control characters (ANSI and
+/// OSC escapes, carriage returns, bells, C1 codes) become visible `\x1b`-style escapes, so a
+/// connector name or a trace cannot move the cursor, retitle the window or hide text. Newlines
+/// and tabs are escaped too: this is for one-line values (names, states, table cells).
+/// JSON and YAML output stay exact; only text meant for a terminal goes through this.
+pub fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_controls(s, false)
+}
+
+/// [`esc`] for multi-line text (traces, messages): newlines and tabs stay.
+pub fn esc_text(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_controls(s, true)
+}
+
+fn escape_controls(s: &str, keep_layout: bool) -> std::borrow::Cow<'_, str> {
+    let kept = |c: char| keep_layout && (c == '\n' || c == '\t');
+    if !s.chars().any(|c| c.is_control() && !kept(c)) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() && !kept(c) {
+            let n = c as u32;
+            if n <= 0xff {
+                out.push_str(&format!("\\x{n:02x}"));
+            } else {
+                out.push_str(&format!("\\u{{{n:x}}}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A table cell holding `value` with its control characters escaped ([`esc`]).
+pub fn cell(value: impl std::fmt::Display) -> comfy_table::Cell {
+    comfy_table::Cell::new(esc(&value.to_string()))
+}
+
+/// A table row of escaped cells ([`cell`]).
+pub fn cells<T: std::fmt::Display>(values: impl IntoIterator<Item = T>) -> Vec<comfy_table::Cell> {
+    values.into_iter().map(cell).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(esc("plain-name"), "plain-name");
+        assert_eq!(esc("a\x1b[31mred\x07"), "a\\x1b[31mred\\x07");
+        assert_eq!(esc("osc\x1b]0;title\x1b\\"), "osc\\x1b]0;title\\x1b\\");
+        assert_eq!(esc("line\nbreak\r"), "line\\x0abreak\\x0d");
+        assert_eq!(esc("c1\u{9b}"), "c1\\x9b");
+        assert_eq!(esc_text("at x\n\tat y\x1b[2J"), "at x\n\tat y\\x1b[2J");
+    }
 }

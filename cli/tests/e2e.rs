@@ -264,9 +264,9 @@ fn create_describe_patch_diff_apply_delete() {
     );
     assert!(sb.ok(&["apply", "-f", &f]).contains("unchanged"));
 
-    // No terminal and no --yes: nothing is deleted.
+    // No terminal and no --yes: nothing is deleted; a usage error (exit 2).
     let out = sb.run(&["delete", &name]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
     assert!(Connect::new().status(&name).is_some());
     let deleted = sb.ok(&["delete", &name, "--yes"]);
@@ -472,9 +472,9 @@ fn stopped_connector_offsets_flow() {
     }
     assert!(sb.ok(&["offsets", &name]).contains("position="));
 
-    // Running, no terminal, no --yes: refuses to stop it.
+    // Running, no terminal, no --yes: refuses to stop it (a usage error, exit 2).
     let out = sb.run(&["offsets", &name, "--reset"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
 
     assert!(sb.ok(&["stop", &name]).contains("stopped"));
@@ -553,9 +553,9 @@ fn bulk_pause_resume_stop_by_regex_and_state() {
     let stopped = sb.json(&["ls", &re, "--state", "STOPPED"]);
     assert_eq!(stopped[0]["name"], names[0].as_str());
     assert_eq!(stopped[0]["health"], "STOPPED");
-    // Nothing selected is a usage problem, not "do everything".
+    // Nothing selected is a usage problem (exit 2), not "do everything".
     let out = sb.run(&["pause"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--all"), "{}", stderr(&out));
     let gone = sb.json(&["delete", "--yes", "-e", &re]);
     assert_eq!(gone.as_array().unwrap().len(), 2, "{gone}");
@@ -682,8 +682,9 @@ fn contexts_add_use_list_and_drive_commands() {
             .status
             .success()
     );
+    // An unknown --context is a bad flag value: usage error, exit 2.
     let out = sb.cmd(&["info", "--context", "nope"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("known: other, real"),
         "{}",

@@ -507,9 +507,10 @@ fn connectctl_behaves_the_same_against_both_workers() {
     };
     let (a, o) = (doctor(&c.apache), doctor(&c.ours));
     c.commands += 1;
-    if a.0 != Some(2) || o.0 != Some(2) {
+    // 3: a connector failed (2 is every command's usage error).
+    if a.0 != Some(3) || o.0 != Some(3) {
         c.diffs.push(format!(
-            "doctor: exit codes apache {:?} ours {:?}, expected 2",
+            "doctor: exit codes apache {:?} ours {:?}, expected 3",
             a.0, o.0
         ));
     }

@@ -11,6 +11,12 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    #[error("worker config {path}: {source}")]
+    Syntax {
+        path: String,
+        #[source]
+        source: connect_config_files::properties::PropertiesError,
+    },
     #[error("worker config is missing required key '{0}'")]
     Missing(&'static str),
     #[error("worker config key '{key}' has an invalid value '{value}': {reason}")]
@@ -21,84 +27,11 @@ pub enum ConfigError {
     },
 }
 
-/// Parses Java properties text: `key=value`, `key: value` or `key value`; `#`/`!` comments;
-/// a trailing backslash continues a line; `\t`, `\n`, `\uXXXX` and `\<char>` escapes.
-pub fn parse_properties(text: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut logical = String::new();
-    for raw in text.lines() {
-        // Java trims leading whitespace of continuation lines too.
-        let line = raw.trim_start();
-        if logical.is_empty() && (line.is_empty() || line.starts_with('#') || line.starts_with('!'))
-        {
-            continue;
-        }
-        // An odd number of trailing backslashes continues the logical line.
-        let trailing = line.chars().rev().take_while(|&c| c == '\\').count();
-        if trailing % 2 == 1 {
-            logical.push_str(&line[..line.len() - 1]);
-            continue;
-        }
-        logical.push_str(line);
-        let (k, v) = split_key_value(&logical);
-        out.insert(unescape(&k), unescape(&v));
-        logical.clear();
-    }
-    if !logical.is_empty() {
-        let (k, v) = split_key_value(&logical);
-        out.insert(unescape(&k), unescape(&v));
-    }
-    out
-}
-
-fn split_key_value(line: &str) -> (String, String) {
-    let mut key = String::new();
-    let mut chars = line.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '\\' => {
-                key.push(c);
-                if let Some((_, n)) = chars.next() {
-                    key.push(n);
-                }
-            }
-            '=' | ':' => return (key, line[i + 1..].trim_start().to_owned()),
-            c if c.is_whitespace() => {
-                let rest = line[i..].trim_start();
-                let rest = rest.strip_prefix(['=', ':']).unwrap_or(rest).trim_start();
-                return (key, rest.to_owned());
-            }
-            _ => key.push(c),
-        }
-    }
-    (key, String::new())
-}
-
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('t') => out.push('\t'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('f') => out.push('\x0c'),
-            Some('u') => {
-                let hex: String = chars.by_ref().take(4).collect();
-                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
-                    Some(ch) => out.push(ch),
-                    None => out.push_str(&hex),
-                }
-            }
-            Some(other) => out.push(other),
-            None => {}
-        }
-    }
-    out
+/// Parses Java properties text with `Properties.load` rules (shared with connectctl).
+pub fn parse_properties(
+    text: &str,
+) -> Result<BTreeMap<String, String>, connect_config_files::properties::PropertiesError> {
+    connect_config_files::properties::load(text)
 }
 
 /// The worker settings this worker understands; everything else stays in `raw`.
@@ -116,7 +49,11 @@ impl WorkerConfig {
             path: path.display().to_string(),
             source,
         })?;
-        Self::from_map(parse_properties(&text))
+        let map = parse_properties(&text).map_err(|source| ConfigError::Syntax {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_map(map)
     }
 
     pub fn from_map(raw: BTreeMap<String, String>) -> Result<Self, ConfigError> {
@@ -166,7 +103,8 @@ mod tests {
             "# comment\n! also\nbootstrap.servers=localhost:9092\nlisteners : http://:8083\n\
              key.converter org.apache.kafka.connect.json.JsonConverter\n\
              multi=a,\\\n    b\nescaped\\ key=tab\\there\nunicode=\\u00e9\nempty=\n",
-        );
+        )
+        .unwrap();
         assert_eq!(p["bootstrap.servers"], "localhost:9092");
         assert_eq!(p["listeners"], "http://:8083");
         assert_eq!(

@@ -207,33 +207,22 @@ fn worker_id(config: &WorkerConfig, addr: std::net::SocketAddr) -> String {
 /// A connector file: Java properties, or JSON either as the create request
 /// (`{"name":..,"config":{..}}`) or as a flat config map.
 fn load_connector(path: &Path) -> anyhow::Result<(String, connect_api::ConfigMap)> {
-    let text = std::fs::read_to_string(path)
+    let text = connect_config_files::read_file(path)
         .with_context(|| format!("cannot read connector config {}", path.display()))?;
     let config: connect_api::ConfigMap = if path.extension().is_some_and(|e| e == "json") {
-        let v: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not valid JSON", path.display()))?;
-        let obj = v.get("config").cloned().unwrap_or(v.clone());
-        let mut map: connect_api::ConfigMap =
-            serde_json::from_value::<std::collections::BTreeMap<String, serde_json::Value>>(obj)
-                .with_context(|| {
-                    format!(
-                        "{}: expected a JSON object of config values",
-                        path.display()
-                    )
-                })?
-                .into_iter()
-                .filter_map(|(k, v)| match v {
-                    serde_json::Value::String(s) => Some((k, s)),
-                    serde_json::Value::Null => None,
-                    other => Some((k, other.to_string())),
-                })
-                .collect();
-        if let Some(n) = v.get("name").and_then(|n| n.as_str()) {
-            map.entry("name".into()).or_insert_with(|| n.to_owned());
+        let file = connect_config_files::connector_json::load(&text)
+            .with_context(|| format!("{} is not a connector config", path.display()))?;
+        for w in &file.warnings {
+            eprintln!("connect-worker: warning: {}: {w}", path.display());
+        }
+        let mut map = file.config;
+        if let Some(n) = file.name {
+            map.entry("name".into()).or_insert(n);
         }
         map
     } else {
         parse_properties(&text)
+            .with_context(|| format!("{} is not a connector config", path.display()))?
     };
     let name = config
         .get("name")

@@ -43,18 +43,21 @@ pub async fn run(ctx: &Ctx, args: ApplyArgs) -> anyhow::Result<ExitCode> {
     for path in &args.files {
         let file = read_connector_file(path)?;
         let name = file.name.clone().ok_or_else(|| {
-            anyhow!(
+            super::usage(anyhow!(
                 "{} has no connector name: add \"name\" to it",
                 path.display()
-            )
+            ))
         })?;
         let mut config = file.config.clone();
         config.insert("name".to_owned(), name.clone());
+        // Checked before any request: such a name cannot be addressed reliably at all.
+        super::connector_util::check_new_name(&name)?;
         let live = match client.config(&name).await {
             Ok(c) => Some(c),
             Err(e) if e.status() == Some(404) => None,
             Err(e) => return Err(e.into()),
         };
+
         let keys = password_keys(&client, &config).await;
         let changes = diff(
             &live.clone().unwrap_or_default(),

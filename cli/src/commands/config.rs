@@ -27,7 +27,7 @@ pub async fn run(ctx: &Ctx, args: ConfigArgs) -> anyhow::Result<ExitCode> {
     }
     let mut t = table(&["KEY", "VALUE"]);
     for (k, v) in &config {
-        t.add_row(vec![k, v]);
+        t.add_row(crate::output::cells(vec![k, v]));
     }
     print_table(&t)?;
     Ok(ExitCode::SUCCESS)

@@ -10,6 +10,7 @@ use regex::Regex;
 
 use crate::client::{Client, ClientError};
 use crate::health::{Health, health};
+use crate::output::{esc, esc_text};
 
 /// One connector with what the list endpoint knows about it.
 #[derive(Debug, Clone)]
@@ -63,12 +64,18 @@ pub async fn explain(
 ) -> anyhow::Error {
     if err.is_missing_endpoint() {
         if let Some((what, version)) = needs {
-            let have = client
-                .server_info()
-                .await
-                .map(|i| format!("this server runs {}", i.version))
-                .unwrap_or_else(|_| "this server does not offer it".to_owned());
-            return anyhow!("{what} needs Kafka Connect {version} or newer; {have}");
+            let server = client.server_info().await.ok().map(|i| i.version);
+            // A server new enough that still answers 404/405 (a proxy, a connector in a state
+            // that refuses the call) is not a version problem: report its answer as it is.
+            let new_enough = server
+                .as_deref()
+                .is_some_and(|v| parse_version(version).is_some_and(|want| !version_lt(v, want)));
+            if !new_enough {
+                let have = server
+                    .map(|v| format!("this server runs {v}"))
+                    .unwrap_or_else(|| "this server does not offer it".to_owned());
+                return anyhow!("{what} needs Kafka Connect {version} or newer; {have}");
+            }
         }
     }
     if err.status() == Some(404) && !err.is_missing_endpoint() {
@@ -78,6 +85,82 @@ pub async fn explain(
         }
     }
     err.into()
+}
+
+/// Why Kafka Connect could not manage a connector of this name afterwards, if it could not.
+/// Connect stores such names, but its REST paths cannot address them again: `/` and `\` split
+/// or break the path, `.`/`..` are normalised away, `%XX` is decoded once more by the server,
+/// leading or trailing whitespace is trimmed by Apache, and control characters cannot be typed.
+pub fn unmanageable_name(name: &str) -> Option<String> {
+    if name.trim().is_empty() {
+        return Some("the name is empty".to_owned());
+    }
+    if name == "." || name == ".." {
+        return Some(format!(
+            "'{name}' is a path step: the REST path /connectors/{name} points elsewhere"
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| *c == '/' || *c == '\\') {
+        return Some(format!(
+            "it contains '{c}', which splits the REST path /connectors/NAME, so the connector \
+             could not be read, paused or deleted afterwards"
+        ));
+    }
+    let bytes = name.as_bytes();
+    if bytes
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
+    {
+        return Some(
+            "it contains a percent-encoded sequence (%XX), which the server decodes, so the \
+             connector could not be addressed afterwards"
+                .to_owned(),
+        );
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Some(format!(
+            "it contains the control character {}",
+            crate::output::esc(&c.to_string())
+        ));
+    }
+    if name.trim() != name {
+        return Some(
+            "it starts or ends with whitespace, which Kafka Connect trims, so the name would \
+             not be the one asked for"
+                .to_owned(),
+        );
+    }
+    None
+}
+
+/// Refuses (as a usage error) a name Connect could not manage afterwards.
+pub fn check_new_name(name: &str) -> anyhow::Result<()> {
+    match unmanageable_name(name) {
+        None => Ok(()),
+        Some(why) => Err(super::usage(anyhow!(
+            "refusing to create a connector named '{}': {why}; choose a name of letters, \
+             digits, '-', '_' and '.'",
+            crate::output::esc(name)
+        ))),
+    }
+}
+
+/// `"3.5"` -> (3, 5).
+fn parse_version(v: &str) -> Option<(u32, u32)> {
+    let (a, b) = v.split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// Compares a Connect version such as `3.6.1` or `7.5.0-ccs` with (major, minor); an
+/// unreadable version is not older.
+pub fn version_lt(v: &str, want: (u32, u32)) -> bool {
+    let mut parts = v
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|p| p.parse::<u32>().ok());
+    match (parts.next(), parts.next()) {
+        (Some(a), Some(b)) => (a, b) < want,
+        _ => false,
+    }
 }
 
 /// "no connector named X; existing connectors (closest first): ..."
@@ -130,15 +213,27 @@ pub struct Selection {
     #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::states))]
     pub state: Option<String>,
     /// Only connectors whose name matches this regular expression
-    #[arg(short = 'e', long = "regex", value_name = "REGEX")]
+    #[arg(short = 'e', long = "regex", value_name = "REGEX", value_parser = valid_regex)]
     pub regex: Option<String>,
+}
+
+/// A flag value that must be a regular expression: checked while parsing, so a bad one is a
+/// usage error (exit 2) like any other bad flag.
+pub fn valid_regex(s: &str) -> Result<String, String> {
+    Regex::new(s)
+        .map(|_| s.to_owned())
+        .map_err(|e| format!("invalid regular expression: {e}"))
 }
 
 impl Selection {
     /// The connectors selected, sorted; an error when nothing was asked for.
     pub async fn resolve(&self, client: &Client) -> anyhow::Result<Vec<String>> {
         if !self.names.is_empty() {
-            anyhow::ensure!(!self.all, "give connector names or --all, not both");
+            if self.all {
+                return Err(super::usage(anyhow!(
+                    "give connector names or --all, not both"
+                )));
+            }
             let mut seen = BTreeSet::new();
             return Ok(self
                 .names
@@ -147,16 +242,17 @@ impl Selection {
                 .cloned()
                 .collect());
         }
-        anyhow::ensure!(
-            self.all || self.state.is_some() || self.regex.is_some(),
-            "name at least one connector, or select some with --all, --state or -e REGEX"
-        );
+        if !(self.all || self.state.is_some() || self.regex.is_some()) {
+            return Err(super::usage(anyhow!(
+                "name at least one connector, or select some with --all, --state or -e REGEX"
+            )));
+        }
         let re = self
             .regex
             .as_deref()
             .map(Regex::new)
             .transpose()
-            .map_err(|e| anyhow!("-e: invalid regular expression: {e}"))?;
+            .map_err(|e| super::usage(anyhow!("-e: invalid regular expression: {e}")))?;
         let listed = list_connectors(client).await?;
         let wanted_state = self.state.as_deref().map(str::to_ascii_uppercase);
         Ok(listed
@@ -179,6 +275,33 @@ impl Selection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unmanageable_names_are_refused() {
+        for bad in [
+            "a/b",
+            "..",
+            ".",
+            "a%2Fb",
+            "a\\b",
+            "tab\tname",
+            "esc\x1b[31m",
+            " lead",
+            "",
+        ] {
+            assert!(unmanageable_name(bad).is_some(), "{bad:?}");
+        }
+        for good in [
+            "orders-sink",
+            "a.b",
+            "a b",
+            "100%",
+            "jdbc_sink.v2",
+            "ünïcode",
+        ] {
+            assert_eq!(unmanageable_name(good), None, "{good:?}");
+        }
+    }
 
     #[test]
     fn closest_names_come_first() {
@@ -236,10 +359,11 @@ pub fn finish(ctx: &super::Ctx, outcomes: &[Outcome]) -> anyhow::Result<std::pro
             eprintln!("no connectors selected");
         }
         for o in outcomes {
+            let (name, message) = (esc(&o.name), esc_text(&o.message));
             if o.ok {
-                println!("{}: {}", o.name, o.message);
+                println!("{name}: {message}");
             } else {
-                eprintln!("error: {}: {}", o.name, o.message);
+                eprintln!("error: {name}: {message}");
             }
         }
     }
@@ -282,7 +406,8 @@ where
             }),
             Err(e) => {
                 let e = explain(client, &name, e, needs).await;
-                // A version gate applies to every connector alike: stop at the first.
+                // A version gate (the server is too old) applies to every connector alike: stop
+                // at the first. Any other failure is reported and the next connector is tried.
                 if needs.is_some() && e.to_string().contains("needs Kafka Connect") {
                     return Err(e);
                 }

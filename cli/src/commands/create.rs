@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail};
+use anyhow::anyhow;
 use clap::{Args, ValueEnum};
 use connect_api::{ConfigMap, CreateConnectorRequest, InitialState};
 
-use super::Ctx;
 use super::file_util::{parse_set, read_connector_file};
 use super::validate::{print_errors, validate};
+use super::{Ctx, usage};
 use crate::client::{Client, ClientError};
 use crate::output::print_structured;
 
@@ -44,17 +44,20 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> anyhow::Result<ExitCode> {
         None => (None, ConfigMap::new()),
     };
     for kv in &args.set {
-        let (k, v) = parse_set(kv)?;
+        let (k, v) = parse_set(kv).map_err(usage)?;
         config.insert(k, v);
     }
     if args.file.is_none() && args.set.is_empty() {
-        bail!("give the config with -f FILE or --set KEY=VALUE");
+        return Err(usage(anyhow!(
+            "give the config with -f FILE or --set KEY=VALUE"
+        )));
     }
-    let name = args
-        .name
-        .clone()
-        .or(file_name.clone())
-        .ok_or_else(|| anyhow!("no connector name: pass NAME or put \"name\" in the file"))?;
+    let name = args.name.clone().or(file_name.clone()).ok_or_else(|| {
+        usage(anyhow!(
+            "no connector name: pass NAME or put \"name\" in the file"
+        ))
+    })?;
+    super::connector_util::check_new_name(&name)?;
     if let Some(f) = &file_name {
         if *f != name {
             eprintln!("warning: the file names the connector '{f}'; creating it as '{name}'");

@@ -12,7 +12,7 @@ use super::Ctx;
 use super::connector_util::{explain, shown_config};
 use super::file_util::{GROUPS, group_of};
 use crate::health::{Health, health};
-use crate::output::{heading, paint_state, print_structured};
+use crate::output::{esc, heading, paint_state, print_structured};
 
 #[derive(Debug, Args)]
 pub struct DescribeArgs {
@@ -96,13 +96,13 @@ pub async fn run(ctx: &Ctx, args: DescribeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn print_text(d: &Description) {
-    println!("Name:       {}", d.name);
-    println!("Type:       {}", d.connector_type);
+    println!("Name:       {}", esc(&d.name));
+    println!("Type:       {}", esc(&d.connector_type.to_string()));
     println!("State:      {}", paint_state(&d.state));
     println!("Health:     {}", paint_state(d.health.as_str()));
-    println!("Worker ID:  {}", d.worker_id);
+    println!("Worker ID:  {}", esc(&d.worker_id));
     if let Some(t) = &d.trace {
-        println!("Error:      {}", t.lines().next().unwrap_or(""));
+        println!("Error:      {}", esc(t.lines().next().unwrap_or("")));
     }
     println!("{}", heading("Config"));
     for g in GROUPS {
@@ -112,7 +112,7 @@ fn print_text(d: &Description) {
         println!("  {g}:");
         let width = keys.keys().map(String::len).max().unwrap_or(0);
         for (k, v) in keys {
-            println!("    {k:width$}  {v}");
+            println!("    {:width$}  {}", esc(k), esc(v));
         }
     }
     println!("{}", heading("Tasks"));
@@ -124,10 +124,10 @@ fn print_text(d: &Description) {
             "  {}: {}  {}",
             t.id,
             paint_state(t.state.as_str()),
-            t.worker_id
+            esc(&t.worker_id)
         );
         if let Some(e) = t.error_text() {
-            println!("     {}", e.lines().next().unwrap_or(""));
+            println!("     {}", esc(e.lines().next().unwrap_or("")));
         }
     }
     println!("{}", heading("Topics"));
@@ -136,7 +136,7 @@ fn print_text(d: &Description) {
         Some(t) if t.is_empty() => println!("  (none yet)"),
         Some(t) => {
             for topic in t {
-                println!("  {topic}");
+                println!("  {}", esc(topic));
             }
         }
     }

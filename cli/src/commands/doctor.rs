@@ -1,6 +1,7 @@
 //! `connectctl doctor`: one sweep of the whole cluster. Health per connector, failures grouped
 //! by root cause across connectors, tasks per worker, and, when Kafka is reachable, DLQ sizes
-//! and sink consumer lag. Exit code 0 healthy, 1 degraded, 2 failed, for cron and CI.
+//! and sink consumer lag. Exit code 0 healthy, 1 degraded (or the sweep failed), 3 a connector
+//! failed, for cron and CI; 2 stays the usage error it is in every command.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -18,7 +19,9 @@ use super::connector_util::list_connectors;
 use super::dlq::kafka_config;
 use super::status::cause_line;
 use crate::health::Health;
-use crate::output::{heading, paint_state, print_structured, print_table, state_cell, table};
+use crate::output::{
+    esc, esc_text, heading, paint_state, print_structured, print_table, state_cell, table,
+};
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
@@ -106,7 +109,9 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<ExitCode> {
                     .map(|t| (format!("{}/{}", l.name, t.id), t.error_text())),
             );
             for (who, trace) in instances {
-                let Some(trace) = trace else { continue };
+                let Some(trace) = super::status::analysable(trace) else {
+                    continue;
+                };
                 let rc = connect_trace::root_cause(trace, &hint_ctx);
                 match causes
                     .iter_mut()
@@ -243,7 +248,8 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<ExitCode> {
         print_report(&report)?;
     }
     Ok(match overall {
-        Health::Failed => ExitCode::from(2),
+        // Not 2: that is every command's usage error.
+        Health::Failed => ExitCode::from(3),
         Health::Degraded => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     })
@@ -282,12 +288,12 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
             .map(|l| l.total.to_string())
             .unwrap_or_else(|| "-".to_owned());
         t.add_row(vec![
-            comfy_table::Cell::new(&c.name),
-            comfy_table::Cell::new(c.connector_type.map(|t| t.to_string()).unwrap_or_default()),
+            crate::output::cell(&c.name),
+            crate::output::cell(c.connector_type.map(|t| t.to_string()).unwrap_or_default()),
             state_cell(c.health.map(Health::as_str).unwrap_or("UNKNOWN")),
-            comfy_table::Cell::new(format!("{}/{} running", c.tasks_running, c.tasks_total)),
-            comfy_table::Cell::new(dlq),
-            comfy_table::Cell::new(lag),
+            crate::output::cell(format!("{}/{} running", c.tasks_running, c.tasks_total)),
+            crate::output::cell(dlq),
+            crate::output::cell(lag),
         ]);
     }
     print_table(&t)?;
@@ -301,10 +307,10 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
                 format!("{n}x").bold(),
                 cause_line(&g.exception, &g.message).red()
             );
-            println!("     {}", g.instances.join(", ").dimmed());
+            println!("     {}", esc(&g.instances.join(", ")).dimmed());
             if let Some(h) = &g.hint {
-                println!("     {} {}", "hint".cyan().bold(), h.summary);
-                println!("     {}  {}", "fix".cyan().bold(), h.fix);
+                println!("     {} {}", "hint".cyan().bold(), esc_text(&h.summary));
+                println!("     {}  {}", "fix".cyan().bold(), esc_text(&h.fix));
             }
         }
     }
@@ -319,13 +325,20 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
             };
             println!(
                 "  {}  {} connectors, {} tasks, {} failed{flag}",
-                w.worker_id, w.connectors, w.tasks, w.tasks_failed
+                esc(&w.worker_id),
+                w.connectors,
+                w.tasks,
+                w.tasks_failed
             );
         }
     }
     if let Some(why) = &r.kafka_skipped {
         println!();
-        println!("{} DLQ sizes and sink lag skipped: {why}", "note:".dimmed());
+        println!(
+            "{} DLQ sizes and sink lag skipped: {}",
+            "note:".dimmed(),
+            esc_text(why)
+        );
     }
     Ok(())
 }

@@ -2,10 +2,9 @@
 //! `.properties`, plus config grouping and diffs for display.
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{Context as _, anyhow};
 use connect_api::ConfigMap;
 use serde::Serialize;
 
@@ -16,83 +15,52 @@ pub struct ConnectorFile {
     pub config: ConfigMap,
 }
 
-/// Reads `path` (`-` is stdin) as JSON or `.properties`.
+/// Reads `path` (`-` is stdin) as JSON or `.properties`, at most
+/// [`connect_config_files::MAX_FILE_BYTES`] (so `-f /dev/zero` fails fast). Things that parse but
+/// look like mistakes (duplicate keys, `null` values) are warned about on stderr.
 pub fn read_connector_file(path: &Path) -> anyhow::Result<ConnectorFile> {
     let text = if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("cannot read stdin")?;
-        s
+        connect_config_files::read_capped(
+            std::io::stdin().lock(),
+            "stdin",
+            connect_config_files::MAX_FILE_BYTES,
+        )?
     } else {
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?
+        connect_config_files::read_file(path)?
     };
+    // Editors on Windows start files with a byte order mark; it is not part of the config.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let is_props =
         path.extension().is_some_and(|e| e == "properties") || !text.trim_start().starts_with('{');
     let parsed = if is_props {
-        parse_properties(&text)
+        parse_properties(text)
     } else {
-        parse_json(&text)
+        parse_json_with_warnings(text).map(|(file, warnings)| {
+            for w in warnings {
+                eprintln!("warning: {}: {w}", path.display());
+            }
+            file
+        })
     };
     parsed.with_context(|| format!("{} is not a connector config", path.display()))
 }
 
-/// `{name, config}` or a bare config map. Numbers and booleans become strings, as Connect would
-/// store them, so `"tasks.max": 1` works.
-pub fn parse_json(text: &str) -> anyhow::Result<ConnectorFile> {
-    let v: serde_json::Value = serde_json::from_str(text).context("invalid JSON")?;
-    let obj = v
-        .as_object()
-        .ok_or_else(|| anyhow!("expected a JSON object"))?;
-    let (name, map) = match obj.get("config") {
-        Some(serde_json::Value::Object(config)) => {
-            let name = obj.get("name").and_then(|n| n.as_str()).map(str::to_owned);
-            (name, config)
-        }
-        _ => (None, obj),
-    };
-    let mut config = ConfigMap::new();
-    for (k, v) in map {
-        let s = match v {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Number(n) => n.to_string(),
-            serde_json::Value::Bool(b) => b.to_string(),
-            other => bail!("value of '{k}' must be a string, number or boolean, not {other}"),
-        };
-        config.insert(k.clone(), s);
-    }
-    let name = name.or_else(|| config.get("name").cloned());
-    Ok(ConnectorFile { name, config })
+/// `{name, config}` or a bare config map, with the shared loader's rules: numbers and booleans
+/// become strings, as Connect would store them (`"tasks.max": 1` works), `null` leaves a key out.
+fn parse_json_with_warnings(text: &str) -> anyhow::Result<(ConnectorFile, Vec<String>)> {
+    let f = connect_config_files::connector_json::load(text)?;
+    Ok((
+        ConnectorFile {
+            name: f.name,
+            config: f.config,
+        },
+        f.warnings,
+    ))
 }
 
-/// Java properties: `k=v`, `k: v` or `k v`; `#`/`!` comments; a trailing `\` continues a line.
+/// Java properties with `Properties.load` rules (the worker reads them with the same code).
 pub fn parse_properties(text: &str) -> anyhow::Result<ConnectorFile> {
-    let mut config = ConfigMap::new();
-    let mut logical = String::new();
-    for raw in text.lines() {
-        let line = raw.trim_start();
-        if logical.is_empty() && (line.is_empty() || line.starts_with('#') || line.starts_with('!'))
-        {
-            continue;
-        }
-        if let Some(stripped) = line.strip_suffix('\\') {
-            logical.push_str(stripped);
-            continue;
-        }
-        logical.push_str(line);
-        let entry = std::mem::take(&mut logical);
-        let idx = entry
-            .find(['=', ':'])
-            .or_else(|| entry.find(char::is_whitespace));
-        let (k, v) = match idx {
-            Some(i) => (entry[..i].trim(), entry[i + 1..].trim()),
-            None => (entry.trim(), ""),
-        };
-        if k.is_empty() {
-            bail!("a line has a value but no key: {entry}");
-        }
-        config.insert(k.to_owned(), v.to_owned());
-    }
+    let config = connect_config_files::properties::load(text)?;
     let name = config.get("name").cloned();
     Ok(ConnectorFile { name, config })
 }
@@ -168,7 +136,7 @@ pub fn diff(
         if reveal {
             v.to_owned()
         } else {
-            crate::mask::mask_value(k, v, password_keys).to_owned()
+            crate::mask::mask_value(k, v, password_keys).into_owned()
         }
     };
     let keys: BTreeSet<&String> = live.keys().chain(desired.keys()).collect();
@@ -194,24 +162,35 @@ pub fn diff(
 
 /// Prints changes as `+ key = v`, `- key = v`, `~ key: old -> new` on stdout.
 pub fn print_changes(changes: &[Change]) {
+    use crate::output::esc;
     use colored::Colorize;
     for c in changes {
         match c.change {
             "added" => println!(
                 "{}",
-                format!("+ {} = {}", c.key, c.new.as_deref().unwrap_or("")).green()
+                format!(
+                    "+ {} = {}",
+                    esc(&c.key),
+                    esc(c.new.as_deref().unwrap_or(""))
+                )
+                .green()
             ),
             "removed" => println!(
                 "{}",
-                format!("- {} = {}", c.key, c.old.as_deref().unwrap_or("")).red()
+                format!(
+                    "- {} = {}",
+                    esc(&c.key),
+                    esc(c.old.as_deref().unwrap_or(""))
+                )
+                .red()
             ),
             _ => println!(
                 "{}",
                 format!(
                     "~ {}: {} -> {}",
-                    c.key,
-                    c.old.as_deref().unwrap_or(""),
-                    c.new.as_deref().unwrap_or("")
+                    esc(&c.key),
+                    esc(c.old.as_deref().unwrap_or("")),
+                    esc(c.new.as_deref().unwrap_or(""))
                 )
                 .yellow()
             ),
@@ -223,6 +202,10 @@ pub fn print_changes(changes: &[Change]) {
 mod tests {
     use super::*;
 
+    fn parse_json(text: &str) -> anyhow::Result<ConnectorFile> {
+        parse_json_with_warnings(text).map(|(f, _)| f)
+    }
+
     #[test]
     fn json_forms() {
         let f = parse_json(r#"{"name":"a","config":{"tasks.max":2,"x":"y"}}"#).unwrap();
@@ -230,7 +213,14 @@ mod tests {
         assert_eq!(f.config["tasks.max"], "2");
         let f = parse_json(r#"{"connector.class":"FileStreamSink","name":"b"}"#).unwrap();
         assert_eq!(f.name.as_deref(), Some("b"));
-        assert!(parse_json(r#"{"a":null}"#).is_err());
+        // `null` leaves the key out, as the worker does with the same file.
+        assert!(
+            !parse_json(r#"{"a":null}"#)
+                .unwrap()
+                .config
+                .contains_key("a")
+        );
+        assert!(parse_json(r#"{"a":[1]}"#).is_err());
         assert!(parse_json("[1]").is_err());
     }
 

@@ -32,7 +32,7 @@ pub async fn run(ctx: &Ctx, _args: HealthArgs) -> anyhow::Result<ExitCode> {
         println!(
             "{}: {}",
             paint_state(&ws.status.to_ascii_uppercase()),
-            ws.message
+            crate::output::esc_text(&ws.message)
         );
     }
     Ok(if ws.status == "healthy" {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::connector_util::list_connectors;
-use crate::output::print_structured;
+use crate::output::{esc, print_structured};
 
 #[derive(Debug, Args)]
 pub struct InfoArgs {}
@@ -47,17 +47,17 @@ pub async fn run(ctx: &Ctx, _args: InfoArgs) -> anyhow::Result<ExitCode> {
         connectors: listed.len(),
     };
     if !print_structured(ctx.output, &info)? {
-        println!("URL:               {}", info.url);
-        println!("Version:           {}", info.version);
-        println!("Commit:            {}", info.commit);
-        println!("Kafka cluster id:  {}", info.kafka_cluster_id);
+        println!("URL:               {}", esc(&info.url));
+        println!("Version:           {}", esc(&info.version));
+        println!("Commit:            {}", esc(&info.commit));
+        println!("Kafka cluster id:  {}", esc(&info.kafka_cluster_id));
         println!("Connectors:        {}", info.connectors);
         println!(
             "Workers seen:      {}",
             if info.workers.is_empty() {
                 "-".to_owned()
             } else {
-                info.workers.join(", ")
+                esc(&info.workers.join(", ")).into_owned()
             }
         );
     }

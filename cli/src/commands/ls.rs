@@ -17,6 +17,7 @@ use crate::output::{print_structured, print_table, state_cell, table};
 #[derive(Debug, Args)]
 pub struct LsArgs {
     /// Only connectors whose name matches this regular expression
+    #[arg(value_parser = super::connector_util::valid_regex)]
     pub pattern: Option<String>,
     /// Only connectors in this state or health (RUNNING, FAILED, DEGRADED, PAUSED, ...)
     #[arg(long, value_name = "STATE")]
@@ -75,7 +76,7 @@ pub async fn run(ctx: &Ctx, args: LsArgs) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(Regex::new)
         .transpose()
-        .map_err(|e| anyhow!("invalid name pattern: {e}"))?;
+        .map_err(|e| super::usage(anyhow!("invalid name pattern: {e}")))?;
     let wanted_state = args.state.as_deref().map(str::to_ascii_uppercase);
     let client = ctx.client()?;
     let listed = list_connectors(&client).await?;
@@ -127,11 +128,11 @@ pub async fn run(ctx: &Ctx, args: LsArgs) -> anyhow::Result<ExitCode> {
             .filter(|w| !w.is_empty())
             .collect();
         let root_cause = status.and_then(|s| {
-            let trace = s.connector.trace.as_deref().or_else(|| {
+            let trace = super::status::analysable(s.connector.trace.as_deref()).or_else(|| {
                 s.tasks
                     .iter()
-                    .find(|t| t.state == State::Failed)?
-                    .error_text()
+                    .filter(|t| t.state == State::Failed)
+                    .find_map(|t| super::status::analysable(t.error_text()))
             })?;
             let mut hint_ctx = connect_trace::HintContext::new(&l.name);
             if let Some(info) = &l.info {
@@ -167,12 +168,12 @@ pub async fn run(ctx: &Ctx, args: LsArgs) -> anyhow::Result<ExitCode> {
     let mut t = table(&["NAME", "TYPE", "STATE", "HEALTH", "TASKS", "WORKERS"]);
     for r in &rows {
         t.add_row(vec![
-            comfy_table::Cell::new(&r.name),
-            comfy_table::Cell::new(&r.connector_type),
+            crate::output::cell(&r.name),
+            crate::output::cell(&r.connector_type),
             state_cell(&r.state),
             state_cell(r.health.map(|h| h.as_str()).unwrap_or("-")),
-            comfy_table::Cell::new(r.tasks_summary()),
-            comfy_table::Cell::new(r.worker_ids.join(",")),
+            crate::output::cell(r.tasks_summary()),
+            crate::output::cell(r.worker_ids.join(",")),
         ]);
     }
     print_table(&t)?;

@@ -36,7 +36,20 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+pub use dlq::Usage;
+
 use crate::cli::{Cli, Command};
+
+/// Marks an error as a usage error: how the command was called is wrong (exit code 2).
+pub fn usage(e: impl Into<anyhow::Error>) -> anyhow::Error {
+    let e = e.into();
+    Usage(format!("{e:#}")).into()
+}
+
+/// Whether an error is a usage error anywhere in its chain.
+pub fn is_usage(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.is::<Usage>())
+}
 use crate::client::{Client, ClientSettings};
 use crate::context::{ConfigFile, config_path};
 
@@ -79,7 +92,8 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
     let context = match name {
         Some(n) if !managing || g.context.is_some() => match file.get(&n, &path) {
             Ok(c) => Some((n, c.clone())),
-            Err(e) if g.context.is_some() => return Err(e.into()),
+            // `--context NAME` naming no context is a bad flag value: exit 2.
+            Err(e) if g.context.is_some() => return Err(usage(e)),
             Err(e) => {
                 eprintln!("warning: {e}; using defaults");
                 None
@@ -96,14 +110,29 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
         (None, Some((_, c))) if !c.urls.is_empty() => c.urls.clone(),
         _ => vec!["http://localhost:8083".to_owned()],
     };
-    anyhow::ensure!(!urls.is_empty(), "--url is empty");
+    if urls.is_empty() {
+        return Err(usage(anyhow::anyhow!(
+            "--url is empty: give a Kafka Connect REST URL such as http://localhost:8083"
+        )));
+    }
+    if let Some(bad) = urls.iter().find(|u| {
+        let l = u.to_ascii_lowercase();
+        !l.starts_with("http://") && !l.starts_with("https://")
+    }) {
+        return Err(usage(anyhow::anyhow!(
+            "Kafka Connect URL '{}' has no http:// or https:// scheme; give one such as \
+             http://{}",
+            crate::output::esc(&crate::client::redact_url(bad)),
+            crate::output::esc(&crate::client::redact_url(bad)),
+        )));
+    }
     let mut settings = ClientSettings::plain(&urls[0]);
     settings.urls = urls.clone();
     settings.verbose = g.verbose;
     settings.retry_timeout = Duration::from_secs(g.retry_timeout);
     let mut bootstrap_servers = g.bootstrap_servers.clone();
     let mut kafka_properties = g.kafka_property.clone();
-    if let Some((_, c)) = &context {
+    if let Some((name, c)) = &context {
         settings.headers = c
             .headers
             .iter()
@@ -116,11 +145,13 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
         if bootstrap_servers.is_none() {
             bootstrap_servers = c.kafka.get("bootstrap.servers").cloned();
         }
-        if kafka_properties.is_empty() {
+        // `*_env` / `*_command` entries run or read only for commands that talk to Kafka, so
+        // a broken password command never blocks `ls` or `status`.
+        let uses_kafka = matches!(cli.command, Command::Dlq(_) | Command::Doctor(_));
+        if kafka_properties.is_empty() && uses_kafka {
             kafka_properties = c
-                .kafka
-                .iter()
-                .filter(|(k, _)| k.as_str() != "bootstrap.servers")
+                .kafka_properties(name)?
+                .into_iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
         }

@@ -52,9 +52,9 @@ pub async fn run(ctx: &Ctx, args: OffsetsArgs) -> anyhow::Result<ExitCode> {
     } else {
         let mut offsets = match &args.file {
             Some(f) => {
-                let text = std::fs::read_to_string(f)
-                    .with_context(|| format!("cannot read {}", f.display()))?;
-                serde_json::from_str::<ConnectorOffsets>(&text).with_context(|| {
+                let text = connect_config_files::read_file(f)?;
+                let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+                serde_json::from_str::<ConnectorOffsets>(text).with_context(|| {
                     format!(
                         "{} is not an offsets file ({{\"offsets\": [...]}})",
                         f.display()
@@ -64,7 +64,7 @@ pub async fn run(ctx: &Ctx, args: OffsetsArgs) -> anyhow::Result<ExitCode> {
             None => ConnectorOffsets::default(),
         };
         for s in &args.set {
-            offsets.offsets.push(parse_set(s)?);
+            offsets.offsets.push(parse_set(s).map_err(super::usage)?);
         }
         if offsets.offsets.is_empty() && args.file.is_none() {
             return show(ctx, &client, &args.name).await;
@@ -125,13 +125,13 @@ async fn show(ctx: &Ctx, client: &Client, name: &str) -> anyhow::Result<ExitCode
     }
     let mut t = table(&["PARTITION", "OFFSET"]);
     for o in &offsets.offsets {
-        t.add_row(vec![
+        t.add_row(crate::output::cells(vec![
             compact(&Value::Object(o.partition.clone())),
             o.offset
                 .as_ref()
                 .map(|m| compact(&Value::Object(m.clone())))
                 .unwrap_or("null".into()),
-        ]);
+        ]));
     }
     print_table(&t)?;
     Ok(ExitCode::SUCCESS)

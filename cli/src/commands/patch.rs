@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::bail;
 use clap::Args;
 use serde_json::{Map, Value};
 
@@ -27,11 +26,13 @@ pub struct PatchArgs {
 
 pub async fn run(ctx: &Ctx, args: PatchArgs) -> anyhow::Result<ExitCode> {
     if args.set.is_empty() && args.unset.is_empty() {
-        bail!("nothing to change: give --set KEY=VALUE or --unset KEY");
+        return Err(super::usage(anyhow::anyhow!(
+            "nothing to change: give --set KEY=VALUE or --unset KEY"
+        )));
     }
     let mut patch = Map::new();
     for kv in &args.set {
-        let (k, v) = parse_set(kv)?;
+        let (k, v) = parse_set(kv).map_err(super::usage)?;
         patch.insert(k, Value::String(v));
     }
     for k in &args.unset {

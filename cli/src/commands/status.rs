@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::Ctx;
 use super::connector_util::explain;
 use crate::health::{Health, health};
-use crate::output::{heading, paint_state, print_structured};
+use crate::output::{esc, esc_text, heading, paint_state, print_structured};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -73,7 +73,7 @@ pub fn analyse(status: ConnectorStateInfo, info: Option<&ConnectorInfo>) -> Stat
         state: state.clone(),
         worker_id: worker.to_owned(),
         trace: trace.map(str::to_owned),
-        root_cause: trace.map(|t| connect_trace::root_cause(t, &hint_ctx)),
+        root_cause: analysable(trace).map(|t| connect_trace::root_cause(t, &hint_ctx)),
     };
     let connector = instance(
         None,
@@ -97,6 +97,12 @@ pub fn analyse(status: ConnectorStateInfo, info: Option<&ConnectorInfo>) -> Stat
     }
 }
 
+/// A trace worth analysing: Connect sends `""` (or blanks) for some instances, which has no
+/// cause to show; those get no `root_cause` rather than one of empty strings.
+pub fn analysable(trace: Option<&str>) -> Option<&str> {
+    trace.filter(|t| !t.trim().is_empty())
+}
+
 fn next_commands(
     name: &str,
     connector: &Instance,
@@ -115,7 +121,10 @@ fn next_commands(
     if has_dlq {
         next.push(format!("connectctl dlq inspect --connector {name}"));
     }
-    if connector.trace.is_some() || tasks.iter().any(|t| t.trace.is_some()) {
+    if std::iter::once(connector)
+        .chain(tasks)
+        .any(|i| analysable(i.trace.as_deref()).is_some())
+    {
         next.push(format!("connectctl status {name} --trace"));
     }
     next
@@ -169,19 +178,33 @@ fn print_text(s: &Status, args: &StatusArgs) {
         if i.worker_id.is_empty() {
             String::new()
         } else {
-            i.worker_id.dimmed().to_string()
+            esc(&i.worker_id).dimmed().to_string()
         }
     };
+    // The state column is as wide as the longest state here (USER_ACTIONABLE_ERROR is 21), so
+    // the worker never runs into it.
+    let width = std::iter::once(&s.connector)
+        .chain(&s.tasks)
+        .map(|i| esc(i.state.as_str()).chars().count())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let labels: Vec<String> = s
+        .tasks
+        .iter()
+        .map(|t| format!("task {}", t.id.unwrap_or_default()))
+        .collect();
+    let label_width = labels.iter().map(String::len).max().unwrap_or(0).max(9);
     println!(
-        "  connector  {}{}",
-        padded_state(s.connector.state.as_str()),
+        "  {:<label_width$}  {}{}",
+        "connector",
+        padded_state(s.connector.state.as_str(), width),
         workers(&s.connector)
     );
-    for t in &s.tasks {
-        let label = format!("task {}", t.id.unwrap_or_default());
+    for (t, label) in s.tasks.iter().zip(&labels) {
         println!(
-            "  {label:<9}  {}{}",
-            padded_state(t.state.as_str()),
+            "  {label:<label_width$}  {}{}",
+            padded_state(t.state.as_str(), width),
             workers(t)
         );
     }
@@ -220,22 +243,25 @@ fn print_text(s: &Status, args: &StatusArgs) {
             cause_line(&rc.exception, &rc.message).red()
         );
         if let Some(frame) = &rc.frame {
-            println!("    {}   {frame}", "at".dimmed());
+            println!("    {}   {}", "at".dimmed(), esc(frame));
         }
         if let Some(hint) = &rc.hint {
-            println!("    {} {}", "hint".cyan().bold(), hint.summary);
-            println!("    {}  {}", "fix".cyan().bold(), hint.fix);
+            println!("    {} {}", "hint".cyan().bold(), esc_text(&hint.summary));
+            println!("    {}  {}", "fix".cyan().bold(), esc_text(&hint.fix));
             if let Some(docs) = &hint.docs {
-                println!("    {} {}", "docs".dimmed(), docs);
+                println!("    {} {}", "docs".dimmed(), esc(docs));
             }
         }
         if args.trace {
             println!();
             for line in connect_trace::folded(trace).lines() {
-                println!("    {line}");
+                println!("    {}", esc(line));
             }
         } else if args.raw {
             println!();
+            // Exactly as Connect returned it, except that control characters cannot reach the
+            // terminal (`-o json` keeps them).
+            let trace = esc_text(trace);
             print!("{trace}");
             if !trace.ends_with('\n') {
                 println!();
@@ -246,17 +272,17 @@ fn print_text(s: &Status, args: &StatusArgs) {
         println!();
         for (i, cmd) in s.next.iter().enumerate() {
             let label = if i == 0 { "next" } else { "    " };
-            println!("  {} {cmd}", label.bold());
+            println!("  {} {}", label.bold(), esc(cmd));
         }
     }
 }
 
-/// A coloured state padded to a column (padding after the colour codes, so widths stay right).
-fn padded_state(state: &str) -> String {
+/// A coloured state padded to `width` (padding after the colour codes, so widths stay right).
+fn padded_state(state: &str, width: usize) -> String {
     format!(
         "{}{}",
         paint_state(state),
-        " ".repeat(10usize.saturating_sub(state.len()))
+        " ".repeat(width.saturating_sub(esc(state).chars().count()))
     )
 }
 
@@ -284,9 +310,9 @@ fn instances_label(who: &[String]) -> String {
 pub fn cause_line(exception: &str, message: &str) -> String {
     let short = exception.rsplit('.').next().unwrap_or(exception);
     match (short.is_empty(), message.is_empty()) {
-        (true, _) => first_line(message).to_owned(),
-        (false, true) => short.to_owned(),
-        (false, false) => format!("{short}: {}", first_line(message)),
+        (true, _) => esc(first_line(message)).into_owned(),
+        (false, true) => esc(short).into_owned(),
+        (false, false) => format!("{}: {}", esc(short), esc(first_line(message))),
     }
 }
 

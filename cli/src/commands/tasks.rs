@@ -81,17 +81,17 @@ pub async fn run(ctx: &Ctx, args: TasksArgs) -> anyhow::Result<ExitCode> {
     let mut t = table(&["TASK", "STATE", "WORKER", "ERROR"]);
     for v in &views {
         t.add_row(vec![
-            comfy_table::Cell::new(v.id),
+            crate::output::cell(v.id),
             state_cell(&v.state),
-            comfy_table::Cell::new(&v.worker_id),
-            comfy_table::Cell::new(v.error.as_deref().unwrap_or("")),
+            crate::output::cell(&v.worker_id),
+            crate::output::cell(v.error.as_deref().unwrap_or("")),
         ]);
     }
     print_table(&t)?;
     for v in views.iter().filter(|v| v.config.is_some()) {
         println!("\ntask {} config:", v.id);
         for (k, val) in v.config.as_ref().into_iter().flatten() {
-            println!("  {k} = {val}");
+            println!("  {} = {}", crate::output::esc(k), crate::output::esc(val));
         }
     }
     Ok(ExitCode::SUCCESS)

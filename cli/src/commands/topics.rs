@@ -47,7 +47,7 @@ pub async fn run(ctx: &Ctx, args: TopicsArgs) -> anyhow::Result<ExitCode> {
             eprintln!("{} has not used any topic yet", args.name);
         }
         for t in &list.topics {
-            println!("{t}");
+            println!("{}", crate::output::esc(t));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::Ctx;
 use super::file_util::read_connector_file;
 use crate::client::Client;
-use crate::output::print_structured;
+use crate::output::{esc, esc_text, print_structured};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -52,10 +52,14 @@ pub async fn validate(client: &Client, config: &ConfigMap) -> anyhow::Result<Val
 
 /// `key: message` lines, one per error.
 pub fn print_errors(v: &Validation) {
-    eprintln!("{} error(s) in the config for {}:", v.error_count, v.plugin);
+    eprintln!(
+        "{} error(s) in the config for {}:",
+        v.error_count,
+        esc(&v.plugin)
+    );
     for (k, errs) in &v.errors {
         for e in errs {
-            eprintln!("  {k}: {e}");
+            eprintln!("  {}: {}", esc(k), esc_text(e));
         }
     }
 }

@@ -57,8 +57,19 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "h" => n * 3600.0,
         _ => return Err(format!("unknown unit '{unit}' in '{s}': use ms, s, m or h")),
     };
-    Ok(Duration::from_secs_f64(secs))
+    // Beyond this, deadlines overflow the clock (a panic, exit 101, before this check); no one
+    // waits a year for a connector.
+    if !(0.0..=MAX_DURATION_SECS).contains(&secs) {
+        return Err(format!(
+            "'{s}' is too long: the most is {} days",
+            MAX_DURATION_SECS as u64 / 86_400
+        ));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("'{s}' is not a duration: {e}"))
 }
+
+/// The longest `--timeout` / `--interval` accepted: 365 days.
+const MAX_DURATION_SECS: f64 = 365.0 * 86_400.0;
 
 fn reached(target: Target, s: &ConnectorStateInfo) -> bool {
     let tasks = |st: &State| !s.tasks.is_empty() && s.tasks.iter().all(|t| &t.state == st);
@@ -81,11 +92,12 @@ fn describe(s: &ConnectorStateInfo) -> String {
         .iter()
         .map(|t| format!("{}:{}", t.id, t.state))
         .collect();
-    format!(
+    let text = format!(
         "connector {}, tasks [{}]",
         s.connector.state,
         tasks.join(", ")
-    )
+    );
+    crate::output::esc(&text).into_owned()
 }
 
 pub async fn run(ctx: &Ctx, args: WaitArgs) -> anyhow::Result<ExitCode> {
@@ -148,5 +160,19 @@ mod tests {
         assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("soon").is_err());
+        // Huge values are usage errors, not a panic when the deadline is computed.
+        for huge in [
+            "18446744073709551615s",
+            "9223372036854775807s",
+            "99999999999999999999s",
+            "1e300s",
+            "366d",
+        ] {
+            assert!(parse_duration(huge).is_err(), "{huge}");
+        }
+        assert_eq!(
+            parse_duration("8760h").unwrap(),
+            Duration::from_secs(365 * 86_400)
+        );
     }
 }

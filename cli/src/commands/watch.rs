@@ -13,7 +13,7 @@ use colored::Colorize;
 use super::Ctx;
 use super::connector_util::list_connectors;
 use super::wait::parse_duration;
-use crate::output::{paint_state, print_table, state_cell, table};
+use crate::output::{esc, paint_state, print_table, state_cell, table};
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
@@ -101,27 +101,27 @@ pub async fn run(ctx: &Ctx, args: WatchArgs) -> anyhow::Result<ExitCode> {
                     })
                     .unwrap_or_default();
                 t.add_row(vec![
-                    comfy_table::Cell::new(&l.name),
+                    crate::output::cell(&l.name),
                     state_cell(&state),
                     state_cell(health),
-                    comfy_table::Cell::new(tasks),
+                    crate::output::cell(tasks),
                 ]);
             }
             print_table(&t)?;
             if !log.is_empty() {
                 println!();
                 for line in &log {
-                    println!("{line}");
+                    println!("{}", esc(line));
                 }
             }
         } else {
             if previous.is_none() {
                 for (k, v) in &now {
-                    println!("{stamp} {k} {v}");
+                    println!("{stamp} {} {}", esc(k), esc(v));
                 }
             }
             for line in changed {
-                println!("{line}");
+                println!("{}", esc(&line));
             }
         }
         previous = Some(now);

@@ -4,14 +4,24 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail};
+use anyhow::anyhow;
 use clap::Args;
 
-use crate::commands::Ctx;
 use crate::commands::file_util::parse_set;
+use crate::commands::{Ctx, usage};
 use crate::context::{AuthConfig, ConfigFile, Context, TlsConfig};
 
+/// Shown under `context add --help`.
+pub const AFTER_HELP: &str = "\
+Kafka settings for DLQ commands come from the global --bootstrap-servers and -X KEY=VALUE flags.
+Keep Kafka secrets out of the file with the same forms as the REST password:
+  -X sasl.password_env=VAR        read sasl.password from the environment variable VAR
+  -X sasl.password_command=CMD    run CMD (sh -c) and use its output as sasl.password
+Any KEY_env / KEY_command works (ssl.key.password_env, sasl.oauthbearer.client.secret_command).
+A secret given as -X sasl.password=VALUE is stored in the file in plain text (with a warning).";
+
 #[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
 pub struct ContextAddArgs {
     /// Context name
     pub name: String,
@@ -53,24 +63,26 @@ pub struct ContextAddArgs {
 pub fn run(ctx: &Ctx, args: ContextAddArgs) -> anyhow::Result<ExitCode> {
     let path = &ctx.config_path;
     let mut file = ConfigFile::load(path)?;
-    let url = ctx
-        .url_flag
-        .clone()
-        .ok_or_else(|| anyhow!("give the Connect URL with --url (several separated by commas)"))?;
+    let url = ctx.url_flag.clone().ok_or_else(|| {
+        usage(anyhow!(
+            "give the Connect URL with --url (several separated by commas)"
+        ))
+    })?;
     let urls: Vec<String> = url
         .split(',')
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .collect();
     if urls.is_empty() {
-        bail!("--url is empty");
+        return Err(usage(anyhow!("--url is empty")));
     }
     if args.cert_file.is_some() != args.key_file.is_some() {
-        bail!("--cert-file and --key-file go together");
+        return Err(usage(anyhow!("--cert-file and --key-file go together")));
     }
     let mut headers = BTreeMap::new();
     for h in &args.headers {
-        let (k, v) = parse_set(h).map_err(|_| anyhow!("--header {h}: expected NAME=VALUE"))?;
+        let (k, v) =
+            parse_set(h).map_err(|_| usage(anyhow!("--header {h}: expected NAME=VALUE")))?;
         headers.insert(k, v);
     }
     let mut kafka = BTreeMap::new();
@@ -78,7 +90,14 @@ pub fn run(ctx: &Ctx, args: ContextAddArgs) -> anyhow::Result<ExitCode> {
         kafka.insert("bootstrap.servers".to_owned(), b.clone());
     }
     for p in &ctx.kafka_properties {
-        let (k, v) = parse_set(p).map_err(|_| anyhow!("-X {p}: expected KEY=VALUE"))?;
+        let (k, v) = parse_set(p).map_err(|_| usage(anyhow!("-X {p}: expected KEY=VALUE")))?;
+        if crate::mask::is_secret_key(&k) && !k.ends_with("_env") && !k.ends_with("_command") {
+            eprintln!(
+                "warning: -X {k} is stored in plain text in {}; use -X {k}_env=VAR or \
+                 -X {k}_command=CMD to keep it out of the file",
+                path.display()
+            );
+        }
         kafka.insert(k, v);
     }
     let context = Context {

@@ -33,7 +33,10 @@ pub fn run(ctx: &Ctx, _args: ContextCurrentArgs) -> anyhow::Result<ExitCode> {
         config_file: ctx.config_path.display().to_string(),
         urls: c
             .map(|c| c.urls.clone())
-            .unwrap_or_else(|| vec![ctx.url.clone()]),
+            .unwrap_or_else(|| vec![ctx.url.clone()])
+            .iter()
+            .map(|u| crate::client::redact_url(u))
+            .collect(),
         bootstrap_servers: c.and_then(|c| c.kafka.get("bootstrap.servers").cloned()),
     };
     if !print_structured(ctx.output, &cur)? {

@@ -29,7 +29,11 @@ pub fn run(ctx: &Ctx, _args: ContextLsArgs) -> anyhow::Result<ExitCode> {
         .map(|(name, c)| Row {
             name: name.clone(),
             current: file.current_context.as_deref() == Some(name.as_str()),
-            urls: c.urls.clone(),
+            urls: c
+                .urls
+                .iter()
+                .map(|u| crate::client::redact_url(u))
+                .collect(),
             auth: if c.auth.username.is_some() {
                 "basic"
             } else if c.auth.token.is_some()
@@ -55,13 +59,17 @@ pub fn run(ctx: &Ctx, _args: ContextLsArgs) -> anyhow::Result<ExitCode> {
     }
     let mut t = table(&["CURRENT", "NAME", "URLS", "AUTH", "KAFKA"]);
     for r in &rows {
-        t.add_row(vec![
+        t.add_row(crate::output::cells(vec![
             if r.current { "*" } else { "" }.to_owned(),
             r.name.clone(),
-            r.urls.join(","),
+            r.urls
+                .iter()
+                .map(|u| crate::client::redact_url(u))
+                .collect::<Vec<_>>()
+                .join(","),
             r.auth.to_owned(),
             r.bootstrap_servers.clone().unwrap_or_default(),
-        ]);
+        ]));
     }
     print_table(&t)?;
     Ok(ExitCode::SUCCESS)

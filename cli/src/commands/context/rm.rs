@@ -16,7 +16,8 @@ pub struct ContextRmArgs {
 
 pub fn run(ctx: &Ctx, args: ContextRmArgs) -> anyhow::Result<ExitCode> {
     let mut file = ConfigFile::load(&ctx.config_path)?;
-    file.get(&args.name, &ctx.config_path)?;
+    file.get(&args.name, &ctx.config_path)
+        .map_err(crate::commands::usage)?;
     file.contexts.remove(&args.name);
     if file.current_context.as_deref() == Some(args.name.as_str()) {
         file.current_context = None;

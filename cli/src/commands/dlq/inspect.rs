@@ -225,7 +225,8 @@ fn print_summary(ctx: &Ctx, s: &Summary, filter: &Filter) -> anyhow::Result<()> 
         ]);
     for g in &s.groups {
         let dash = || "-".to_owned();
-        t.add_row([
+        // Escaped cells: connector names and messages come from record headers.
+        t.add_row(crate::output::cells([
             g.count.to_string(),
             g.connector.clone().unwrap_or_else(dash),
             g.stage.clone().unwrap_or_else(dash),
@@ -252,7 +253,7 @@ fn print_summary(ctx: &Ctx, s: &Summary, filter: &Filter) -> anyhow::Result<()> 
                 g.original_topics.join(",")
             },
             g.sample.clone(),
-        ]);
+        ]));
     }
     for line in t.lines() {
         writeln!(out, "{}", line.trim_end())?;

@@ -36,11 +36,11 @@ pub async fn run(ctx: &Ctx, args: LoggersListArgs) -> anyhow::Result<ExitCode> {
     }
     let mut t = table(&["LOGGER", "LEVEL", "LAST MODIFIED"]);
     for (name, l) in &loggers {
-        t.add_row(vec![
+        t.add_row(crate::output::cells(vec![
             name.clone(),
             l.level.clone(),
             l.last_modified.map(|ms| ms.to_string()).unwrap_or_default(),
-        ]);
+        ]));
     }
     print_table(&t)?;
     Ok(ExitCode::SUCCESS)

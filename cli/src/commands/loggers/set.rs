@@ -63,10 +63,13 @@ pub async fn run(ctx: &Ctx, args: LoggersSetArgs) -> anyhow::Result<ExitCode> {
         .await
         .map(|i| i.version)
         .unwrap_or_default();
-    if scope == Some("cluster") && !changed.is_empty() && version_lt(&version, (3, 7)) {
+    if scope == Some("cluster")
+        && !changed.is_empty()
+        && crate::commands::connector_util::version_lt(&version, (3, 7))
+    {
         return Err(anyhow!(
             "--scope cluster needs Kafka Connect 3.7 or newer; this server runs {version}, so only the worker at {} changed",
-            ctx.url
+            crate::client::redact_url(&ctx.url)
         ));
     }
     let out = Changed {
@@ -89,23 +92,18 @@ pub async fn run(ctx: &Ctx, args: LoggersSetArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Compares a Connect version such as `3.6.1` or `7.5.0-ccs` with (major, minor).
-fn version_lt(v: &str, want: (u32, u32)) -> bool {
-    let mut parts = v
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|p| p.parse::<u32>().ok());
-    match (parts.next(), parts.next()) {
-        (Some(a), Some(b)) => (a, b) < want,
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn versions() {
-        assert!(super::version_lt("3.6.1", (3, 7)));
-        assert!(!super::version_lt("4.3.1", (3, 7)));
-        assert!(!super::version_lt("garbage", (3, 7)));
+        assert!(crate::commands::connector_util::version_lt("3.6.1", (3, 7)));
+        assert!(!crate::commands::connector_util::version_lt(
+            "4.3.1",
+            (3, 7)
+        ));
+        assert!(!crate::commands::connector_util::version_lt(
+            "garbage",
+            (3, 7)
+        ));
     }
 }

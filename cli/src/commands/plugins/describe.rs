@@ -61,7 +61,7 @@ pub async fn run(ctx: &Ctx, args: PluginsDescribeArgs) -> anyhow::Result<ExitCod
         "DOCUMENTATION",
     ]);
     for d in &defs {
-        t.add_row(vec![
+        t.add_row(crate::output::cells(vec![
             d.name.clone(),
             d.key_type.clone(),
             if d.required { "yes" } else { "" }.to_owned(),
@@ -69,7 +69,7 @@ pub async fn run(ctx: &Ctx, args: PluginsDescribeArgs) -> anyhow::Result<ExitCod
             d.importance.clone().unwrap_or_default(),
             d.group.clone().unwrap_or_default(),
             d.documentation.clone().unwrap_or_default(),
-        ]);
+        ]));
     }
     print_table(&t)?;
     Ok(ExitCode::SUCCESS)

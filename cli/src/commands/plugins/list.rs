@@ -28,11 +28,11 @@ pub async fn run(ctx: &Ctx, args: PluginsListArgs) -> anyhow::Result<ExitCode> {
     }
     let mut t = table(&["CLASS", "TYPE", "VERSION"]);
     for p in &plugins {
-        t.add_row(vec![
+        t.add_row(crate::output::cells(vec![
             p.class_name.as_str(),
             &p.plugin_type,
             p.version.as_deref().unwrap_or(""),
-        ]);
+        ]));
     }
     print_table(&t)?;
     Ok(ExitCode::SUCCESS)
