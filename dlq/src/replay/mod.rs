@@ -19,6 +19,7 @@
 
 mod editor;
 mod plan;
+mod targets;
 mod transaction;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -38,7 +39,9 @@ use editor::edit_batch;
 pub use editor::{EditAborted, Editor};
 pub use plan::Candidate;
 use plan::{Decision, Origins, decide};
-use transaction::{begin, commit_batch, create_producer, send};
+use targets::Targets;
+pub use targets::invalid_topic_name;
+use transaction::{abort, begin, commit_batch, create_producer, refused, send};
 
 /// Header counting how often a record has been replayed (UTF-8 decimal).
 pub const REPLAY_COUNT: &str = "connectctl.replay.count";
@@ -77,6 +80,12 @@ pub struct ReplayOptions {
     /// replay position like any filtered record.
     pub since: Option<i64>,
     pub from_offset: Option<i64>,
+    /// Create target topics that do not exist (with the broker's default partitions and
+    /// replication) instead of stopping at the first record bound for one.
+    pub create_topics: bool,
+    /// Leave records too large for the producer or the target topic in the DLQ (reported in
+    /// `oversize`) instead of stopping at the first one.
+    pub skip_oversize: bool,
 }
 
 impl ReplayOptions {
@@ -99,6 +108,8 @@ impl ReplayOptions {
             preview: 0,
             since: None,
             from_offset: None,
+            create_topics: false,
+            skip_oversize: false,
         }
     }
 }
@@ -154,6 +165,13 @@ pub struct ReplaySummary {
     pub aborted: bool,
     pub dry_run: bool,
     pub elapsed_ms: u64,
+    /// Records too large to replay, left in the DLQ (`--skip-oversize`).
+    pub oversize: Vec<Skipped>,
+    /// Target topics created (in a dry run: to be created) because of `--create-topics`.
+    pub created_topics: Vec<String>,
+    /// Records with a header name that is not UTF-8 (replayed byte for byte), and the first one.
+    pub non_utf8_header_names: u64,
+    pub first_non_utf8_header_names: Option<String>,
 }
 
 impl ReplaySummary {
@@ -185,7 +203,7 @@ impl PreviewRecord {
     fn new(
         key: Option<&[u8]>,
         value: Option<&[u8]>,
-        headers: &[(String, Option<Vec<u8>>)],
+        headers: &[(Vec<u8>, Option<Vec<u8>>)],
     ) -> Self {
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         PreviewRecord {
@@ -193,7 +211,7 @@ impl PreviewRecord {
             value: value.map(text),
             headers: headers
                 .iter()
-                .map(|(k, v)| (k.clone(), v.as_deref().map(text)))
+                .map(|(k, v)| (text(k), v.as_deref().map(text)))
                 .collect(),
         }
     }
@@ -250,6 +268,16 @@ pub enum ReplayError {
     },
     #[error("the brokers did not accept replayed records: {reason}")]
     Delivery { reason: String },
+    /// A record that can never be written as it is (too large, or a topic Kafka refuses): the
+    /// batch is aborted without retrying and nothing after the previous batch is committed.
+    #[error("record {record} cannot be replayed to {topic}: {reason}; {fix}")]
+    Rejected {
+        /// `dlqtopic/partition/offset`
+        record: String,
+        topic: String,
+        reason: String,
+        fix: String,
+    },
 }
 
 pub(super) fn client_config(kafka: &KafkaConfig) -> ClientConfig {
@@ -382,6 +410,8 @@ pub fn replay_with_editor(
         .map(|(p, _)| *p)
         .collect();
     let mut seen_origins = Origins::with_capacity(total);
+    let mut targets = Targets::load(kafka, &consumer, opts, timeout)?;
+    let max_message_bytes = max_message_bytes(kafka);
     let mut preview_left = opts.preview;
     let mut read = 0u64;
     let rate_started = Instant::now();
@@ -426,8 +456,10 @@ pub fn replay_with_editor(
                 opts,
                 &msg,
                 &mut seen_origins,
+                &mut targets,
                 &mut batch_summary,
                 &mut preview_left,
+                max_message_bytes,
             )? {
                 Decision::Stop(skipped) => {
                     stop = Some(skipped);
@@ -440,7 +472,14 @@ pub fn replay_with_editor(
                             sent = Some(begin(producer, opts));
                         }
                         if let Some(Ok(())) = sent {
-                            sent = Some(send(producer, &c));
+                            let result = send(producer, &c);
+                            if let Some(refusal) =
+                                result.as_ref().err().and_then(|e| refused(&c, e))
+                            {
+                                abort(producer, opts, timeout);
+                                return Err(refusal);
+                            }
+                            sent = Some(result);
                         }
                     }
                     batch.push(c);
@@ -461,11 +500,20 @@ pub fn replay_with_editor(
                 break 'batches;
             }
         }
-        let produced = batch.len() as u64;
         if let Some(producer) = &producer {
-            commit_batch(producer, &consumer, opts, &batch, sent, &next, timeout)?;
+            let oversize =
+                commit_batch(producer, &consumer, opts, &mut batch, sent, &next, timeout)?;
+            if !oversize.is_empty() {
+                // Taken out of the batch by commit_batch: no longer counted for their targets.
+                batch_summary.targets.clear();
+                for c in &batch {
+                    plan::count_target(&mut batch_summary.targets, &c.target);
+                }
+                batch_summary.oversize.extend(oversize);
+            }
             summary.transactions += 1;
         }
+        let produced = batch.len() as u64;
         summary.preview.append(&mut batch_summary.preview);
         summary.replayed += produced;
         summary.skipped_by_filter += batch_summary.skipped_by_filter;
@@ -473,6 +521,12 @@ pub fn replay_with_editor(
         summary.duplicates += batch_summary.duplicates;
         summary.quarantined.append(&mut batch_summary.quarantined);
         summary.fix_failed.append(&mut batch_summary.fix_failed);
+        summary.oversize.append(&mut batch_summary.oversize);
+        summary.non_utf8_header_names += batch_summary.non_utf8_header_names;
+        if summary.first_non_utf8_header_names.is_none() {
+            summary.first_non_utf8_header_names = batch_summary.first_non_utf8_header_names.take();
+        }
+        summary.created_topics = targets.created.clone();
         for (t, n) in batch_summary.targets {
             *summary.targets.entry(t).or_default() += n;
         }
@@ -495,4 +549,15 @@ pub fn replay_with_editor(
     }
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(summary)
+}
+
+/// The producer's `message.max.bytes`: the `-X` setting, else librdkafka's default.
+fn max_message_bytes(kafka: &KafkaConfig) -> usize {
+    kafka
+        .properties
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "message.max.bytes")
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .unwrap_or(1_000_000)
 }

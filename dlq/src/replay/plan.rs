@@ -6,14 +6,16 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use rdkafka::message::{BorrowedMessage, Headers, Message};
+use rdkafka::message::{BorrowedMessage, Message};
 
+use super::targets::Targets;
 use super::{
     Preview, PreviewRecord, REPLAY_COUNT, REPLAY_SOURCE, ReplayError, ReplayOptions, ReplaySummary,
     Skipped,
 };
+use crate::dialect::Dialect;
 use crate::fix::{self, Editable, Fix};
-use crate::headers::PREFIX;
+use crate::raw_headers;
 use crate::record::{HeaderList, RecordView};
 
 /// A record about to be replayed: key, value and the record's own headers after the fixes. The
@@ -107,22 +109,19 @@ pub(super) fn decide(
     opts: &ReplayOptions,
     msg: &BorrowedMessage<'_>,
     seen_origins: &mut Origins,
+    targets: &mut Targets,
     batch: &mut ReplaySummary,
     preview_left: &mut usize,
+    max_message_bytes: usize,
 ) -> Result<Decision, ReplayError> {
     // Read out of the message once: every later pass (context, filter, own headers) then walks a
-    // slice instead of calling into librdkafka per header. rdkafka panics on a header name that
-    // is not UTF-8; such a record goes on without headers, as in inspect.
-    let collected: Vec<(&str, Option<&[u8]>)> = msg
+    // slice instead of calling into librdkafka per header. Names are bytes, so a name that is
+    // not UTF-8 is replayed as it is.
+    let collected: Vec<(&[u8], Option<&[u8]>)> = msg
         .headers()
-        .and_then(|h| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                h.iter().map(|h| (h.key, h.value)).collect()
-            }))
-            .ok()
-        })
+        .map(|h| raw_headers::iter(h).collect())
         .unwrap_or_default();
-    let headers = HeaderList::Slice(&collected);
+    let headers = HeaderList::Raw(&collected);
     let view = RecordView::new(
         msg.topic(),
         msg.partition(),
@@ -153,7 +152,7 @@ pub(super) fn decide(
     let target = match (&opts.to, origin) {
         (Some(to), _) => to.clone(),
         (None, Some((topic, _, _))) => String::from_utf8_lossy(topic).into_owned(),
-        (None, None) => {
+        (None, None) if view.context.dialect == Dialect::None => {
             return Ok(Decision::Stop(Skipped {
                 source: source(),
                 reason: "the record has no origin headers (was errors.deadletterqueue.context.headers.enable \
@@ -161,7 +160,24 @@ pub(super) fn decide(
                     .to_owned(),
             }));
         }
+        (None, None) => {
+            return Ok(Decision::Stop(Skipped {
+                source: source(),
+                reason: format!(
+                    "the record's {} origin headers are incomplete or unreadable ({}); \
+                     rerun with --to TOPIC to choose its target",
+                    dialect_name(view.context.dialect),
+                    unreadable_origin(&view)
+                ),
+            }));
+        }
     };
+    if let Err(reason) = targets.check(&target, opts) {
+        return Ok(Decision::Stop(Skipped {
+            source: source(),
+            reason,
+        }));
+    }
     let partition = if opts.keep_partition {
         match origin {
             // -1: a source record whose connector chose no partition; the partitioner picks.
@@ -180,19 +196,27 @@ pub(super) fn decide(
         None
     };
 
-    // The record's own headers, without Connect's error context or an earlier replay's marks.
+    // The record's own headers, without the error context of the dialect it was read with
+    // (Connect's `__connect.errors.*`, Spring's `kafka_dlt-*`) or an earlier replay's marks.
+    let dialect = view.context.dialect;
     let mut count = 0u32;
-    let mut own: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+    let mut own: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::with_capacity(collected.len());
     for (name, value) in view.headers.iter() {
-        if name == REPLAY_COUNT {
+        if name == REPLAY_COUNT.as_bytes() {
             count = value
                 .and_then(|v| std::str::from_utf8(v).ok())
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0);
-        } else if name == REPLAY_SOURCE || name.starts_with(PREFIX) {
+        } else if name == REPLAY_SOURCE.as_bytes() || dialect.owns(name) {
             continue;
         } else {
-            own.push((name.to_owned(), value.map(<[u8]>::to_vec)));
+            own.push((name.to_vec(), value.map(<[u8]>::to_vec)));
+        }
+    }
+    if view.context.non_utf8_names {
+        batch.non_utf8_header_names += 1;
+        if batch.first_non_utf8_header_names.is_none() {
+            batch.first_non_utf8_header_names = Some(source());
         }
     }
     if count >= opts.max_replays {
@@ -234,6 +258,24 @@ pub(super) fn decide(
             }
         }
     }
+    let size = wire_size(&record, count + 1, source_len(opts, msg));
+    if size > max_message_bytes {
+        let reason = format!(
+            "the record is {size} bytes, more than the producer's message.max.bytes \
+             ({max_message_bytes})"
+        );
+        if opts.skip_oversize {
+            batch.oversize.push(Skipped {
+                source: source(),
+                reason,
+            });
+            return Ok(Decision::Skip);
+        }
+        return Ok(Decision::Stop(Skipped {
+            source: source(),
+            reason: format!("{reason}; {}", oversize_fix(size)),
+        }));
+    }
     count_target(&mut batch.targets, &target);
     let candidate = Candidate {
         source: source(),
@@ -245,16 +287,16 @@ pub(super) fn decide(
     };
     if *preview_left > 0 {
         *preview_left -= 1;
-        let original: Vec<(String, Option<Vec<u8>>)> = view
+        let original: Vec<(Vec<u8>, Option<Vec<u8>>)> = view
             .headers
             .iter()
-            .map(|(k, v)| (k.to_owned(), v.map(<[u8]>::to_vec)))
+            .map(|(k, v)| (k.to_vec(), v.map(<[u8]>::to_vec)))
             .collect();
         let mut after = candidate.record.headers.clone();
         after.extend(
             marks(&candidate)
                 .into_iter()
-                .map(|(k, v)| (k.to_owned(), Some(v.into_owned()))),
+                .map(|(k, v)| (k.as_bytes().to_vec(), Some(v.into_owned()))),
         );
         batch.preview.push(Preview {
             source: candidate.source.clone(),
@@ -288,4 +330,115 @@ pub(super) fn fix_label(fix: &Fix) -> String {
         .next()
         .unwrap_or_default()
         .to_lowercase()
+}
+
+fn dialect_name(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Connect => "Kafka Connect",
+        Dialect::Spring => "Spring Kafka",
+        Dialect::None => "",
+    }
+}
+
+/// Which of the three origin fields is missing or unreadable, with the raw value when present.
+fn unreadable_origin(view: &RecordView<'_>) -> String {
+    let c = &view.context;
+    let (t, p, o) = match c.dialect {
+        Dialect::Spring => (
+            crate::dialect::SPRING_ORIGINAL_TOPIC,
+            crate::dialect::SPRING_ORIGINAL_PARTITION,
+            crate::dialect::SPRING_ORIGINAL_OFFSET,
+        ),
+        _ => (
+            crate::headers::TOPIC,
+            crate::headers::PARTITION,
+            crate::headers::OFFSET,
+        ),
+    };
+    let raw = |name: &str| {
+        view.headers
+            .iter()
+            .filter(|(n, _)| *n == name.as_bytes())
+            .last()
+            .map(|(_, v)| v)
+    };
+    let mut problems = Vec::new();
+    for (name, known) in [
+        (t, c.original_topic.is_some()),
+        (p, c.original_partition.is_some()),
+        (o, c.original_offset.is_some()),
+    ] {
+        if known {
+            continue;
+        }
+        problems.push(match raw(name) {
+            None => format!("{name} is missing"),
+            Some(None) => format!("{name} is null"),
+            Some(Some(v)) => format!("{name} is {}", shown(v)),
+        });
+    }
+    problems.join(", ")
+}
+
+/// A header value for an error message: text if it is printable UTF-8, else hex; cut at 40 bytes.
+fn shown(v: &[u8]) -> String {
+    let cut = &v[..v.len().min(40)];
+    let more = if v.len() > 40 { "..." } else { "" };
+    match std::str::from_utf8(cut) {
+        Ok(t) if !t.chars().any(char::is_control) => format!("'{t}'{more}"),
+        _ => {
+            let hex: String = cut.iter().map(|b| format!("{b:02x}")).collect();
+            format!("0x{hex}{more} ({} bytes)", v.len())
+        }
+    }
+}
+
+/// What to do about a record too large to replay.
+pub(super) fn oversize_fix(size: usize) -> String {
+    format!(
+        "rerun with -X message.max.bytes={size} or more (the target topic's max.message.bytes \
+         must allow it too), or with --skip-oversize to leave it in the DLQ"
+    )
+}
+
+/// The length of `dlqtopic/partition/offset` without formatting it.
+fn source_len(opts: &ReplayOptions, msg: &BorrowedMessage<'_>) -> usize {
+    fn digits(n: i64) -> usize {
+        let mut len = if n < 0 { 2 } else { 1 };
+        let mut n = n.unsigned_abs();
+        while n >= 10 {
+            n /= 10;
+            len += 1;
+        }
+        len
+    }
+    opts.dlq_topic.len() + 2 + digits(msg.partition().into()) + digits(msg.offset())
+}
+
+/// The size librdkafka compares with the producer's `message.max.bytes` before it accepts a
+/// record (`rd_kafka_msg_max_wire_size`: key, value, each header's name and value with their
+/// varint lengths, and 36 bytes of record overhead), with the replay marks the record will get.
+/// Computed, not guessed, so a record is refused here exactly when librdkafka would refuse it.
+pub(super) fn wire_size(record: &Editable, replay_count: u32, source_len: usize) -> usize {
+    fn varint(n: usize) -> usize {
+        // librdkafka encodes the lengths zig-zag (n << 1), 7 bits per byte.
+        let mut z = (n as u64) << 1;
+        let mut len = 1;
+        while z >= 0x80 {
+            z >>= 7;
+            len += 1;
+        }
+        len
+    }
+    let header = |name: usize, value: usize| name + value + varint(name) + varint(value);
+    let count_len = replay_count.checked_ilog10().unwrap_or(0) as usize + 1;
+    let mut size = 36
+        + record.key.as_ref().map_or(0, Vec::len)
+        + record.value.as_ref().map_or(0, Vec::len)
+        + header(REPLAY_COUNT.len(), count_len)
+        + header(REPLAY_SOURCE.len(), source_len);
+    for (name, value) in &record.headers {
+        size += header(name.len(), value.as_ref().map_or(0, Vec::len));
+    }
+    size
 }

@@ -6,21 +6,36 @@ use std::time::{Duration, Instant};
 use rdkafka::client::ClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
-use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::message::{Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use std::collections::HashMap;
 
-use super::plan::{Candidate, marks};
-use super::{ReplayError, ReplayOptions, client_config};
+use super::plan::{Candidate, marks, oversize_fix, wire_size};
+use super::{REPLAY_SOURCE, ReplayError, ReplayOptions, Skipped, client_config};
 use crate::inspect::KafkaConfig;
+use crate::raw_headers;
 
 /// Remembers delivery failures: a transaction whose records failed must not commit, and the
-/// user must hear the broker's reason (e.g. an unknown target topic, a record too large).
+/// user must hear the broker's reason (e.g. an unknown target topic, a record too large) and
+/// which record it was.
 #[derive(Default)]
 pub(super) struct Deliveries {
     failed: std::sync::atomic::AtomicU64,
-    last_error: std::sync::Mutex<Option<String>>,
+    first: std::sync::Mutex<Option<Failure>>,
+}
+
+/// The first delivery failure since the last look.
+#[derive(Debug, Clone)]
+pub(super) struct Failure {
+    pub code: Option<RDKafkaErrorCode>,
+    pub text: String,
+    pub topic: String,
+    /// `dlqtopic/partition/offset`, from the record's `connectctl.replay.source` header.
+    pub record: Option<String>,
+    /// Key plus value bytes.
+    pub size: usize,
 }
 
 impl ClientContext for Deliveries {}
@@ -32,26 +47,150 @@ impl ProducerContext for Deliveries {
         if let Err((e, m)) = result {
             self.failed
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!(
-                "{e} (topic {}, partition {})",
-                m.topic(),
-                m.partition()
-            ));
+            let mut first = self.first.lock().unwrap_or_else(|p| p.into_inner());
+            if first.is_none() {
+                // Only on failure: the replay mark names the DLQ record this one came from.
+                let record = m.headers().and_then(|h| {
+                    raw_headers::iter(h)
+                        .filter(|(n, _)| *n == REPLAY_SOURCE.as_bytes())
+                        .last()
+                        .and_then(|(_, v)| v)
+                        .map(|v| String::from_utf8_lossy(v).into_owned())
+                });
+                *first = Some(Failure {
+                    code: e.rdkafka_error_code(),
+                    text: format!("{e} (topic {}, partition {})", m.topic(), m.partition()),
+                    topic: m.topic().to_owned(),
+                    record,
+                    size: m.payload_len() + m.key_len(),
+                });
+            }
         }
     }
 }
 
 impl Deliveries {
     /// Takes the failures since the last call.
-    fn take_failure(&self) -> Option<String> {
+    fn take_failure(&self) -> Option<Failure> {
         if self.failed.swap(0, std::sync::atomic::Ordering::Relaxed) == 0 {
             return None;
         }
-        self.last_error
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-            .or(Some("unknown error".into()))
+        let first = self.first.lock().unwrap_or_else(|p| p.into_inner()).take();
+        Some(first.unwrap_or(Failure {
+            code: None,
+            text: "unknown error".into(),
+            topic: String::new(),
+            record: None,
+            size: 0,
+        }))
+    }
+}
+
+/// Whether a broker's (or librdkafka's) refusal is about the record or its topic, so that
+/// sending the same batch again cannot succeed.
+fn permanent(code: Option<RDKafkaErrorCode>) -> bool {
+    matches!(
+        code,
+        Some(
+            RDKafkaErrorCode::MessageSizeTooLarge
+                | RDKafkaErrorCode::MessageBatchTooLarge
+                | RDKafkaErrorCode::InvalidMessageSize
+                | RDKafkaErrorCode::InvalidTopic
+                | RDKafkaErrorCode::UnknownTopic
+                | RDKafkaErrorCode::UnknownTopicOrPartition
+                | RDKafkaErrorCode::TopicAuthorizationFailed
+                | RDKafkaErrorCode::PolicyViolation
+                | RDKafkaErrorCode::InvalidRecord
+        )
+    )
+}
+
+fn too_large(code: Option<RDKafkaErrorCode>) -> bool {
+    matches!(
+        code,
+        Some(
+            RDKafkaErrorCode::MessageSizeTooLarge
+                | RDKafkaErrorCode::MessageBatchTooLarge
+                | RDKafkaErrorCode::InvalidMessageSize
+        )
+    )
+}
+
+/// The error for a record the broker refused for good, with what to do about it.
+fn rejected(failure: &Failure, batch: &[Candidate]) -> ReplayError {
+    let record = failure
+        .record
+        .clone()
+        .unwrap_or_else(|| "(unknown)".to_owned());
+    let size = batch
+        .iter()
+        .find(|c| Some(&c.source) == failure.record.as_ref())
+        .map(|c| wire_size(&c.record, c.replays + 1, c.source.len()))
+        .unwrap_or(failure.size);
+    let topic = failure.topic.clone();
+    let (reason, fix) = if too_large(failure.code) {
+        (
+            format!(
+                "the broker refused it as too large ({}): the record is about {size} bytes, more \
+                 than the topic's max.message.bytes (or the broker's message.max.bytes) allows",
+                failure.text
+            ),
+            format!(
+                "raise max.message.bytes of {topic} (kafka-configs.sh --alter --entity-type topics \
+                 --entity-name {topic} --add-config max.message.bytes={}), or rerun with \
+                 --skip-oversize to leave it in the DLQ",
+                size + 1024
+            ),
+        )
+    } else {
+        (
+            format!("the broker refused it: {}", failure.text),
+            "fix the topic (or rerun with --to TOPIC to send the records elsewhere); nothing of \
+             this batch was committed"
+                .to_owned(),
+        )
+    };
+    ReplayError::Rejected {
+        record,
+        topic,
+        reason,
+        fix,
+    }
+}
+
+/// The error for a record librdkafka refused when it was handed over (`send`), if it is about the
+/// record itself rather than a passing condition.
+pub(super) fn refused(c: &Candidate, e: &KafkaError) -> Option<ReplayError> {
+    let code = e.rdkafka_error_code();
+    if !permanent(code) {
+        return None;
+    }
+    let size = wire_size(&c.record, c.replays + 1, c.source.len());
+    let (reason, fix) = if too_large(code) {
+        (
+            format!("the record is {size} bytes, more than the producer's message.max.bytes"),
+            oversize_fix(size),
+        )
+    } else {
+        (
+            e.to_string(),
+            "rerun with --to TOPIC to choose another target".to_owned(),
+        )
+    };
+    Some(ReplayError::Rejected {
+        record: c.source.clone(),
+        topic: c.target.clone(),
+        reason,
+        fix,
+    })
+}
+
+/// Ends a failed transaction. Its outcome does not matter to the caller, which reports the
+/// failure that led here: an abort that does not finish leaves the transaction to time out on
+/// the broker, and the next replay of the group fences it at start.
+pub(super) fn abort(producer: &Replayer, opts: &ReplayOptions, timeout: Duration) {
+    if opts.exactly_once {
+        let _ = producer.abort_transaction(timeout);
     }
 }
 
@@ -68,16 +207,18 @@ pub(super) fn begin(
 
 /// Commits one batch together with the DLQ position. `sent` is the outcome of producing the batch
 /// while it was read (`None`: nothing produced yet). On a retriable failure the transaction is
-/// aborted and the whole batch is produced again.
+/// aborted and the whole batch is produced again; a record the broker refuses for good ends the
+/// replay with an error naming it, except that with `--skip-oversize` a record too large for the
+/// target topic is taken out of the batch (and returned) and the rest is produced again.
 pub(super) fn commit_batch(
-    producer: &BaseProducer<Deliveries>,
+    producer: &Replayer,
     consumer: &BaseConsumer,
     opts: &ReplayOptions,
-    batch: &[Candidate],
+    batch: &mut Vec<Candidate>,
     mut sent: Option<Result<(), KafkaError>>,
     next: &HashMap<i32, i64>,
     timeout: Duration,
-) -> Result<(), ReplayError> {
+) -> Result<Vec<Skipped>, ReplayError> {
     let mut offsets = TopicPartitionList::new();
     for (p, o) in next {
         offsets
@@ -90,10 +231,7 @@ pub(super) fn commit_batch(
     let fenced = |e: &KafkaError| {
         matches!(
             e.rdkafka_error_code(),
-            Some(
-                rdkafka::types::RDKafkaErrorCode::Fenced
-                    | rdkafka::types::RDKafkaErrorCode::ProducerFenced
-            )
+            Some(RDKafkaErrorCode::Fenced | RDKafkaErrorCode::ProducerFenced)
         )
     };
     let meta = if opts.exactly_once {
@@ -108,16 +246,21 @@ pub(super) fn commit_batch(
     } else {
         None
     };
+    let mut oversize = Vec::new();
     let mut attempt = 0;
     loop {
         attempt += 1;
+        let mut refusal = None;
         let result = (|| -> Result<(), KafkaError> {
             match sent.take() {
                 Some(streamed) => streamed?,
                 None => {
                     begin(producer, opts)?;
-                    for c in batch {
-                        send(producer, c)?;
+                    for c in batch.iter() {
+                        if let Err(e) = send(producer, c) {
+                            refusal = refused(c, &e);
+                            return Err(e);
+                        }
                     }
                 }
             }
@@ -129,6 +272,10 @@ pub(super) fn commit_batch(
             Ok(())
         })();
         let failure = producer.context().take_failure();
+        if let Some(refusal) = refusal {
+            abort(producer, opts, timeout);
+            return Err(refusal);
+        }
         match (result, failure) {
             (Ok(()), None) => {
                 if meta.is_none() {
@@ -139,25 +286,53 @@ pub(super) fn commit_batch(
                             source,
                         })?;
                 }
-                return Ok(());
-            }
-            (Ok(()), Some(reason)) => {
-                // Without transactions the good records of this batch are already written;
-                // the position is not advanced, so a rerun sends them again (at-least-once).
-                return Err(ReplayError::Delivery { reason });
+                return Ok(oversize);
             }
             (Err(e), _) if fenced(&e) => {
                 return Err(ReplayError::Fenced {
                     group: opts.group.clone(),
                 });
             }
-            (Err(e), failure) => {
-                if opts.exactly_once {
-                    let _ = producer.abort_transaction(timeout);
+            (result, Some(failure)) if permanent(failure.code) => {
+                if result.is_err() {
+                    abort(producer, opts, timeout);
                 }
+                let position = failure
+                    .record
+                    .as_ref()
+                    .and_then(|r| batch.iter().position(|c| &c.source == r));
+                match position {
+                    // Exactly once: nothing of this attempt is visible, so the batch without
+                    // the record can be produced again. (At least once, the other records are
+                    // already written and a rerun sends them again: report instead.)
+                    Some(i) if opts.skip_oversize && too_large(failure.code) && meta.is_some() => {
+                        let c = batch.remove(i);
+                        oversize.push(Skipped {
+                            source: c.source.clone(),
+                            reason: format!(
+                                "the broker refused it as too large for {} ({})",
+                                c.target, failure.text
+                            ),
+                        });
+                        attempt = 0;
+                    }
+                    _ => return Err(rejected(&failure, batch)),
+                }
+            }
+            (Ok(()), Some(failure)) => {
+                // Without transactions the good records of this batch are already written;
+                // the position is not advanced, so a rerun sends them again (at-least-once).
+                return Err(ReplayError::Delivery {
+                    reason: failure.text,
+                });
+            }
+            (Err(e), failure) => {
+                abort(producer, opts, timeout);
                 if attempt >= 5 {
                     return Err(match failure {
-                        Some(reason) => ReplayError::Delivery { reason },
+                        Some(failure) => ReplayError::Delivery {
+                            reason: failure.text,
+                        },
                         None => ReplayError::Kafka {
                             what: "committing a replay batch",
                             source: e,
@@ -192,17 +367,12 @@ pub(super) fn drain(
 pub(super) fn send(producer: &BaseProducer<Deliveries>, c: &Candidate) -> Result<(), KafkaError> {
     let own = &c.record.headers;
     let mut headers = OwnedHeaders::new_with_capacity(own.len() + 2);
+    // Names as bytes: a header name that is not UTF-8 is replayed exactly as it came.
     for (k, v) in own {
-        headers = headers.insert(Header {
-            key: k,
-            value: v.as_deref(),
-        });
+        headers = raw_headers::add(headers, k, v.as_deref());
     }
     for (k, v) in &marks(c) {
-        headers = headers.insert(Header {
-            key: k,
-            value: Some(v.as_ref()),
-        });
+        headers = raw_headers::add(headers, k.as_bytes(), Some(v.as_ref()));
     }
     let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&c.target).headers(headers);
     if let Some(k) = &c.record.key {
