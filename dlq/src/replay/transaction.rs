@@ -48,7 +48,17 @@ impl ProducerContext for Deliveries {
             self.failed
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let mut first = self.first.lock().unwrap_or_else(|p| p.into_inner());
-            if first.is_none() {
+            // Keep the failure that explains the others: once a record is refused, the rest of
+            // the transaction fails too, with errors about the transaction's state. Of several
+            // records too large, the largest is the one to name.
+            let code = e.rdkafka_error_code();
+            let size = m.payload_len() + m.key_len();
+            let better = match first.as_ref() {
+                None => true,
+                Some(f) if !permanent(f.code) => permanent(code),
+                Some(f) => too_large(f.code) && too_large(code) && size > f.size,
+            };
+            if better {
                 // Only on failure: the replay mark names the DLQ record this one came from.
                 let record = m.headers().and_then(|h| {
                     raw_headers::iter(h)
@@ -58,11 +68,11 @@ impl ProducerContext for Deliveries {
                         .map(|v| String::from_utf8_lossy(v).into_owned())
                 });
                 *first = Some(Failure {
-                    code: e.rdkafka_error_code(),
+                    code,
                     text: format!("{e} (topic {}, partition {})", m.topic(), m.partition()),
                     topic: m.topic().to_owned(),
                     record,
-                    size: m.payload_len() + m.key_len(),
+                    size,
                 });
             }
         }
