@@ -172,12 +172,6 @@ pub(super) fn decide(
             }));
         }
     };
-    if let Err(reason) = targets.check(&target, opts) {
-        return Ok(Decision::Stop(Skipped {
-            source: source(),
-            reason,
-        }));
-    }
     let partition = if opts.keep_partition {
         match origin {
             // -1: a source record whose connector chose no partition; the partitioner picks.
@@ -257,6 +251,13 @@ pub(super) fn decide(
                 return Ok(Decision::Skip);
             }
         }
+    }
+    // Checked once per target, for records that are to be sent there (not quarantined ones).
+    if let Err(reason) = targets.check(&target, opts) {
+        return Ok(Decision::Stop(Skipped {
+            source: source(),
+            reason,
+        }));
     }
     let size = wire_size(&record, count + 1, source_len(opts, msg));
     if size > max_message_bytes {
