@@ -476,7 +476,7 @@ pub fn replay_with_editor(
                             if let Some(refusal) =
                                 result.as_ref().err().and_then(|e| refused(&c, e))
                             {
-                                abort(producer, opts, timeout);
+                                let _ = abort(producer, opts, timeout);
                                 return Err(refusal);
                             }
                             sent = Some(result);

@@ -23,6 +23,8 @@ use crate::raw_headers;
 #[derive(Default)]
 pub(super) struct Deliveries {
     failed: std::sync::atomic::AtomicU64,
+    /// A record was refused for good: waiting for the rest of the batch is pointless.
+    refused: std::sync::atomic::AtomicBool,
     first: std::sync::Mutex<Option<Failure>>,
 }
 
@@ -53,6 +55,10 @@ impl ProducerContext for Deliveries {
             // records too large, the largest is the one to name.
             let code = e.rdkafka_error_code();
             let size = m.payload_len() + m.key_len();
+            if permanent(code) {
+                self.refused
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
             let better = match first.as_ref() {
                 None => true,
                 Some(f) if !permanent(f.code) => permanent(code),
@@ -82,6 +88,8 @@ impl ProducerContext for Deliveries {
 impl Deliveries {
     /// Takes the failures since the last call.
     fn take_failure(&self) -> Option<Failure> {
+        self.refused
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         if self.failed.swap(0, std::sync::atomic::Ordering::Relaxed) == 0 {
             return None;
         }
@@ -195,12 +203,56 @@ pub(super) fn refused(c: &Candidate, e: &KafkaError) -> Option<ReplayError> {
     })
 }
 
-/// Ends a failed transaction. Its outcome does not matter to the caller, which reports the
-/// failure that led here: an abort that does not finish leaves the transaction to time out on
-/// the broker, and the next replay of the group fences it at start.
-pub(super) fn abort(producer: &Replayer, opts: &ReplayOptions, timeout: Duration) {
-    if opts.exactly_once {
-        let _ = producer.abort_transaction(timeout);
+/// Ends a failed transaction (exactly once; at least once there is none). librdkafka's abort
+/// fails the records still queued or in flight and waits until their delivery reports are
+/// served, which with a `BaseProducer` only a poll does; an abort that returns before that is
+/// still in progress, and any other transactional call then fails with "Conflicting
+/// abort_transaction API call is already in progress". So the abort is made in short attempts
+/// with polls between them, until it completes or the broker would have aborted the transaction
+/// itself (`transaction.timeout.ms`, 60 s).
+pub(super) fn abort(
+    producer: &Replayer,
+    opts: &ReplayOptions,
+    timeout: Duration,
+) -> Result<(), ReplayError> {
+    if !opts.exactly_once {
+        return Ok(());
+    }
+    let deadline = Instant::now() + timeout.max(Duration::from_secs(70));
+    loop {
+        match producer.abort_transaction(Duration::from_millis(500)) {
+            Ok(()) => {
+                // The aborted records' reports (purged, or refused) say nothing about the
+                // next attempt.
+                let _ = producer.context().take_failure();
+                return Ok(());
+            }
+            Err(e) if Instant::now() < deadline && resumable(&e) => {
+                producer.poll(Duration::from_millis(10));
+            }
+            Err(source) => {
+                return Err(ReplayError::Kafka {
+                    what: "aborting the failed replay transaction",
+                    source,
+                });
+            }
+        }
+    }
+}
+
+/// An abort that has not finished yet (timed out, or still in progress from an earlier call).
+fn resumable(e: &KafkaError) -> bool {
+    match e {
+        KafkaError::Transaction(t) => {
+            t.is_retriable()
+                || matches!(
+                    t.code(),
+                    RDKafkaErrorCode::OperationTimedOut
+                        | RDKafkaErrorCode::RequestTimedOut
+                        | RDKafkaErrorCode::Conflict
+                )
+        }
+        _ => false,
     }
 }
 
@@ -283,7 +335,8 @@ pub(super) fn commit_batch(
         })();
         let failure = producer.context().take_failure();
         if let Some(refusal) = refusal {
-            abort(producer, opts, timeout);
+            // The refusal is what the user needs to hear, whatever the abort says.
+            let _ = abort(producer, opts, timeout);
             return Err(refusal);
         }
         match (result, failure) {
@@ -305,7 +358,12 @@ pub(super) fn commit_batch(
             }
             (result, Some(failure)) if permanent(failure.code) => {
                 if result.is_err() {
-                    abort(producer, opts, timeout);
+                    let aborted = abort(producer, opts, timeout);
+                    // Without a finished abort no new transaction can begin: report the
+                    // refusal rather than retrying.
+                    if aborted.is_err() {
+                        return Err(rejected(&failure, batch));
+                    }
                 }
                 let position = failure
                     .record
@@ -337,7 +395,7 @@ pub(super) fn commit_batch(
                 });
             }
             (Err(e), failure) => {
-                abort(producer, opts, timeout);
+                abort(producer, opts, timeout)?;
                 if attempt >= 5 {
                     return Err(match failure {
                         Some(failure) => ReplayError::Delivery {
@@ -362,8 +420,11 @@ pub(super) fn drain(
     timeout: Duration,
 ) -> Result<(), KafkaError> {
     let deadline = Instant::now() + timeout;
+    let refused = &producer.context().refused;
     while producer.in_flight_count() > 0 {
-        if Instant::now() >= deadline {
+        // Once a record is refused the transaction can only be aborted, and librdkafka holds the
+        // rest of the batch until then.
+        if Instant::now() >= deadline || refused.load(std::sync::atomic::Ordering::Relaxed) {
             return Err(KafkaError::Flush(
                 rdkafka::types::RDKafkaErrorCode::OperationTimedOut,
             ));
