@@ -9,13 +9,14 @@
 //! group's committed offsets, which avoids rebalance delays and works for one replay at a time per
 //! group (the transactional id's fencing enforces that).
 //!
-//! Records are never guessed at: one with no origin (and no `--to`) stops the replay before it,
-//! with the position committed up to there, so the user can rerun with `--to` and lose nothing.
+//! Records are never guessed at: one with no origin (and no `--to`), one bound for a topic that
+//! does not exist or cannot exist, or one too large to write stops the replay before it, with the
+//! position committed up to there, so the user can fix the cause, rerun, and lose nothing.
 //!
-//! The work is split by what it does: [`plan`] decides what happens to each DLQ record (filters,
-//! duplicates, quarantine, fixes, target), [`editor`] hands batches to `--edit`, and
-//! [`transaction`] produces a batch and commits it with the DLQ position. This module holds the
-//! options, the report, and the loop that reads the DLQ batch by batch.
+//! The work is split by what it does: `plan` decides what happens to each DLQ record (filters,
+//! duplicates, quarantine, fixes, size), `targets` checks each target topic once, `editor` hands
+//! batches to `--edit`, and `transaction` produces a batch and commits it with the DLQ position.
+//! This module holds the options, the report, and the loop that reads the DLQ batch by batch.
 
 mod editor;
 mod plan;
