@@ -61,6 +61,8 @@ pub struct RawContext<'a> {
     pub stacktrace: Option<&'a [u8]>,
     /// Spring's `original-consumer-group`: the listener's group, the closest thing to a connector.
     pub consumer_group: Option<&'a [u8]>,
+    /// Some header name of the record is not UTF-8 (kept byte for byte; worth a warning).
+    pub non_utf8_names: bool,
 }
 
 impl<'a> RawContext<'a> {
@@ -69,49 +71,54 @@ impl<'a> RawContext<'a> {
     /// frameworks, Connect's headers win because they are the ones this tool replays by.
     pub fn decode<I>(headers: I) -> RawContext<'a>
     where
-        I: IntoIterator<Item = (&'a str, Option<&'a [u8]>)>,
+        I: IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)>,
     {
         let mut ctx = RawContext::default();
         let mut connect = false;
         let mut spring = RawContext::default();
         let mut has_spring = false;
         for (name, value) in headers {
-            if let Some(field) = name.strip_prefix(CONNECT_PREFIX) {
+            // Names are bytes: a DLQ may hold records whose producer wrote names that are not
+            // UTF-8. Most are ASCII, for which the check is a quick scan.
+            if !name.is_ascii() && std::str::from_utf8(name).is_err() {
+                ctx.non_utf8_names = true;
+            }
+            if let Some(field) = name.strip_prefix(CONNECT_PREFIX.as_bytes()) {
                 connect = true;
                 // A record replayed through a DLQ-enabled connector again carries two sets;
                 // the last one describes the latest failure.
                 match field {
-                    "topic" => ctx.original_topic = value,
-                    "partition" => ctx.original_partition = value.and_then(decimal),
-                    "offset" => ctx.original_offset = value.and_then(decimal),
-                    "connector.name" => ctx.connector = value,
-                    "task.id" => ctx.task = value.and_then(decimal),
-                    "stage" => ctx.stage = value,
-                    "class.name" => ctx.class = value,
-                    "exception.class.name" => ctx.exception_class = value,
-                    "exception.message" => ctx.exception_message = value,
-                    "exception.stacktrace" => ctx.stacktrace = value,
+                    b"topic" => ctx.original_topic = value,
+                    b"partition" => ctx.original_partition = value.and_then(decimal),
+                    b"offset" => ctx.original_offset = value.and_then(decimal),
+                    b"connector.name" => ctx.connector = value,
+                    b"task.id" => ctx.task = value.and_then(decimal),
+                    b"stage" => ctx.stage = value,
+                    b"class.name" => ctx.class = value,
+                    b"exception.class.name" => ctx.exception_class = value,
+                    b"exception.message" => ctx.exception_message = value,
+                    b"exception.stacktrace" => ctx.stacktrace = value,
                     _ => {}
                 }
-            } else if let Some(field) = name.strip_prefix(SPRING_PREFIX) {
+            } else if let Some(field) = name.strip_prefix(SPRING_PREFIX.as_bytes()) {
                 has_spring = true;
                 let s = &mut spring;
                 match field {
-                    "original-topic" => s.original_topic = value,
-                    "original-partition" => {
+                    b"original-topic" => s.original_topic = value,
+                    b"original-partition" => {
                         s.original_partition = value.and_then(|v| be_i32(v).or_else(|| decimal(v)))
                     }
-                    "original-offset" => {
+                    b"original-offset" => {
                         s.original_offset = value.and_then(|v| be_i64(v).or_else(|| decimal(v)))
                     }
-                    "original-timestamp" => {
+                    b"original-timestamp" => {
                         s.original_timestamp = value.and_then(|v| be_i64(v).or_else(|| decimal(v)))
                     }
-                    "original-consumer-group" => s.consumer_group = value,
-                    "exception-fqcn" => s.exception_class = value,
-                    "exception-cause-fqcn" => s.cause_class = value,
-                    "exception-message" => s.exception_message = value,
-                    "exception-stacktrace" => s.stacktrace = value,
+                    b"original-consumer-group" => s.consumer_group = value,
+                    b"exception-fqcn" => s.exception_class = value,
+                    b"exception-cause-fqcn" => s.cause_class = value,
+                    b"exception-message" => s.exception_message = value,
+                    b"exception-stacktrace" => s.stacktrace = value,
                     _ => {}
                 }
             }
@@ -121,10 +128,76 @@ impl<'a> RawContext<'a> {
             ctx
         } else if has_spring {
             spring.dialect = Dialect::Spring;
+            spring.non_utf8_names = ctx.non_utf8_names;
             spring
         } else {
             ctx
         }
+    }
+
+    /// The headers that describe this context in its dialect, in the order the framework writes
+    /// them (Kafka Connect's `DeadLetterQueueReporter`, Spring's `DeadLetterPublishingRecoverer`):
+    /// the inverse of [`RawContext::decode`] for the fields the dialect has. Connect always writes
+    /// `exception.message`, null when the exception had none. `Dialect::None` has no headers.
+    pub fn encode(&self) -> Vec<(&'static str, Option<Vec<u8>>)> {
+        use crate::headers as c;
+        let b = |v: Option<&[u8]>| v.map(<[u8]>::to_vec);
+        let dec = |n: Option<String>| n.map(String::into_bytes);
+        let mut out: Vec<(&'static str, Option<Vec<u8>>)> = Vec::new();
+        let mut put = |name: &'static str, v: Option<Vec<u8>>, always: bool| {
+            if v.is_some() || always {
+                out.push((name, v));
+            }
+        };
+        match self.dialect {
+            Dialect::None => {}
+            Dialect::Connect => {
+                put(c::TOPIC, b(self.original_topic), false);
+                put(
+                    c::PARTITION,
+                    dec(self.original_partition.map(|p| p.to_string())),
+                    false,
+                );
+                put(
+                    c::OFFSET,
+                    dec(self.original_offset.map(|o| o.to_string())),
+                    false,
+                );
+                put(c::CONNECTOR, b(self.connector), false);
+                put(c::TASK, dec(self.task.map(|t| t.to_string())), false);
+                put(c::STAGE, b(self.stage), false);
+                put(c::CLASS, b(self.class), false);
+                put(c::EXCEPTION_CLASS, b(self.exception_class), false);
+                put(c::EXCEPTION_MESSAGE, b(self.exception_message), true);
+                put(c::EXCEPTION_STACKTRACE, b(self.stacktrace), false);
+            }
+            Dialect::Spring => {
+                let be4 = |v: Option<i32>| v.map(|v| v.to_be_bytes().to_vec());
+                let be8 = |v: Option<i64>| v.map(|v| v.to_be_bytes().to_vec());
+                put(SPRING_ORIGINAL_TOPIC, b(self.original_topic), false);
+                put(
+                    SPRING_ORIGINAL_PARTITION,
+                    be4(self.original_partition),
+                    false,
+                );
+                put(SPRING_ORIGINAL_OFFSET, be8(self.original_offset), false);
+                put(
+                    SPRING_ORIGINAL_TIMESTAMP,
+                    be8(self.original_timestamp),
+                    false,
+                );
+                put(
+                    SPRING_ORIGINAL_CONSUMER_GROUP,
+                    b(self.consumer_group),
+                    false,
+                );
+                put(SPRING_EXCEPTION_FQCN, b(self.exception_class), false);
+                put(SPRING_EXCEPTION_CAUSE_FQCN, b(self.cause_class), false);
+                put(SPRING_EXCEPTION_MESSAGE, b(self.exception_message), false);
+                put(SPRING_EXCEPTION_STACKTRACE, b(self.stacktrace), false);
+            }
+        }
+        out
     }
 
     /// The original topic-partition-offset, when all three are known.
@@ -142,6 +215,19 @@ impl<'a> RawContext<'a> {
     /// Who failed the record: the connector, or for Spring the listener's consumer group.
     pub fn owner(&self) -> Option<&'a [u8]> {
         self.connector.or(self.consumer_group)
+    }
+}
+
+impl Dialect {
+    /// Whether a header of this name is part of the dialect's failure context (and so is removed
+    /// when the record is replayed). Headers of another dialect belong to the record itself: a
+    /// Spring DLT record that then failed in a Connect sink keeps its `kafka_dlt-*` headers.
+    pub fn owns(self, name: &[u8]) -> bool {
+        match self {
+            Dialect::Connect => name.starts_with(CONNECT_PREFIX.as_bytes()),
+            Dialect::Spring => name.starts_with(SPRING_PREFIX.as_bytes()),
+            Dialect::None => false,
+        }
     }
 }
 
@@ -167,6 +253,12 @@ mod tests {
     use super::*;
     use crate::headers;
 
+    fn bytes<'a>(
+        hs: Vec<(&'a str, Option<&'a [u8]>)>,
+    ) -> impl Iterator<Item = (&'a [u8], Option<&'a [u8]>)> {
+        hs.into_iter().map(|(k, v)| (k.as_bytes(), v))
+    }
+
     #[test]
     fn connect_headers() {
         let hs: Vec<(&str, Option<&[u8]>)> = vec![
@@ -179,7 +271,7 @@ mod tests {
             (headers::STAGE, Some(b"VALUE_CONVERTER")),
             (headers::EXCEPTION_MESSAGE, None),
         ];
-        let c = RawContext::decode(hs);
+        let c = RawContext::decode(bytes(hs));
         assert_eq!(c.dialect, Dialect::Connect);
         assert_eq!(c.origin(), Some((&b"orders"[..], 3, 42)));
         assert_eq!(c.task, Some(1));
@@ -208,7 +300,7 @@ mod tests {
             ),
             (SPRING_EXCEPTION_MESSAGE, Some(b"boom")),
         ];
-        let c = RawContext::decode(hs);
+        let c = RawContext::decode(bytes(hs));
         assert_eq!(c.dialect, Dialect::Spring);
         assert_eq!(c.origin(), Some((&b"payments"[..], 7, 123_456_789_012)));
         assert_eq!(c.original_timestamp, Some(1_700_000_000_000));
@@ -223,7 +315,7 @@ mod tests {
             (SPRING_ORIGINAL_PARTITION, Some(b"12")),
             (SPRING_ORIGINAL_OFFSET, Some(&[1, 2, 3])),
         ];
-        let c = RawContext::decode(hs);
+        let c = RawContext::decode(bytes(hs));
         assert_eq!(c.original_partition, Some(12));
         assert_eq!(c.original_offset, None);
         assert_eq!(c.origin(), None);
@@ -231,7 +323,7 @@ mod tests {
 
     #[test]
     fn no_headers_is_unknown() {
-        let c = RawContext::decode(vec![("trace-id", Some(&b"1"[..]))]);
+        let c = RawContext::decode(bytes(vec![("trace-id", Some(&b"1"[..]))]));
         assert_eq!(c.dialect, Dialect::None);
         assert_eq!(c, RawContext::default());
     }
@@ -257,7 +349,7 @@ mod tests {
         ];
         for n in names {
             for j in junk {
-                let _ = RawContext::decode(vec![(n, Some(j)), (n, None)]);
+                let _ = RawContext::decode(bytes(vec![(n, Some(j)), (n, None)]));
             }
         }
     }

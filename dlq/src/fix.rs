@@ -142,12 +142,13 @@ pub enum FixError {
     RenameTargetExists { path: String, new_name: String },
 }
 
-/// The parts of a record that fixes may change. Headers keep their order.
+/// The parts of a record that fixes may change. Headers keep their order; their names are bytes,
+/// as Kafka allows, so a name that is not UTF-8 is replayed exactly as it was.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Editable {
     pub key: Option<Vec<u8>>,
     pub value: Option<Vec<u8>>,
-    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    pub headers: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
 impl CastType {
@@ -609,13 +610,13 @@ fn apply_json(fix: &Fix, doc: &mut Value) -> Result<(), FixError> {
     Ok(())
 }
 
-fn apply_header(fix: &Fix, headers: &mut Vec<(String, Option<Vec<u8>>)>) {
+fn apply_header(fix: &Fix, headers: &mut Vec<(Vec<u8>, Option<Vec<u8>>)>) {
     match fix {
         Fix::SetHeader { name, value } => {
-            headers.retain(|(n, _)| n != name);
-            headers.push((name.clone(), Some(value.clone().into_bytes())));
+            headers.retain(|(n, _)| n != name.as_bytes());
+            headers.push((name.clone().into_bytes(), Some(value.clone().into_bytes())));
         }
-        Fix::DropHeader { name } => headers.retain(|(n, _)| n != name),
+        Fix::DropHeader { name } => headers.retain(|(n, _)| n != name.as_bytes()),
         _ => unreachable!("only header fixes have no part"),
     }
 }
@@ -918,14 +919,17 @@ mod tests {
         ];
         let mut r = rec("{}");
         r.headers = vec![
-            ("b".into(), None),
-            ("a".into(), Some(b"0".to_vec())),
-            ("c".into(), None),
+            (b"b".to_vec(), None),
+            (b"a".to_vec(), Some(b"0".to_vec())),
+            (vec![0xff, b'c'], None),
         ];
         let out = apply_all(&fixes, &r).unwrap();
         assert_eq!(
             out.headers,
-            vec![("c".into(), None), ("a".into(), Some(b"1".to_vec()))]
+            vec![
+                (vec![0xff, b'c'], None),
+                (b"a".to_vec(), Some(b"1".to_vec()))
+            ]
         );
         assert_eq!(out.value, r.value, "untouched parts keep their exact bytes");
     }

@@ -1,8 +1,9 @@
 //! Dead letter queue records: what Kafka Connect (and other frameworks) write when a record fails,
 //! decoded into one model that inspect and replay share.
 //!
-//! - [`headers`]: Kafka Connect's `__connect.errors.*` headers ([`headers::ErrorContext`]).
+//! - [`headers`]: the names of Kafka Connect's `__connect.errors.*` headers.
 //! - [`dialect`]: every header dialect (Connect, Spring Kafka, none), decoded without copying.
+//! - [`raw_headers`]: header names as bytes (rdkafka's own API requires UTF-8).
 //! - [`record`]: a consumed record as a borrowed view and as the owned [`DeadLetter`] JSON model.
 //! - [`filter`], [`summary`], [`inspect`]: read-only reading, filtering and grouping of a topic.
 
@@ -13,6 +14,7 @@ pub mod filter;
 pub mod fix;
 pub mod headers;
 pub mod inspect;
+pub mod raw_headers;
 pub mod record;
 pub mod replay;
 pub mod stats;

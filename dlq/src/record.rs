@@ -3,7 +3,7 @@
 //! the DLQ record JSON of the design (`--records -o jsonl`).
 
 use base64::Engine as _;
-use rdkafka::message::{BorrowedHeaders, Headers};
+use rdkafka::message::BorrowedHeaders;
 use serde::ser::SerializeMap;
 use std::borrow::Cow;
 
@@ -13,12 +13,16 @@ use crate::cause::{Analyzer, RootCause};
 use crate::dialect::{Dialect, RawContext, text};
 use crate::headers::Origin;
 
-/// A record's headers in order, without copying them out of the message.
+/// A record's headers in order, without copying them out of the message. Names are bytes:
+/// Kafka does not require them to be UTF-8 (see [`crate::raw_headers`]).
 #[derive(Clone, Copy)]
 pub enum HeaderList<'a> {
     None,
     Kafka(&'a BorrowedHeaders),
+    /// Headers with text names (tests, records built in code).
     Slice(&'a [(&'a str, Option<&'a [u8]>)]),
+    /// Headers with names as bytes, e.g. read out of a message once.
+    Raw(&'a [(&'a [u8], Option<&'a [u8]>)]),
 }
 
 impl<'a> HeaderList<'a> {
@@ -38,22 +42,25 @@ pub struct HeaderIter<'a> {
 }
 
 impl<'a> Iterator for HeaderIter<'a> {
-    type Item = (&'a str, Option<&'a [u8]>);
+    type Item = (&'a [u8], Option<&'a [u8]>);
 
     fn next(&mut self) -> Option<Self::Item> {
         let i = self.next;
         self.next += 1;
         match self.list {
             HeaderList::None => None,
-            HeaderList::Kafka(h) => h.try_get(i).map(|h| (h.key, h.value)),
-            HeaderList::Slice(s) => s.get(i).copied(),
+            HeaderList::Kafka(h) => crate::raw_headers::get(h, i),
+            HeaderList::Slice(s) => s.get(i).map(|(k, v)| (k.as_bytes(), *v)),
+            HeaderList::Raw(s) => s.get(i).copied(),
         }
     }
 }
 
 impl std::fmt::Debug for HeaderList<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
+        f.debug_list()
+            .entries(self.iter().map(|(k, v)| (text(k), v)))
+            .finish()
     }
 }
 
@@ -82,15 +89,7 @@ impl<'a> RecordView<'a> {
         value: Option<&'a [u8]>,
         headers: HeaderList<'a>,
     ) -> RecordView<'a> {
-        // rdkafka panics on a header name that is not UTF-8 (possible only from hand-written
-        // producers); such a record is shown with its headers dropped rather than aborting a scan.
-        let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            RawContext::decode(headers.iter())
-        }));
-        let (headers, context) = match decoded {
-            Ok(ctx) => (headers, ctx),
-            Err(_) => (HeaderList::None, RawContext::default()),
-        };
+        let context = RawContext::decode(headers.iter());
         RecordView {
             topic,
             partition,
@@ -203,11 +202,32 @@ impl Serialize for Payload {
     }
 }
 
-/// One header; duplicates and order are kept, as Kafka does.
+/// One header; duplicates and order are kept, as Kafka does. The name is text when it is valid
+/// UTF-8 (always, from Kafka Connect), else bytes (`{"base64": ...}` in JSON), like a value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Header {
-    pub key: String,
+    pub key: Payload,
     pub value: Payload,
+}
+
+impl Header {
+    /// The name as text, with replacement characters where it is not UTF-8.
+    pub fn name(&self) -> Cow<'_, str> {
+        match &self.key {
+            Payload::Text(t) => Cow::Borrowed(t),
+            Payload::Binary(b) => String::from_utf8_lossy(b),
+            Payload::Null => Cow::Borrowed(""),
+        }
+    }
+
+    /// The name's bytes.
+    pub fn name_bytes(&self) -> &[u8] {
+        match &self.key {
+            Payload::Text(t) => t.as_bytes(),
+            Payload::Binary(b) => b,
+            Payload::Null => &[],
+        }
+    }
 }
 
 impl DeadLetter {
@@ -254,7 +274,7 @@ impl DeadLetter {
                 .headers
                 .iter()
                 .map(|(k, val)| Header {
-                    key: k.to_owned(),
+                    key: Payload::from_bytes(Some(k)),
                     value: Payload::from_bytes(val),
                 })
                 .collect(),
@@ -344,11 +364,11 @@ impl Serialize for HeadersRef<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct One<'a> {
-            key: &'a str,
+            key: PayloadRef<'a>,
             value: PayloadRef<'a>,
         }
         s.collect_seq(self.0.iter().map(|(key, v)| One {
-            key,
+            key: PayloadRef(Some(key)),
             value: PayloadRef(v),
         }))
     }

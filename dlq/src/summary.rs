@@ -41,6 +41,10 @@ pub struct Summary {
     pub scanned: u64,
     /// Matching records without a known original topic-partition-offset.
     pub unknown_origin: u64,
+    /// Matching records with a header name that is not UTF-8, and the first one
+    /// (`PARTITION:OFFSET`).
+    pub non_utf8_header_names: u64,
+    pub first_non_utf8_header_names: Option<String>,
     pub first_timestamp: Option<i64>,
     pub last_timestamp: Option<i64>,
 }
@@ -64,6 +68,8 @@ pub struct Summarizer {
     groups: Vec<Acc>,
     scanned: u64,
     unknown_origin: u64,
+    non_utf8: u64,
+    first_non_utf8: Option<(i32, i64)>,
 }
 
 impl Summarizer {
@@ -75,6 +81,8 @@ impl Summarizer {
             groups: Vec::new(),
             scanned: 0,
             unknown_origin: 0,
+            non_utf8: 0,
+            first_non_utf8: None,
         }
     }
 
@@ -87,6 +95,10 @@ impl Summarizer {
     pub fn add(&mut self, v: &RecordView<'_>) {
         self.scanned += 1;
         let c = &v.context;
+        if c.non_utf8_names {
+            self.non_utf8 += 1;
+            self.first_non_utf8.get_or_insert((v.partition, v.offset));
+        }
         let fields = [c.owner(), c.stage, c.exception_class, c.exception_message];
         let hash = self.hasher.hash_one(fields);
         let slot = self.index.entry(hash).or_default();
@@ -158,6 +170,8 @@ impl Summarizer {
             groups,
             scanned: self.scanned,
             unknown_origin: self.unknown_origin,
+            non_utf8_header_names: self.non_utf8,
+            first_non_utf8_header_names: self.first_non_utf8.map(|(p, o)| format!("{p}:{o}")),
         }
     }
 }

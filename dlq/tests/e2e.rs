@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use connect_dlq::headers::{self, ErrorContext, Origin};
+use connect_dlq::headers;
+use connect_dlq::{Dialect, RawContext};
 use connect_testkit::{Connect, TestRecord, consume, create_topic, produce, unique};
 
 #[test]
@@ -51,39 +52,33 @@ fn real_connect_dlq_headers_decode_with_origin() {
             Some(value),
             "DLQ keeps the original bytes"
         );
-        let ctx = ErrorContext::from_headers(
+        let ctx = RawContext::decode(
             record
                 .headers
                 .iter()
-                .map(|(k, v)| (k.as_str(), v.as_deref())),
-        )
-        .expect("context headers");
-        assert_eq!(
-            ctx.original,
-            Some(Origin {
-                topic: topic.clone(),
-                partition: 0,
-                offset
-            })
+                .map(|(k, v)| (k.as_bytes(), v.as_deref())),
         );
-        assert_eq!(ctx.connector.as_deref(), Some(name.as_str()));
+        assert_eq!(ctx.dialect, Dialect::Connect, "context headers");
+        assert_eq!(ctx.origin(), Some((topic.as_bytes(), 0, offset)));
+        let text = |v: Option<&[u8]>| v.map(|v| String::from_utf8(v.to_vec()).unwrap());
+        assert_eq!(text(ctx.connector).as_deref(), Some(name.as_str()));
         assert_eq!(ctx.task, Some(0));
-        assert_eq!(ctx.stage.as_deref(), Some("VALUE_CONVERTER"));
+        assert_eq!(text(ctx.stage).as_deref(), Some("VALUE_CONVERTER"));
         assert_eq!(
-            ctx.class.as_deref(),
+            text(ctx.class).as_deref(),
             Some("org.apache.kafka.connect.json.JsonConverter")
         );
         assert_eq!(
-            ctx.exception_class.as_deref(),
+            text(ctx.exception_class).as_deref(),
             Some("org.apache.kafka.connect.errors.DataException")
         );
         assert!(
-            ctx.exception_message
+            text(ctx.exception_message)
                 .unwrap()
                 .starts_with("JsonConverter with schemas.enable")
         );
         assert!(
-            ctx.stacktrace
+            text(ctx.stacktrace)
                 .unwrap()
                 .contains("\tat org.apache.kafka.connect.json.JsonConverter")
         );

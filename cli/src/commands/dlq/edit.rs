@@ -36,7 +36,8 @@ struct Doc {
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 struct DocHeader {
-    key: String,
+    /// A name that is not UTF-8 is shown (and may be given) as `{"base64": ...}`.
+    key: Data,
     value: Option<Data>,
 }
 
@@ -84,7 +85,7 @@ fn doc_of(c: &Candidate) -> Doc {
             .headers
             .iter()
             .map(|(k, v)| DocHeader {
-                key: k.clone(),
+                key: Data::from_bytes(k, false),
                 value: v.as_deref().map(|b| Data::from_bytes(b, false)),
             })
             .collect(),
@@ -213,8 +214,9 @@ fn apply(c: &mut Candidate, doc: Doc) -> anyhow::Result<()> {
         .headers
         .into_iter()
         .map(|h| {
-            let what = format!("{source} header {}", h.key);
-            Ok((h.key, h.value.map(|d| d.into_bytes(&what)).transpose()?))
+            let key = h.key.into_bytes(&format!("{source} header name"))?;
+            let what = format!("{source} header {}", String::from_utf8_lossy(&key));
+            Ok((key, h.value.map(|d| d.into_bytes(&what)).transpose()?))
         })
         .collect::<anyhow::Result<_>>()?;
     Ok(())
@@ -312,7 +314,10 @@ mod tests {
             record: Editable {
                 key: Some(b"k-1".to_vec()),
                 value: Some(value.to_vec()),
-                headers: vec![("trace".into(), Some(vec![0xff, 0x00]))],
+                headers: vec![
+                    (b"trace".to_vec(), Some(vec![0xff, 0x00])),
+                    (vec![0xff, 0xfe, b'n'], None),
+                ],
             },
             timestamp: Some(1),
             replays: 0,
@@ -329,6 +334,21 @@ mod tests {
             v["headers"][0]["value"],
             serde_json::json!({"base64": "/wA="})
         );
+        assert_eq!(v["headers"][0]["key"], "trace");
+        assert_eq!(
+            v["headers"][1]["key"],
+            serde_json::json!({"base64": "//5u"})
+        );
+    }
+
+    #[test]
+    fn an_unchanged_binary_header_name_round_trips() {
+        let mut c = candidate(b"x");
+        let before = c.record.clone();
+        let text = serde_json::to_string(&[doc_of(&c)]).unwrap();
+        let mut docs = parse(&text, std::slice::from_ref(&c)).unwrap();
+        apply(&mut c, docs.remove(0)).unwrap();
+        assert_eq!(c.record, before);
     }
 
     #[test]
@@ -344,10 +364,7 @@ mod tests {
             c.record.value.as_deref(),
             Some(&br#"{"id":2,"note":"fixed"}"#[..])
         );
-        assert_eq!(
-            c.record.headers,
-            vec![("h".to_owned(), Some(b"v".to_vec()))]
-        );
+        assert_eq!(c.record.headers, vec![(b"h".to_vec(), Some(b"v".to_vec()))]);
     }
 
     #[test]

@@ -137,6 +137,13 @@ pub async fn run(ctx: &Ctx, args: InspectArgs) -> anyhow::Result<ExitCode> {
     if let Some((partition, offset)) = args.show {
         let record = inspect::fetch_one(&kafka, &topic, partition, offset)?;
         show(ctx, &record)?;
+        if record
+            .headers
+            .iter()
+            .any(|h| matches!(h.key, Payload::Binary(_)))
+        {
+            warn_non_utf8_names(1, Some(&format!("{partition}:{offset}")));
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let filter = args.filters.filter(args.connector.clone(), own_dlq);
@@ -175,8 +182,26 @@ pub async fn run(ctx: &Ctx, args: InspectArgs) -> anyhow::Result<ExitCode> {
         progress.finish_and_clear();
         let summary = result?;
         print_summary(ctx, &summary, &filter)?;
+        if summary.non_utf8_header_names > 0 {
+            warn_non_utf8_names(
+                summary.non_utf8_header_names,
+                summary.first_non_utf8_header_names.as_deref(),
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line for records whose header names are not UTF-8 (Kafka allows any bytes; Connect itself
+/// never writes such names, so they come from another producer).
+pub(super) fn warn_non_utf8_names(count: u64, first: Option<&str>) {
+    let first = first
+        .map(|f| format!(" (first at {f})"))
+        .unwrap_or_default();
+    eprintln!(
+        "warning: {count} record(s) have header names that are not UTF-8{first}; they are kept \
+         byte for byte: JSON shows such a name as {{\"base64\": ...}} and replay writes it unchanged"
+    );
 }
 
 fn progress_bar(reader: &Reader, follow: bool) -> ProgressBar {
@@ -305,8 +330,13 @@ fn records(
     let mut failed: Option<std::io::Error> = None;
     let mut n = 0u64;
     let mut analyzer = Analyzer::default();
+    let mut non_utf8 = (0u64, None);
     inspect::for_each_match(reader, filter, limit, |v| {
         n += 1;
+        if v.context.non_utf8_names {
+            non_utf8.0 += 1;
+            non_utf8.1.get_or_insert((v.partition, v.offset));
+        }
         if n % 4096 == 0 {
             progress.set_position(n);
         }
@@ -349,6 +379,10 @@ fn records(
     out.flush()?;
     if table && n == 0 {
         eprintln!("No matching records.");
+    }
+    if let (count @ 1.., first) = non_utf8 {
+        let first = first.map(|(p, o)| format!("{p}:{o}"));
+        warn_non_utf8_names(count, first.as_deref());
     }
     Ok(())
 }
@@ -475,14 +509,15 @@ fn show(ctx: &Ctx, d: &DeadLetter) -> anyhow::Result<()> {
         .headers
         .iter()
         .filter(|h| {
-            !h.key.starts_with(connect_dlq::headers::PREFIX)
-                && !h.key.starts_with(connect_dlq::dialect::SPRING_PREFIX)
+            let name = h.name_bytes();
+            !name.starts_with(connect_dlq::headers::PREFIX.as_bytes())
+                && !name.starts_with(connect_dlq::dialect::SPRING_PREFIX.as_bytes())
         })
         .collect();
     if !own.is_empty() {
         writeln!(o, "Headers:")?;
         for h in own {
-            writeln!(o, "  {} = {}", h.key, full(&h.value))?;
+            writeln!(o, "  {} = {}", full(&h.key), full(&h.value))?;
         }
     }
     if let Some(trace) = &d.stacktrace {

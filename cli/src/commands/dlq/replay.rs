@@ -37,7 +37,13 @@ read_uncommitted: set consumer.override.isolation.level=read_committed on the si
 Examples:
   connectctl dlq replay --connector orders-sink --fix wrap-schema --dry-run
   connectctl dlq replay orders-dlq --exception DataException --to orders-retry --yes
-  connectctl dlq replay orders-dlq --edit --limit 5";
+  connectctl dlq replay orders-dlq --edit --limit 5
+
+Target topics must exist: a record whose target is missing (or not a valid topic name) stops the
+replay before it, with the position committed up to there; --dry-run shows where. Pass
+--create-topics to create missing targets. A record larger than the producer's message.max.bytes
+(default 1000000; raise it with -X message.max.bytes=N) or the target topic's max.message.bytes
+stops the replay naming it; --skip-oversize leaves such records in the DLQ and reports them.";
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -98,6 +104,14 @@ pub struct ReplayArgs {
     pub from_offset: Option<i64>,
     #[command(flatten)]
     pub filters: FilterArgs,
+    /// Leave records too large for the producer (-X message.max.bytes) or the target topic
+    /// (max.message.bytes) in the DLQ and report them, instead of stopping at the first one
+    #[arg(long)]
+    pub skip_oversize: bool,
+    /// Create target topics that do not exist (broker defaults for partitions and replication)
+    /// instead of stopping at the first record bound for one
+    #[arg(long)]
+    pub create_topics: bool,
     /// Records shown before and after the fixes in the plan
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub preview: usize,
@@ -166,6 +180,8 @@ pub async fn run(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<ExitCode> {
     opts.since = args.since;
     opts.from_offset = args.from_offset;
     opts.preview = args.preview;
+    opts.skip_oversize = args.skip_oversize;
+    opts.create_topics = args.create_topics;
 
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if let Some(n) = args.edit {
@@ -198,6 +214,7 @@ pub async fn run(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<ExitCode> {
             if !print_structured(ctx.output, &plan)? {
                 print_plan(&topic, &plan);
             }
+            warn(&plan);
             return Ok(if plan.has_failures() {
                 ExitCode::from(1)
             } else {
@@ -207,6 +224,7 @@ pub async fn run(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<ExitCode> {
         if ctx.output == OutputFormat::Table {
             print_plan(&topic, &plan);
         }
+        warn(&plan);
         if plan.replayed == 0 {
             eprintln!("nothing to replay");
             return Ok(if plan.has_failures() {
@@ -256,6 +274,7 @@ pub async fn run(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<ExitCode> {
     if !print_structured(ctx.output, &summary)? {
         print_summary(&topic, &summary);
     }
+    warn(&summary);
     Ok(if summary.has_failures() {
         ExitCode::from(1)
     } else {
@@ -292,11 +311,35 @@ async fn run_edit(
     if !print_structured(ctx.output, &summary)? {
         print_summary(topic, &summary);
     }
+    warn(&summary);
     Ok(if summary.has_failures() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// One line each for what a replay did that the user did not see coming.
+fn warn(s: &ReplaySummary) {
+    if s.non_utf8_header_names > 0 {
+        super::inspect::warn_non_utf8_names(
+            s.non_utf8_header_names,
+            s.first_non_utf8_header_names.as_deref(),
+        );
+    }
+    if !s.created_topics.is_empty() {
+        eprintln!(
+            "warning: {} target topic(s) {} with the broker's default partitions and \
+             replication (--create-topics): {}",
+            s.created_topics.len(),
+            if s.dry_run {
+                "would be created"
+            } else {
+                "were created"
+            },
+            s.created_topics.join(", ")
+        );
+    }
 }
 
 fn print_plan(topic: &str, plan: &ReplaySummary) {
@@ -381,6 +424,7 @@ fn print_skips(s: &ReplaySummary) {
     for (label, list) in [
         ("quarantined", &s.quarantined),
         ("not fixable", &s.fix_failed),
+        ("too large, left in the DLQ", &s.oversize),
     ] {
         if !list.is_empty() {
             println!("  {:>8}  {label}:", list.len());
