@@ -1,5 +1,5 @@
-//! Debezium's PostgreSQL connector on the real worker, capturing the environment's PostgreSQL, and
-//! connectctl's status, doctor and offsets against it. Every test has its own database, slot,
+//! Debezium's PostgreSQL connector on the real Apache worker that has it on its plugin.path,
+//! capturing the environment's PostgreSQL, and connectctl's status, doctor and offsets against it. Every test has its own database, slot,
 //! publication and topic prefix, so they run in parallel with everything else.
 
 use std::process::{Command, Output};
@@ -84,7 +84,7 @@ fn json_of(r: &TestRecord) -> Option<Value> {
 
 #[test]
 fn debezium_captures_inserts_updates_deletes_and_tombstones() {
-    let connect = Connect::new();
+    let connect = Connect::debezium();
     let db = PgDatabase::create("dbz_capture");
     // REPLICA IDENTITY FULL: updates and deletes carry the whole old row in `before`.
     db.sql(
@@ -149,7 +149,7 @@ fn debezium_captures_inserts_updates_deletes_and_tombstones() {
 fn connectctl(args: &[&str]) -> Output {
     Command::new(workspace_bin("connectctl", "connectctl"))
         .args(args)
-        .args(["--url", &env().connect_url, "--no-color"])
+        .args(["--url", &env().debezium_connect_url, "--no-color"])
         .env_remove("CONNECTCTL_CONTEXT")
         .env("NO_COLOR", "1")
         .stdin(std::process::Stdio::null())
@@ -175,7 +175,7 @@ fn source_offsets(connect: &Connect, name: &str) -> Vec<Value> {
 
 #[test]
 fn connectctl_status_doctor_and_offsets_on_a_real_debezium_source() {
-    let connect = Connect::new();
+    let connect = Connect::debezium();
     let db = PgDatabase::create("dbz_ctl");
     db.sql("CREATE TABLE orders (id int PRIMARY KEY, sku text)");
     let name = unique("dbz-ctl");
@@ -299,7 +299,7 @@ fn connectctl_status_doctor_and_offsets_on_a_real_debezium_source() {
 
 #[test]
 fn connectctl_status_and_doctor_explain_a_failing_debezium_source() {
-    let connect = Connect::new();
+    let connect = Connect::debezium();
     let db = PgDatabase::create("dbz_fail");
     db.sql("CREATE TABLE orders (id int PRIMARY KEY, sku text)");
     let name = unique("dbz-nopub");

@@ -118,9 +118,13 @@ fn mariadb_answers_with_the_advertised_credentials() {
 }
 
 #[test]
-fn debezium_postgres_connector_is_on_the_plugin_path() {
-    let (code, plugins) = Connect::new().call("GET", "/connector-plugins", None);
+fn debezium_postgres_connector_is_on_the_debezium_workers_plugin_path_only() {
+    let (code, plugins) = Connect::debezium().call("GET", "/connector-plugins", None);
     assert_eq!(code, 200);
+    // The plain worker, which connect-worker is compared with, has Apache's plugins only.
+    let (code, plain) = Connect::new().call("GET", "/connector-plugins?connectorsOnly=false", None);
+    assert_eq!(code, 200);
+    assert!(!plain.to_string().contains("io.debezium"), "{plain}");
     let debezium = plugins
         .as_array()
         .unwrap()

@@ -1,6 +1,7 @@
 //! Test support for the real test environment: one Apache Kafka broker, one Apache Kafka Connect
-//! worker (with Debezium's PostgreSQL connector), one PostgreSQL and one MariaDB server, started
-//! by `scripts/env/up` and shared by every test of a run.
+//! worker with Apache's plugins, a second one (its own Connect cluster) with Debezium's PostgreSQL
+//! connector, one PostgreSQL and one MariaDB server, started by `scripts/env/up` and shared by
+//! every test of a run.
 //!
 //! Tests call [`env()`] to get the addresses; if the environment is not up (a plain `cargo test`
 //! without the README's test command), the first call starts it. Tests never share names: use
@@ -31,7 +32,11 @@ pub mod worker;
 #[derive(Debug, Clone, Deserialize)]
 pub struct Env {
     pub bootstrap_servers: String,
+    /// The Apache worker with Apache's own plugins only (the reference for connect-worker).
     pub connect_url: String,
+    /// An Apache worker of a second Connect cluster with Debezium's PostgreSQL connector on its
+    /// plugin.path.
+    pub debezium_connect_url: String,
     pub kafka_cluster_id: String,
     pub connect_version: String,
     /// PostgreSQL (`wal_level=logical`) on 127.0.0.1; the user is a superuser.
@@ -330,6 +335,11 @@ pub struct Connect {
 impl Connect {
     pub fn new() -> Self {
         Self::at(&env().connect_url)
+    }
+
+    /// The worker with Debezium's PostgreSQL connector.
+    pub fn debezium() -> Self {
+        Self::at(&env().debezium_connect_url)
     }
 
     pub fn at(base: &str) -> Self {
