@@ -1,5 +1,7 @@
-//! Test support for the real test environment: one Apache Kafka broker and one Apache Kafka
-//! Connect worker started by `scripts/env/up` and shared by every test of a run.
+//! Test support for the real test environment: one Apache Kafka broker, one Apache Kafka Connect
+//! worker with Apache's plugins, a second one (its own Connect cluster) with Debezium's PostgreSQL
+//! connector, one PostgreSQL and one MariaDB server, started by `scripts/env/up` and shared by
+//! every test of a run.
 //!
 //! Tests call [`env()`] to get the addresses; if the environment is not up (a plain `cargo test`
 //! without the README's test command), the first call starts it. Tests never share names: use
@@ -23,15 +25,54 @@ use rdkafka::{Offset, TopicPartitionList};
 use serde::Deserialize;
 use serde_json::Value;
 
+pub mod sql;
 pub mod worker;
 
-/// Where the environment's Kafka and Kafka Connect listen.
+/// Where the environment's Kafka, Kafka Connect and databases listen.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Env {
     pub bootstrap_servers: String,
+    /// The Apache worker with Apache's own plugins only (the reference for connect-worker).
     pub connect_url: String,
+    /// An Apache worker of a second Connect cluster with Debezium's PostgreSQL connector on its
+    /// plugin.path.
+    pub debezium_connect_url: String,
     pub kafka_cluster_id: String,
     pub connect_version: String,
+    /// PostgreSQL (`wal_level=logical`) on 127.0.0.1; the user is a superuser.
+    pub postgres_host: String,
+    pub postgres_port: u16,
+    pub postgres_user: String,
+    pub postgres_password: String,
+    /// `jdbc:postgresql://127.0.0.1:PORT/postgres`
+    pub postgres_jdbc_url: String,
+    /// MariaDB on 127.0.0.1; the user has all privileges with grant option.
+    pub mariadb_host: String,
+    pub mariadb_port: u16,
+    pub mariadb_user: String,
+    pub mariadb_password: String,
+    /// `jdbc:mariadb://127.0.0.1:PORT/`
+    pub mariadb_jdbc_url: String,
+    /// A directory with the PostgreSQL and MariaDB JDBC driver jars.
+    pub jdbc_drivers_dir: String,
+}
+
+impl Env {
+    /// The JDBC URL of one PostgreSQL database.
+    pub fn postgres_jdbc_url_for(&self, database: &str) -> String {
+        format!(
+            "jdbc:postgresql://{}:{}/{database}",
+            self.postgres_host, self.postgres_port
+        )
+    }
+
+    /// The JDBC URL of one MariaDB database.
+    pub fn mariadb_jdbc_url_for(&self, database: &str) -> String {
+        format!(
+            "jdbc:mariadb://{}:{}/{database}",
+            self.mariadb_host, self.mariadb_port
+        )
+    }
 }
 
 /// The root of the workspace.
@@ -294,6 +335,11 @@ pub struct Connect {
 impl Connect {
     pub fn new() -> Self {
         Self::at(&env().connect_url)
+    }
+
+    /// The worker with Debezium's PostgreSQL connector.
+    pub fn debezium() -> Self {
+        Self::at(&env().debezium_connect_url)
     }
 
     pub fn at(base: &str) -> Self {
