@@ -2,3 +2,5 @@
 
 mod against_worker;
 mod environment;
+mod install;
+mod release;
