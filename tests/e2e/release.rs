@@ -9,8 +9,6 @@ use connect_testkit::workspace_root;
 
 use crate::install::built_bin_dir;
 
-const TARGET: &str = "x86_64-unknown-linux-gnu";
-
 fn release(bin_dir: &Path, out: &Path) -> Output {
     let output = Command::new(workspace_root().join("scripts/release"))
         .arg("--bin-dir")
@@ -70,8 +68,15 @@ fn man_pages(bin: &Path) -> BTreeSet<String> {
 fn release_archives_are_complete_checked_and_reproducible() {
     let bin_dir = built_bin_dir();
     let version = env!("CARGO_PKG_VERSION");
-    let ctl_name = format!("connectctl-{version}-{TARGET}");
-    let wkr_name = format!("connect-worker-{version}-{TARGET}");
+    // The archives are named after the binaries' target triple (x86_64-unknown-linux-gnu here).
+    let info: serde_json::Value = serde_json::from_str(&run(Command::new(
+        bin_dir.join("connectctl"),
+    )
+    .args(["version", "-o", "json"])))
+    .unwrap();
+    let target = info["target"].as_str().unwrap().to_owned();
+    let ctl_name = format!("connectctl-{version}-{target}");
+    let wkr_name = format!("connect-worker-{version}-{target}");
     let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let first = release(&bin_dir, one.path());
     release(&bin_dir, two.path());
