@@ -14,7 +14,7 @@ Exit codes:
 
 /// Troubleshoot and operate Kafka Connect clusters.
 #[derive(Debug, Parser)]
-#[command(name = "connectctl", version, about, after_help = EXIT_CODES)]
+#[command(name = "connectctl", version = commands::version::VERSION, about, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -122,4 +122,9 @@ pub enum Command {
     /// loggers, contexts, DLQ topics) by asking connectctl, which asks the cluster.
     /// Install: see completions/README.md, e.g. `source <(connectctl completions bash)`.
     Completions(commands::completions::CompletionsArgs),
+    /// Show this build's version, commit and date, and the Connect versions it is tested against
+    Version(commands::version::VersionArgs),
+    /// Write the man pages to a directory (used by scripts/install and scripts/release)
+    #[command(hide = true)]
+    GenerateMan(commands::man::ManArgs),
 }

@@ -3,3 +3,5 @@
 mod against_worker;
 mod debezium;
 mod environment;
+mod install;
+mod release;

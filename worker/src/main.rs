@@ -1,5 +1,7 @@
 //! `connect-worker standalone WORKER.properties [CONNECTOR.properties|.json ...]`
 
+mod about;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -27,7 +29,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// A Kafka Connect worker compatible with Apache Kafka Connect.
 #[derive(Debug, Parser)]
-#[command(name = "connect-worker", version, about)]
+#[command(name = "connect-worker", version = about::VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     mode: Mode,
@@ -45,6 +47,9 @@ enum Mode {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = about::generate_man_if_asked(<Cli as clap::CommandFactory>::command) {
+        return code;
+    }
     let cli = Cli::parse();
     let levels = match logging::init(logging::Level::Info) {
         Ok(l) => l,

@@ -16,6 +16,7 @@ pub mod health;
 pub mod info;
 pub mod loggers;
 pub mod ls;
+pub mod man;
 pub mod offsets;
 pub mod patch;
 pub mod pause;
@@ -27,6 +28,7 @@ pub mod stop;
 pub mod tasks;
 pub mod topics;
 pub mod validate;
+pub mod version;
 pub mod wait;
 pub mod watch;
 
@@ -175,6 +177,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Completions(args) = cli.command {
         return completions::run(args);
     }
+    if let Command::Version(args) = cli.command {
+        return version::run(cli.global.output, args);
+    }
+    if let Command::GenerateMan(args) = cli.command {
+        return man::run(args);
+    }
     let ctx = resolve(&cli).context("cannot load the connectctl configuration")?;
     match cli.command {
         Command::Ls(args) => ls::run(&ctx, args).await,
@@ -203,6 +211,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Health(args) => health::run(&ctx, args).await,
         Command::Context(cmd) => context::run(&ctx, cmd).await,
         Command::Dlq(cmd) => dlq::run(&ctx, cmd).await,
-        Command::Completions(_) => unreachable!("handled before resolving the context"),
+        Command::Completions(_) | Command::Version(_) | Command::GenerateMan(_) => {
+            unreachable!("handled before resolving the context")
+        }
     }
 }
