@@ -233,10 +233,7 @@ pub fn run(ctx: &TaskContext, task: Box<dyn SinkTask>) -> Result<(), ConnectErro
 /// exists to be closed and stopped.
 fn leave_group(ctx: &TaskContext, consumer: &BaseConsumer<SinkContext>) {
     if let Err(e) = consumer.close_queue() {
-        tracing::warn!(
-            "{} failed to leave the consumer group: {e}",
-            ctx.name()
-        );
+        tracing::warn!("{} failed to leave the consumer group: {e}", ctx.name());
         return;
     }
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -302,10 +299,7 @@ impl ConsumerContext for SinkContext {
             shared.committed.remove(tp);
         }
         if let Err(e) = committed.and(closed) {
-            tracing::error!(
-                "{} failed to close partitions {revoked:?}: {e}",
-                self.name
-            );
+            tracing::error!("{} failed to close partitions {revoked:?}: {e}", self.name);
             shared.error.get_or_insert(e);
         }
     }

@@ -329,10 +329,7 @@ impl Context {
                 }
             });
         if let Err(e) = spawned {
-            tracing::error!(
-                "{} cannot start a thread for {what}: {e}",
-                self.connector
-            );
+            tracing::error!("{} cannot start a thread for {what}: {e}", self.connector);
         }
     }
 }
