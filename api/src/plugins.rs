@@ -72,11 +72,14 @@ fn visible_default() -> bool {
     true
 }
 
-/// One key of a validation answer: its definition and the value's errors.
+/// One key of a validation answer: its definition and the value's errors. `value` is null for a
+/// key the plugin defines but returned no value for (Debezium's PostgreSQL connector does this
+/// for internal keys), which Apache passes through as it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfigInfo {
     pub definition: ConfigKeyInfo,
-    pub value: ConfigValueInfo,
+    #[serde(default)]
+    pub value: Option<ConfigValueInfo>,
 }
 
 /// `PUT /connector-plugins/{p}/config/validate` (200 even when the config is invalid).
@@ -94,7 +97,8 @@ impl ConfigInfos {
     pub fn errors(&self) -> impl Iterator<Item = (&str, &[String])> {
         self.configs
             .iter()
-            .filter(|c| !c.value.errors.is_empty())
-            .map(|c| (c.value.name.as_str(), c.value.errors.as_slice()))
+            .filter_map(|c| c.value.as_ref())
+            .filter(|v| !v.errors.is_empty())
+            .map(|v| (v.name.as_str(), v.errors.as_slice()))
     }
 }

@@ -115,6 +115,18 @@ fn validation_with_errors() {
     assert!(keys.contains(&"errors.tolerance"), "{keys:?}");
 }
 
+/// Debezium's PostgreSQL connector answers validate with `"value": null` for an internal key;
+/// the answer must still be read, and its error found.
+#[test]
+fn validation_with_a_null_value() {
+    let v: ConfigInfos = round_trip("validate-debezium-password.json");
+    assert!(v.configs.iter().any(|c| c.value.is_none()));
+    let errors: Vec<(&str, &[String])> = v.errors().collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, "database.hostname");
+    assert!(errors[0].1[0].contains("password authentication failed"));
+}
+
 #[test]
 fn offsets() {
     let source: ConnectorOffsets = round_trip("offsets-source.json");

@@ -217,7 +217,7 @@ fn connectctl_status_doctor_and_offsets_on_a_real_debezium_source() {
     let expected_code = match report["health"].as_str() {
         Some("HEALTHY") => 0,
         Some("DEGRADED") => 1,
-        Some("FAILED") => 2,
+        Some("FAILED") => 3,
         other => panic!("doctor health {other:?}: {report}"),
     };
     assert_eq!(out.status.code(), Some(expected_code), "{report}");
@@ -344,7 +344,7 @@ fn connectctl_status_and_doctor_explain_a_failing_debezium_source() {
     assert!(fix.contains("publication.autocreate.mode"), "{fix}");
 
     let out = connectctl(&["doctor", "-o", "json", "--no-kafka"]);
-    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
     let report = stdout_json(&out, "doctor");
     let task = format!("{name}/0");
     let group = report["causes"]

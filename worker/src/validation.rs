@@ -98,7 +98,7 @@ pub fn validate(config: &ConfigMap, defaults: &WorkerDefaults) -> Result<ConfigI
                 value.visible = false;
                 configs.push(ConfigInfo {
                     definition: key.info(),
-                    value,
+                    value: Some(value),
                 });
                 continue;
             }
@@ -168,7 +168,7 @@ pub fn validate(config: &ConfigMap, defaults: &WorkerDefaults) -> Result<ConfigI
         value.recommended_values = recommended(key.name);
         configs.push(ConfigInfo {
             definition: key.info(),
-            value,
+            value: Some(value),
         });
     }
     let mut extra_errors: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -176,8 +176,10 @@ pub fn validate(config: &ConfigMap, defaults: &WorkerDefaults) -> Result<ConfigI
         sink_checks(config, &mut extra_errors);
     }
     for c in &mut configs {
-        if let Some(errs) = extra_errors.remove(c.value.name.as_str()) {
-            c.value.errors.extend(errs);
+        if let Some(v) = c.value.as_mut()
+            && let Some(errs) = extra_errors.remove(v.name.as_str())
+        {
+            v.errors.extend(errs);
         }
     }
     configs.extend(alias_configs(config));
@@ -199,7 +201,7 @@ pub fn validate(config: &ConfigMap, defaults: &WorkerDefaults) -> Result<ConfigI
         if let Some(i) = own.iter().position(|v| v.name == key.name) {
             configs.push(ConfigInfo {
                 definition: key.info(),
-                value: own.remove(i),
+                value: Some(own.remove(i)),
             });
         }
     }
@@ -207,7 +209,7 @@ pub fn validate(config: &ConfigMap, defaults: &WorkerDefaults) -> Result<ConfigI
     for key in added_keys(plugin) {
         configs.push(ConfigInfo {
             definition: key.info(),
-            value: key.validate(config.get(key.name).map(String::as_str)),
+            value: Some(key.validate(config.get(key.name).map(String::as_str))),
         });
     }
     let mut groups: Vec<String> = Vec::new();
@@ -218,7 +220,10 @@ pub fn validate(config: &ConfigMap, defaults: &WorkerDefaults) -> Result<ConfigI
             }
         }
     }
-    let error_count = configs.iter().map(|c| c.value.errors.len() as u32).sum();
+    let error_count = configs
+        .iter()
+        .map(|c| c.value.as_ref().map_or(0, |v| v.errors.len() as u32))
+        .sum();
     Ok(ConfigInfos {
         name: config.get("connector.class").cloned().unwrap_or_default(),
         error_count,
@@ -255,7 +260,10 @@ fn converter_configs(config: &ConfigMap) -> Vec<ConfigInfo> {
             value.name = name.clone();
             let mut definition = key.info();
             definition.name = name;
-            out.push(ConfigInfo { definition, value });
+            out.push(ConfigInfo {
+                definition,
+                value: Some(value),
+            });
         }
     }
     out
@@ -393,7 +401,10 @@ fn alias_configs(config: &ConfigMap) -> Vec<ConfigInfo> {
                     definition.documentation = Some(d);
                 }
                 order += 1;
-                out.push(ConfigInfo { definition, value });
+                out.push(ConfigInfo {
+                    definition,
+                    value: Some(value),
+                });
             };
             let ty = config
                 .get(&format!("{prefix}type"))
@@ -564,9 +575,8 @@ mod tests {
         .unwrap();
         // Apache also ships the number converters (IntegerConverter, ...); this worker does not.
         let mut fixture = fixture;
-        for c in &mut fixture.configs {
-            c.value
-                .recommended_values
+        for v in fixture.configs.iter_mut().filter_map(|c| c.value.as_mut()) {
+            v.recommended_values
                 .retain(|v| !v.starts_with("org.") || registry::find(v).is_some());
         }
         assert_eq!(ours, fixture);
@@ -664,7 +674,7 @@ mod tests {
             ]
         );
         let dlq = &infos.configs[names.len() - 3];
-        assert_eq!(dlq.value.value.as_deref(), Some("dlq"));
+        assert_eq!(dlq.value.as_ref().unwrap().value.as_deref(), Some("dlq"));
         assert_eq!(dlq.definition.group.as_deref(), Some("Error Handling"));
     }
 

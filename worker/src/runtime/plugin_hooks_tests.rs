@@ -303,12 +303,10 @@ fn connector_validate_adds_errors() {
     let mode = infos
         .configs
         .iter()
-        .find(|c| c.value.name == "mode")
+        .filter_map(|c| c.value.as_ref())
+        .find(|v| v.name == "mode")
         .unwrap();
-    assert_eq!(
-        mode.value.errors,
-        ["mode 'bad' cannot be used with these tables"]
-    );
+    assert_eq!(mode.errors, ["mode 'bad' cannot be used with these tables"]);
     assert_eq!(infos.error_count, 1);
     let err = h.put_connector(&name, bad, false, None).unwrap_err();
     assert!(
