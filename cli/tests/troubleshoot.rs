@@ -154,7 +154,7 @@ fn status_explains_a_real_failure_in_json_and_text() {
 }
 
 #[test]
-fn doctor_groups_the_failure_and_exits_2() {
+fn doctor_groups_the_failure_and_exits_3() {
     let (connect, name, dlq) = failing_sink();
     let out = connectctl()
         .args([

@@ -548,3 +548,42 @@ fn oversize_records_are_named_with_the_limit_and_the_fix() {
         .collect();
     assert_eq!(values, vec![10, 10, 10, 10], "no 10 MB record anywhere");
 }
+
+/// Terminal escapes in a DLQ record (its message, key, value, a header) reach neither the summary
+/// table nor `--show` raw: they are printed as visible `\x1b` text. JSON keeps them exactly.
+#[test]
+fn control_characters_in_records_are_escaped_in_text_views() {
+    let dlq = unique("hostile-escapes-dlq");
+    let target = unique("hostile-escapes-target");
+    create_topic(&dlq, 1);
+    let mut headers = connect_headers(target.as_bytes(), b"0", b"3");
+    headers.pop();
+    headers.push(h(
+        b"__connect.errors.exception.message",
+        b"bad \x1b]0;owned\x07 value \x1b[2J",
+    ));
+    headers.push(h(b"app", b"\x1b[31mred"));
+    let rec = Rec {
+        key: Some(b"k\x1b[1m".to_vec()),
+        value: Some(b"v\x9b\x1b[8m".to_vec()),
+        headers,
+    };
+    produce(&dlq, &[rec], 1_000_000);
+
+    for args in [
+        vec!["dlq", "inspect", &dlq],
+        vec!["dlq", "inspect", &dlq, "--show", "0:0"],
+    ] {
+        let out = connectctl(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            !text.contains('\x1b') && !text.contains('\x07'),
+            "{args:?}: {text:?}"
+        );
+        assert!(text.contains("\\x1b"), "{args:?}: {text}");
+    }
+    let out = connectctl(&["dlq", "inspect", &dlq, "--records", "-o", "jsonl"]);
+    let r: Value = serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+    assert_eq!(r["key"], "k\u{1b}[1m");
+}

@@ -430,7 +430,9 @@ fn show(ctx: &Ctx, d: &DeadLetter) -> anyhow::Result<()> {
     if print_structured(ctx.output, &shown)? {
         return Ok(());
     }
-    let mut o = std::io::stdout().lock();
+    // The record's text comes from whoever wrote the DLQ: it is gathered first and printed with
+    // its control characters escaped, so a payload cannot drive the terminal.
+    let mut o = Vec::new();
     let dash = "-";
     writeln!(
         o,
@@ -526,6 +528,10 @@ fn show(ctx: &Ctx, d: &DeadLetter) -> anyhow::Result<()> {
             writeln!(o, "  {line}")?;
         }
     }
+    let text = String::from_utf8_lossy(&o);
+    std::io::stdout()
+        .lock()
+        .write_all(crate::output::esc_text(&text).as_bytes())?;
     Ok(())
 }
 
