@@ -58,21 +58,5 @@ pub(crate) fn bool_setting(
 
 /// The Java class of the object a Connect value is in Java, for Connect's error messages.
 pub(crate) fn java_class(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Boolean(_) => "class java.lang.Boolean",
-        Value::Int8(_) => "class java.lang.Byte",
-        Value::Int16(_) => "class java.lang.Short",
-        Value::Int32(_) => "class java.lang.Integer",
-        Value::Int64(_) => "class java.lang.Long",
-        Value::Float32(_) => "class java.lang.Float",
-        Value::Float64(_) => "class java.lang.Double",
-        Value::String(_) => "class java.lang.String",
-        Value::Bytes(_) => "class [B",
-        Value::Array(_) => "class java.util.ArrayList",
-        Value::Map(_) => "class java.util.HashMap",
-        Value::Struct(_) => "class org.apache.kafka.connect.data.Struct",
-        Value::Decimal(_) => "class java.math.BigDecimal",
-        Value::Date(_) | Value::Time(_) | Value::Timestamp(_) => "class java.util.Date",
-    }
+    value.java_class()
 }
