@@ -56,10 +56,6 @@
 //!   Jetty's 8 KiB bound covers the request line and the headers together (a long target with
 //!   large headers gets 431); here the target alone is bounded, and headers by hyper's own
 //!   limit. Raw `.`/`..` segments are not resolved as Jetty resolves them.
-//! - String config values are trimmed as Rust trims (any Unicode white space, U+0085 and U+00A0
-//!   included) where Java's `String.trim()` stops at U+0020, so `validate` shows such a value
-//!   without its trailing space (the config parser is `plugin/config_def.rs`). Connector names
-//!   in `POST /connectors` are trimmed exactly as Java trims them.
 //! - Source connectors take a dead letter queue too (`errors.deadletterqueue.topic.name`,
 //!   `.topic.replication.factor`, `.context.headers.enable`), which Apache offers to sink
 //!   connectors only; validation and `/connector-plugins/{p}/config` list the three keys after
