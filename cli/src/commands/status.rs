@@ -110,9 +110,9 @@ fn next_commands(
     config: Option<&ConfigMap>,
 ) -> Vec<String> {
     let mut next = Vec::new();
-    if connector.state == State::Failed {
+    if crate::health::is_failed(&connector.state) {
         next.push(format!("connectctl restart {name} --include-tasks"));
-    } else if tasks.iter().any(|t| t.state == State::Failed) {
+    } else if tasks.iter().any(|t| crate::health::is_failed(&t.state)) {
         next.push(format!("connectctl restart {name} --only-failed"));
     }
     let has_dlq = config
