@@ -299,10 +299,8 @@ impl CloudClient {
         let mut delay = Duration::from_millis(200);
         let mut told = None;
         loop {
-            let s: OffsetRequestStatus = self
-                .rest
-                .call(Method::GET, &status_path, &[], None)
-                .await?;
+            let s: OffsetRequestStatus =
+                self.rest.call(Method::GET, &status_path, &[], None).await?;
             let phase = s.status.phase.to_ascii_uppercase();
             let detail = s
                 .status
@@ -313,10 +311,7 @@ impl CloudClient {
                 .unwrap_or_default();
             match phase.as_str() {
                 "APPLIED" => {
-                    let at = s
-                        .applied_at
-                        .map(|a| format!(" at {a}"))
-                        .unwrap_or_default();
+                    let at = s.applied_at.map(|a| format!(" at {a}")).unwrap_or_default();
                     return Ok(Message {
                         message: format!("offsets request APPLIED{at}{detail}"),
                     });
@@ -390,7 +385,11 @@ pub fn error_message(body: &[u8]) -> Option<String> {
         .filter_map(|k| err.get(*k).or_else(|| v.get(*k)))
         .filter_map(|d| d.as_array())
         .flatten()
-        .filter_map(|d| d.as_str().map(str::to_owned).or_else(|| shapes::entry_text(d)))
+        .filter_map(|d| {
+            d.as_str()
+                .map(str::to_owned)
+                .or_else(|| shapes::entry_text(d))
+        })
         .collect();
     Some(if details.is_empty() {
         message

@@ -78,7 +78,12 @@ pub struct ContextAddArgs {
     #[arg(long, value_name = "KEY", requires = "confluent_cloud")]
     pub api_key: Option<String>,
     /// Environment variable holding the Cloud API secret
-    #[arg(long, value_name = "VAR", requires = "confluent_cloud", conflicts_with = "api_secret_command")]
+    #[arg(
+        long,
+        value_name = "VAR",
+        requires = "confluent_cloud",
+        conflicts_with = "api_secret_command"
+    )]
     pub api_secret_env: Option<String>,
     /// Command that prints the Cloud API secret, e.g. "pass show confluent/api-secret"
     #[arg(long, value_name = "CMD", requires = "confluent_cloud")]
@@ -91,9 +96,11 @@ pub struct ContextAddArgs {
 /// The Cloud part of a context from the flags, checked.
 fn cloud_context(args: &ContextAddArgs) -> anyhow::Result<CloudContext> {
     let need = |v: &Option<String>, flag: &str, example: &str| {
-        v.clone()
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| usage(anyhow!("--confluent-cloud needs {flag} (e.g. {flag} {example})")))
+        v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+            usage(anyhow!(
+                "--confluent-cloud needs {flag} (e.g. {flag} {example})"
+            ))
+        })
     };
     let environment = need(&args.environment, "--environment", "env-a1b2c")?;
     let cluster = need(&args.cluster, "--cluster", "lkc-x9y8z")?;
