@@ -42,8 +42,9 @@ pub struct ConfigFile {
 /// One cluster.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Context {
-    /// Connect REST URLs; the next one is tried when a worker is unreachable.
-    #[serde(default)]
+    /// Connect REST URLs; the next one is tried when a worker is unreachable (none for a
+    /// Confluent Cloud context).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
     #[serde(default, skip_serializing_if = "AuthConfig::is_empty")]
     pub auth: AuthConfig,

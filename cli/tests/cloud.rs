@@ -408,9 +408,17 @@ fn status_gives_root_causes_and_hints_for_managed_connector_messages() {
         .lines()
         .find(|l| l.contains("task 0"))
         .unwrap_or_else(|| panic!("{t}"));
+    let conn = t
+        .lines()
+        .find(|l| l.contains("connector "))
+        .unwrap_or_else(|| panic!("{t}"));
+    // The state column is as wide as USER_ACTIONABLE_ERROR: both states start at the same place
+    // and the long one is followed by the column gap (Cloud names no worker).
+    assert_eq!(line.find("USER_ACTIONABLE_ERROR"), conn.find("RUNNING"), "{t}");
+    assert!(line.contains("USER_ACTIONABLE_ERROR  "), "{line:?}");
     assert!(
-        line.contains("USER_ACTIONABLE_ERROR  pg-sink-2"),
-        "{line:?}"
+        !t.contains("pg-sink-2  pg-sink-2"),
+        "Cloud's worker_id is the name, not a worker: {t}"
     );
     assert!(t.contains("auto.create=true"), "{t}");
 

@@ -123,7 +123,7 @@ impl CloudClient {
                 None,
             )
             .await?;
-        shapes::fill_connector_trace(&mut status);
+        shapes::normalise_status(&mut status);
         Ok(status)
     }
 

@@ -48,7 +48,7 @@ pub fn expanded(map: CloudExpansionMap) -> ExpandedConnectors {
     map.into_iter()
         .map(|(name, e)| {
             let status = e.status.map(|mut s| {
-                fill_connector_trace(&mut s);
+                normalise_status(&mut s);
                 s
             });
             let info = e.info.map(|i| {
@@ -90,10 +90,27 @@ pub fn entry_text(v: &Value) -> Option<String> {
     .filter(|s| !s.trim().is_empty())
 }
 
-/// Cloud often leaves `connector.trace` empty and reports the failure in fields of its own.
-/// The first of them that says something becomes the trace, so root causes and hints see it;
-/// the fields themselves stay in the status (`-o json`).
-pub fn fill_connector_trace(status: &mut ConnectorStateInfo) {
+/// Cloud's status as Connect's: empty `trace`/`msg` strings (Cloud sends `""` where Connect
+/// leaves the field out) become absent; `worker_id`, which Cloud fills with the connector's own
+/// name and which names no worker, becomes empty; and when `connector.trace` is empty, the first
+/// of Cloud's own error fields that says something becomes the trace, so root causes and hints
+/// see it. The extra fields themselves stay in the status.
+pub fn normalise_status(status: &mut ConnectorStateInfo) {
+    let name = status.name.clone();
+    if status.connector.worker_id == name {
+        status.connector.worker_id.clear();
+    }
+    if status.connector.trace.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        status.connector.trace = None;
+    }
+    for t in &mut status.tasks {
+        if t.worker_id == name {
+            t.worker_id.clear();
+        }
+        if t.msg.as_deref().is_some_and(|m| m.trim().is_empty()) {
+            t.msg = None;
+        }
+    }
     if status
         .connector
         .trace
@@ -190,15 +207,16 @@ mod tests {
             "validation_errors": []
         }))
         .unwrap();
-        fill_connector_trace(&mut s);
+        normalise_status(&mut s);
         assert_eq!(
             s.connector.trace.as_deref(),
             Some("Creation of replication slot failed: ERROR: all replication slots are in use")
         );
+        assert_eq!(s.connector.worker_id, "", "Cloud's worker_id is the connector's name");
         // A trace that says something is kept as it is.
         let mut s2 = s.clone();
         s2.connector.trace = Some("own".into());
-        fill_connector_trace(&mut s2);
+        normalise_status(&mut s2);
         assert_eq!(s2.connector.trace.as_deref(), Some("own"));
     }
 
@@ -221,5 +239,6 @@ mod tests {
             e["a"].status.as_ref().unwrap().tasks[0].error_text(),
             Some("boom")
         );
+        assert_eq!(e["a"].status.as_ref().unwrap().tasks[0].worker_id, "");
     }
 }
