@@ -899,6 +899,16 @@ impl Client {
         !self.is_cloud()
     }
 
+    /// Makes a live config comparable with a desired one before `diff`/`apply` compare them.
+    /// Connect returns configs as stored: nothing to do. Confluent Cloud adds keys of its own and
+    /// masks secrets ([`crate::cloud::comparable`]); returns the keys it could not compare.
+    pub fn comparable(&self, live: &mut ConfigMap, desired: &ConfigMap) -> Vec<String> {
+        match self {
+            Client::Rest(_) => Vec::new(),
+            Client::Cloud(_) => crate::cloud::comparable(live, desired),
+        }
+    }
+
     pub async fn server_info(&self) -> Result<ServerInfo, ClientError> {
         dispatch!(self.server_info())
     }

@@ -414,7 +414,11 @@ fn status_gives_root_causes_and_hints_for_managed_connector_messages() {
         .unwrap_or_else(|| panic!("{t}"));
     // The state column is as wide as USER_ACTIONABLE_ERROR: both states start at the same place
     // and the long one is followed by the column gap (Cloud names no worker).
-    assert_eq!(line.find("USER_ACTIONABLE_ERROR"), conn.find("RUNNING"), "{t}");
+    assert_eq!(
+        line.find("USER_ACTIONABLE_ERROR"),
+        conn.find("RUNNING"),
+        "{t}"
+    );
     assert!(line.contains("USER_ACTIONABLE_ERROR  "), "{line:?}");
     assert!(
         !t.contains("pg-sink-2  pg-sink-2"),
@@ -546,6 +550,22 @@ fn create_apply_diff_delete() {
     assert_eq!(v["batch.size"], "500");
     let (_, v) = c.json(&["ls", "-o", "json"]);
     assert_eq!(v.as_array().unwrap().len(), 2);
+    // Applying the same file again changes nothing: the keys Cloud adds and the secrets it
+    // masks are not differences.
+    let out = c.run(&["apply", "-f", &changed]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("orders-sink: unchanged"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("masks") && text(&out.stderr).contains("kafka.api.secret"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = c.run(&["diff", "orders-sink", "-f", &changed]);
+    assert_eq!(text(&out.stdout).trim(), "no differences");
     // diff against a file that changes one key.
     let other = c.file(
         "orders3.json",
@@ -554,6 +574,11 @@ fn create_apply_diff_delete() {
     let out = c.run(&["diff", "orders-sink", "-f", &other]);
     let d = text(&out.stdout);
     assert!(d.contains("batch.size"), "{d}{}", text(&out.stderr));
+    let (_, v) = c.json(&["diff", "orders-sink", "-f", &other, "-o", "json"]);
+    assert_eq!(
+        v,
+        serde_json::json!([{"key": "batch.size", "change": "changed", "old": "500", "new": "900"}])
+    );
     // delete keeps a backup and removes the connector.
     let out = c.run(&["delete", "new-sink", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

@@ -373,6 +373,33 @@ impl CloudClient {
     }
 }
 
+/// Keys Confluent Cloud adds to every connector's config; a config file need not carry them.
+pub const ADDED_KEYS: &[&str] = &[
+    "cloud.environment",
+    "cloud.provider",
+    "kafka.endpoint",
+    "kafka.region",
+];
+
+/// Makes Cloud's config of a connector comparable with a config file: the keys Cloud adds are
+/// dropped unless the file sets them, and values Cloud masks (`****************`) are taken as
+/// equal to the file's, since what they hide cannot be read. Returns the masked keys, which were
+/// not compared.
+pub fn comparable(live: &mut ConfigMap, desired: &ConfigMap) -> Vec<String> {
+    live.retain(|k, _| !ADDED_KEYS.contains(&k.as_str()) || desired.contains_key(k));
+    let mut hidden = Vec::new();
+    for (k, v) in live.iter_mut() {
+        let masked = v.len() >= 3 && v.chars().all(|c| c == '*');
+        if masked {
+            if let Some(d) = desired.get(k) {
+                v.clone_from(d);
+                hidden.push(k.clone());
+            }
+        }
+    }
+    hidden
+}
+
 /// The message of a Confluent Cloud error body: `{"error": {"code", "message"}}` or
 /// `{"code", "message"}`; `None` for anything else.
 pub fn error_message(body: &[u8]) -> Option<String> {
@@ -460,6 +487,27 @@ mod tests {
             crate::client::error_message(br#"{"error":{"code":401,"message":"Unauthorized"}}"#),
             "Unauthorized"
         );
+    }
+
+    #[test]
+    fn masked_and_added_keys_are_not_differences() {
+        let live: ConfigMap = [
+            ("cloud.provider", "aws"),
+            ("kafka.api.secret", "****************"),
+            ("topics", "a"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let desired: ConfigMap = [("kafka.api.secret", "s"), ("topics", "b")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let mut l = live.clone();
+        assert_eq!(comparable(&mut l, &desired), vec!["kafka.api.secret"]);
+        assert_eq!(l.len(), 2);
+        assert_eq!(l["kafka.api.secret"], "s");
+        assert_eq!(l["topics"], "a");
     }
 
     #[test]

@@ -100,7 +100,12 @@ pub fn normalise_status(status: &mut ConnectorStateInfo) {
     if status.connector.worker_id == name {
         status.connector.worker_id.clear();
     }
-    if status.connector.trace.as_deref().is_some_and(|t| t.trim().is_empty()) {
+    if status
+        .connector
+        .trace
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty())
+    {
         status.connector.trace = None;
     }
     for t in &mut status.tasks {
@@ -212,7 +217,10 @@ mod tests {
             s.connector.trace.as_deref(),
             Some("Creation of replication slot failed: ERROR: all replication slots are in use")
         );
-        assert_eq!(s.connector.worker_id, "", "Cloud's worker_id is the connector's name");
+        assert_eq!(
+            s.connector.worker_id, "",
+            "Cloud's worker_id is the connector's name"
+        );
         // A trace that says something is kept as it is.
         let mut s2 = s.clone();
         s2.connector.trace = Some("own".into());
