@@ -235,6 +235,14 @@ fn warn_if_world_readable(path: &Path) {
 }
 
 impl Context {
+    /// Where requests go: the Connect URLs, or a Cloud context's cluster API base.
+    pub fn endpoints(&self) -> Vec<String> {
+        match &self.confluent_cloud {
+            Some(cc) => vec![cc.base()],
+            None => self.urls.clone(),
+        }
+    }
+
     /// Resolves the credentials, running `*_command` or reading `*_env` as configured.
     pub fn auth(&self, name: &str) -> Result<Auth, ContextError> {
         let a = &self.auth;

@@ -267,6 +267,29 @@ fn context_add_keeps_the_secret_out_of_the_file() {
             text(&out.stderr)
         );
     }
+    // `context ls` shows where a Cloud context's requests go.
+    let (code, v) = c.json(&["context", "ls", "-o", "json"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(v[0]["name"], "cc");
+    assert_eq!(v[0]["auth"], "cloud-api-key");
+    assert_eq!(
+        v[0]["urls"][0],
+        format!(
+            "{}/connect/v1/environments/{ENV}/clusters/{CLUSTER}",
+            c.server.url
+        )
+    );
+    // --url over a Cloud context talks Connect REST, without the Cloud key.
+    let out = c.run(&["--url", &c.server.url, "ls"]);
+    assert_eq!(out.status.code(), Some(1));
+    let seen = c.server.state().seen.clone();
+    assert!(
+        seen.last()
+            .unwrap()
+            .0
+            .starts_with("GET /connectors?expand=status")
+    );
+    assert_eq!(seen.last().unwrap().1, None, "no Cloud key sent to --url");
     // The secret from a command works as well.
     let out = c.run(&[
         "context",

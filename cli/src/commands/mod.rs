@@ -84,7 +84,11 @@ impl Ctx {
     pub fn client(&self) -> anyhow::Result<Client> {
         let mut settings = self.settings.clone();
         if let Some((name, c)) = &self.context {
-            settings.auth = c.auth(name)?;
+            // A Cloud context's API key is for Confluent's API only, never for a --url given
+            // over it.
+            if self.cloud || c.confluent_cloud.is_none() {
+                settings.auth = c.auth(name)?;
+            }
         }
         if self.cloud {
             return Ok(Client::Cloud(crate::cloud::CloudClient::new(settings)?));
