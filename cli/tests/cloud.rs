@@ -547,11 +547,17 @@ fn create_apply_diff_delete() {
     let (_, v) = c.json(&["ls", "-o", "json"]);
     assert_eq!(v[0]["name"], "orders-sink");
     assert_eq!(v[0]["state"], "PROVISIONING");
+    // Cloud has no initial state: one line, exit 2, nothing created.
+    let other = c.file("paused.json", &sink_file("paused-sink", ""));
+    let out = c.run(&["create", "-f", &other, "--initial-state", "paused"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr).trim().lines().count(), 1);
     // A second create is refused with Cloud's message.
     let out = c.run(&["create", "-f", &f]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("already exists"),
+        text(&out.stderr).contains("already exists")
+            && text(&out.stderr).contains("connectctl apply"),
         "{}",
         text(&out.stderr)
     );
@@ -643,6 +649,20 @@ fn pause_resume_and_restart() {
         seen.iter()
             .any(|s| s.starts_with("PUT ") && s.ends_with("/connectors/p/pause"))
     );
+    // --only-failed with nothing failed restarts nothing.
+    let before = c.server.state().seen.len();
+    let out = c.run(&["restart", "p", "--only-failed"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("nothing to restart"),
+        "{}",
+        text(&out.stdout)
+    );
+    let seen: Vec<String> = c.server.state().seen[before..]
+        .iter()
+        .map(|s| s.0.clone())
+        .collect();
+    assert!(!seen.iter().any(|s| s.ends_with("/pause")), "{seen:?}");
     // A single task cannot be restarted on Cloud: one line, exit 2.
     let out = c.run(&["restart", "p/0"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));

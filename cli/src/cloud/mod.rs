@@ -229,13 +229,25 @@ impl CloudClient {
     }
 
     /// The published API has no restart: a connector is restarted by pausing and resuming it,
-    /// which restarts all its tasks. `None` as for Connect's 204.
+    /// which restarts all its tasks. `None` as for Connect's 204; with `only_failed` and nothing
+    /// failed, the status (with nothing RESTARTING) and no restart, as Connect answers.
     pub async fn restart(
         &self,
         name: &str,
         _include_tasks: bool,
-        _only_failed: bool,
+        only_failed: bool,
     ) -> Result<Option<ConnectorStateInfo>, ClientError> {
+        if only_failed {
+            let status = self.status(name).await?;
+            let failed = crate::health::is_failed(&status.connector.state)
+                || status
+                    .tasks
+                    .iter()
+                    .any(|t| crate::health::is_failed(&t.state));
+            if !failed {
+                return Ok(Some(status));
+            }
+        }
         eprintln!(
             "{}: Confluent Cloud's Connect API has no restart; pausing and resuming it (all tasks restart)",
             crate::output::esc(name)
