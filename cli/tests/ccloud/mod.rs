@@ -609,6 +609,10 @@ fn status_of(name: &str, c: &Conn) -> Value {
             "id": i, "state": state, "worker_id": name, "msg": msg,
         })).collect::<Vec<_>>(),
     });
+    // Real statuses carry these beyond the document, empty when there is nothing to say.
+    s["errors_from_trace"] = json!([]);
+    s["validation_errors"] = json!([]);
+    s["override_message"] = json!("");
     for (k, v) in &c.status_extra {
         s[k] = v.clone();
     }
