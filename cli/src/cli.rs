@@ -9,7 +9,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  the target is unhealthy, or an operation failed (for bulk commands: any connector)
-  2  usage error (bad flags or arguments), in every command
+  2  usage error (bad flags or arguments, or a command Confluent Cloud's API has no
+     equivalent for), in every command
   3  doctor: at least one connector FAILED (1 is DEGRADED)";
 
 /// Troubleshoot and operate Kafka Connect clusters.

@@ -232,7 +232,7 @@ async fn fetch_connectors(ctx: &Ctx) -> anyhow::Result<Vec<ConnectorSummary>> {
                 .map(|s| {
                     s.tasks
                         .iter()
-                        .filter(|t| t.state == connect_api::State::Failed)
+                        .filter(|t| crate::health::is_failed(&t.state))
                         .map(|t| t.id)
                         .collect()
                 })

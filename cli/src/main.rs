@@ -4,6 +4,7 @@
 
 mod cli;
 mod client;
+mod cloud;
 mod commands;
 mod complete;
 mod context;

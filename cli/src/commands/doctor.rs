@@ -140,7 +140,7 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<ExitCode> {
                 if t.state == State::Running {
                     running += 1;
                 }
-                if t.state == State::Failed {
+                if crate::health::is_failed(&t.state) {
                     w.tasks_failed += 1;
                 }
             }

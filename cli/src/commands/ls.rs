@@ -131,7 +131,7 @@ pub async fn run(ctx: &Ctx, args: LsArgs) -> anyhow::Result<ExitCode> {
             let trace = super::status::analysable(s.connector.trace.as_deref()).or_else(|| {
                 s.tasks
                     .iter()
-                    .filter(|t| t.state == State::Failed)
+                    .filter(|t| crate::health::is_failed(&t.state))
                     .find_map(|t| super::status::analysable(t.error_text()))
             })?;
             let mut hint_ctx = connect_trace::HintContext::new(&l.name);

@@ -50,9 +50,13 @@ pub fn usage(e: impl Into<anyhow::Error>) -> anyhow::Error {
 
 /// Whether an error is a usage error anywhere in its chain.
 pub fn is_usage(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.is::<Usage>())
+    e.chain().any(|c| {
+        c.is::<Usage>()
+            || c.downcast_ref::<crate::client::ClientError>()
+                .is_some_and(|e| e.is_unsupported())
+    })
 }
-use crate::client::{Client, ClientSettings};
+use crate::client::{Client, ClientSettings, RestClient};
 use crate::context::{ConfigFile, config_path};
 
 /// Settings every command needs, resolved once from the global flags and the context.
@@ -71,6 +75,8 @@ pub struct Ctx {
     /// The context in use, if any; its credentials are resolved only when a client is built,
     /// so a broken `password_command` never blocks `context` commands.
     pub context: Option<(String, crate::context::Context)>,
+    /// Talking to Confluent Cloud's Connect API (a Cloud context, and no --url over it).
+    pub cloud: bool,
     settings: ClientSettings,
 }
 
@@ -78,9 +84,16 @@ impl Ctx {
     pub fn client(&self) -> anyhow::Result<Client> {
         let mut settings = self.settings.clone();
         if let Some((name, c)) = &self.context {
-            settings.auth = c.auth(name)?;
+            // A Cloud context's API key is for Confluent's API only, never for a --url given
+            // over it.
+            if self.cloud || c.confluent_cloud.is_none() {
+                settings.auth = c.auth(name)?;
+            }
         }
-        Ok(Client::new(settings)?)
+        if self.cloud {
+            return Ok(Client::Cloud(crate::cloud::CloudClient::new(settings)?));
+        }
+        Ok(Client::Rest(RestClient::new(settings)?))
     }
 }
 
@@ -103,7 +116,13 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
         },
         _ => None,
     };
+    // A Cloud context talks to Confluent's API unless --url points elsewhere explicitly.
+    let cloud_base = match (&g.url, &context) {
+        (None, Some((_, c))) => c.confluent_cloud.as_ref().map(|cc| cc.base()),
+        _ => None,
+    };
     let urls: Vec<String> = match (&g.url, &context) {
+        _ if cloud_base.is_some() => cloud_base.iter().cloned().collect(),
         (Some(u), _) => u
             .split(',')
             .map(|s| s.trim().to_owned())
@@ -167,6 +186,7 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
         reveal: g.reveal,
         config_path: path,
         context,
+        cloud: cloud_base.is_some(),
         settings,
     })
 }
@@ -184,6 +204,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return man::run(args);
     }
     let ctx = resolve(&cli).context("cannot load the connectctl configuration")?;
+    if ctx.cloud {
+        if let Some(why) = crate::cloud::unsupported_command(&cli.command) {
+            return Err(usage(anyhow::anyhow!(why)));
+        }
+    }
     match cli.command {
         Command::Ls(args) => ls::run(&ctx, args).await,
         Command::Status(args) => status::run(&ctx, args).await,
