@@ -83,20 +83,21 @@ fn top_lists_filters_drills_down_and_pauses_with_confirmation() {
     assert!(screen.contains("connectctl top"), "{screen}");
 
     // A filter narrows the list to one connector.
-    t.keys("/");
-    t.keys("-ok");
-    t.key("Enter");
+    // '/' edits the filter, Esc clears it; then the full name of the running connector.
+    let filter = |t: &Tmux, text: &str| {
+        t.keys("/");
+        t.key("Escape");
+        t.keys("/");
+        t.keys(text);
+        t.key("Enter");
+    };
+    filter(&t, &ok);
     wait_screen(&t, "only the running connector", |s| {
         s.contains(&ok) && !s.contains(&bad) && s.contains("1 shown")
     });
 
     // Enter on the failed connector: its task, the root cause and the hint.
-    t.keys("/");
-    t.key("BSpace");
-    t.key("BSpace");
-    t.key("BSpace");
-    t.keys("-bad");
-    t.key("Enter");
+    filter(&t, &bad);
     wait_screen(&t, "only the failed connector", |s| {
         s.contains(&bad) && !s.contains(&ok)
     });
@@ -111,12 +112,7 @@ fn top_lists_filters_drills_down_and_pauses_with_confirmation() {
     t.key("Escape");
 
     // Pause the running one: a question first; 'n' changes nothing, 'y' pauses.
-    t.keys("/");
-    for _ in 0..4 {
-        t.key("BSpace");
-    }
-    t.keys("-ok");
-    t.key("Enter");
+    filter(&t, &ok);
     wait_screen(&t, "the running connector alone", |s| {
         s.contains(&ok) && !s.contains(&bad)
     });
