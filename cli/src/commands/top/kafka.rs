@@ -158,7 +158,7 @@ fn summarize(kafka: &KafkaConfig, topic: &str) -> DlqView {
                     )
                 })
                 .collect();
-            view.groups.sort_by(|a, b| b.0.cmp(&a.0));
+            view.groups.sort_by_key(|g| std::cmp::Reverse(g.0));
         }
         Err(e) => view.error = Some(e.to_string()),
     }
