@@ -84,9 +84,15 @@ fn top_lists_filters_drills_down_and_pauses_with_confirmation() {
 
     // A filter narrows the list to one connector.
     // '/' edits the filter, Esc clears it; then the full name of the running connector.
+    // A terminal reads ESC directly followed by another key as Alt+key, so Escape gets a pause
+    // after it, as a person's typing would.
+    let escape = |t: &Tmux| {
+        t.key("Escape");
+        std::thread::sleep(Duration::from_millis(300));
+    };
     let filter = |t: &Tmux, text: &str| {
         t.keys("/");
-        t.key("Escape");
+        escape(t);
         t.keys("/");
         t.keys(text);
         t.key("Enter");
@@ -109,7 +115,7 @@ fn top_lists_filters_drills_down_and_pauses_with_confirmation() {
     assert!(detail.contains("fix: Point `file`"), "{detail}");
     assert!(detail.contains("Dead letter queue"), "{detail}");
     assert!(detail.contains(&format!("{bad}-dlq")), "{detail}");
-    t.key("Escape");
+    escape(&t);
 
     // Pause the running one: a question first; 'n' changes nothing, 'y' pauses.
     filter(&t, &ok);

@@ -63,8 +63,8 @@ pub async fn run(ctx: &Ctx, args: TopArgs) -> anyhow::Result<ExitCode> {
     // The first answer before the screen is taken over, so an unreachable cluster or a bad
     // credential is a plain error line rather than a flash of an empty screen.
     let first = list_connectors(&client).await?;
-    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && !matches!(ctx.output, crate::output::OutputFormat::Json);
+    // Decided once at start from the terminal, NO_COLOR and --no-color (output::init_color).
+    let color = colored::control::SHOULD_COLORIZE.should_colorize();
     let mut app = App::new(&ctx.url, humanize(args.interval));
     app.filter = args.filter.unwrap_or_default();
     app.apply_listing(&first, stamp());
