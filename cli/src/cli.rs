@@ -71,6 +71,14 @@ pub enum Command {
     Doctor(commands::doctor::DoctorArgs),
     /// Live view of connector and task states, calling out every transition
     Watch(commands::watch::WatchArgs),
+    /// Restart failed connectors and tasks whose root cause is transient, with backoff and a budget
+    ///
+    /// Configuration and data errors are never restarted: they are reported with their hint.
+    /// Unknown root causes are left alone unless --restart-unknown. Exit codes: 0 stopped
+    /// (Ctrl-C) or --once done, 1 a restart budget is spent, 2 a usage error.
+    Guard(commands::guard::GuardArgs),
+    /// Full-screen live view of every connector: state, tasks, throughput, lag, DLQ growth
+    Top(commands::top::TopArgs),
     /// Wait until a connector reaches a state (exit 1 on timeout or failure), for scripts
     Wait(commands::wait::WaitArgs),
     /// Show connectors in detail: grouped config, tasks, topics, status

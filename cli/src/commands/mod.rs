@@ -12,6 +12,7 @@ pub mod diff;
 pub mod dlq;
 pub mod doctor;
 pub mod file_util;
+pub mod guard;
 pub mod health;
 pub mod info;
 pub mod loggers;
@@ -26,6 +27,7 @@ pub mod resume;
 pub mod status;
 pub mod stop;
 pub mod tasks;
+pub mod top;
 pub mod topics;
 pub mod validate;
 pub mod version;
@@ -168,7 +170,10 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
         }
         // `*_env` / `*_command` entries run or read only for commands that talk to Kafka, so
         // a broken password command never blocks `ls` or `status`.
-        let uses_kafka = matches!(cli.command, Command::Dlq(_) | Command::Doctor(_));
+        let uses_kafka = matches!(
+            cli.command,
+            Command::Dlq(_) | Command::Doctor(_) | Command::Top(_)
+        );
         if kafka_properties.is_empty() && uses_kafka {
             kafka_properties = c
                 .kafka_properties(name)?
@@ -215,6 +220,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Doctor(args) => doctor::run(&ctx, args).await,
         Command::Watch(args) => watch::run(&ctx, args).await,
         Command::Wait(args) => wait::run(&ctx, args).await,
+        Command::Guard(args) => guard::run(&ctx, args).await,
+        Command::Top(args) => top::run(&ctx, args).await,
         Command::Describe(args) => describe::run(&ctx, args).await,
         Command::Config(args) => config::run(&ctx, args).await,
         Command::Create(args) => create::run(&ctx, args).await,
