@@ -116,6 +116,9 @@ pub enum Command {
     /// Inspect and replay dead letter queues
     #[command(subcommand)]
     Dlq(commands::dlq::DlqCommand),
+    /// Analyse worker logs: ERROR and WARN events grouped by connector, task and root cause
+    #[command(subcommand)]
+    Logs(commands::logs::LogsCommand),
     /// Print the shell completion script (bash, zsh, fish, powershell, elvish)
     ///
     /// The script completes subcommands, flags and live values (connector names, tasks, plugins,

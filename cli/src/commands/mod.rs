@@ -15,6 +15,7 @@ pub mod file_util;
 pub mod health;
 pub mod info;
 pub mod loggers;
+pub mod logs;
 pub mod ls;
 pub mod man;
 pub mod offsets;
@@ -183,6 +184,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::GenerateMan(args) = cli.command {
         return man::run(args);
     }
+    // Reading a log file needs no cluster and no config file.
+    if let Command::Logs(cmd) = cli.command {
+        return logs::run(cli.global.output, cli.global.reveal, cmd).await;
+    }
     let ctx = resolve(&cli).context("cannot load the connectctl configuration")?;
     match cli.command {
         Command::Ls(args) => ls::run(&ctx, args).await,
@@ -211,7 +216,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Health(args) => health::run(&ctx, args).await,
         Command::Context(cmd) => context::run(&ctx, cmd).await,
         Command::Dlq(cmd) => dlq::run(&ctx, cmd).await,
-        Command::Completions(_) | Command::Version(_) | Command::GenerateMan(_) => {
+        Command::Completions(_)
+        | Command::Version(_)
+        | Command::GenerateMan(_)
+        | Command::Logs(_) => {
             unreachable!("handled before resolving the context")
         }
     }
