@@ -1,6 +1,7 @@
 //! One module per subcommand; `run` is the single dispatch point.
 
 pub mod apply;
+pub mod bundle;
 pub mod completions;
 pub mod config;
 pub mod connector_util;
@@ -216,6 +217,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Health(args) => health::run(&ctx, args).await,
         Command::Context(cmd) => context::run(&ctx, cmd).await,
         Command::Dlq(cmd) => dlq::run(&ctx, cmd).await,
+        Command::Bundle(args) => bundle::run(&ctx, args).await,
         Command::Completions(_)
         | Command::Version(_)
         | Command::GenerateMan(_)
