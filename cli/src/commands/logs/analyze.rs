@@ -83,6 +83,11 @@ const LIFECYCLE: &[&str] = &[
     "Kafka Connect started",
     "Kafka Connect stopping",
     "Kafka Connect stopped",
+    // REST requests, as both workers log them: `"POST /connectors/x/restart?... HTTP/1.1" 202`.
+    "/restart",
+    "/pause HTTP",
+    "/resume HTTP",
+    "/stop HTTP",
 ];
 
 /// Lifecycle events kept before a first occurrence, and collected after it.
@@ -237,6 +242,13 @@ impl Analyzer {
             Some((i, _)) => format!("{}…", &text[..i]),
             None => text.into_owned(),
         };
+        if connector.is_none() && LIFECYCLE[pattern].starts_with('/') {
+            if let Some(at) = memchr::memmem::rfind(&h.message[..end], b"/connectors/") {
+                let name = &h.message[at + "/connectors/".len()..];
+                let stop = memchr::memchr(b'/', name).unwrap_or(name.len());
+                connector = Some(String::from_utf8_lossy(&name[..stop]).into_owned());
+            }
+        }
         let message = self.shown(&short);
         let ev = Lifecycle {
             time: iso_time(h.time),
