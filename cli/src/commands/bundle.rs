@@ -34,6 +34,9 @@ pub struct BundleArgs {
     /// in, not the raw log
     #[arg(long = "logs", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub logs: Vec<PathBuf>,
+    /// Only connectors whose name matches this regular expression (default: every connector)
+    #[arg(short = 'e', long = "regex", value_name = "REGEX", value_parser = super::connector_util::valid_regex)]
+    pub regex: Option<String>,
     /// Skip the Kafka parts (DLQ summaries, doctor's DLQ sizes and sink lag)
     #[arg(long)]
     pub no_kafka: bool,
@@ -310,7 +313,11 @@ pub async fn run(ctx: &Ctx, args: BundleArgs) -> anyhow::Result<ExitCode> {
     c.json("worker/plugins.json", &["plugins"], &[]).await;
     c.json("worker/loggers.json", &["loggers"], &[]).await;
     step("connectors");
-    let listed = c.json("connectors.json", &["ls"], &[]).await;
+    let ls: Vec<&str> = match &args.regex {
+        Some(re) => vec!["ls", "--", re],
+        None => vec!["ls"],
+    };
+    let listed = c.json("connectors.json", &ls, &[]).await;
     let doctor_args: &[&str] = if kafka {
         &["doctor"]
     } else {
