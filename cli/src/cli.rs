@@ -125,6 +125,16 @@ pub enum Command {
     /// Inspect and replay dead letter queues
     #[command(subcommand)]
     Dlq(commands::dlq::DlqCommand),
+    /// Analyse worker logs: ERROR and WARN events grouped by connector, task and root cause
+    #[command(subcommand)]
+    Logs(commands::logs::LogsCommand),
+    /// Collect everything for a support ticket into one .tar.gz, secrets masked
+    ///
+    /// Worker info and plugins, every connector's status with root causes, masked config,
+    /// offsets and topics, loggers, doctor's report, DLQ summaries where Kafka is reachable, and
+    /// the analysis of the worker logs given with --logs. Exit 1 when a part could not be
+    /// collected (the archive is still written; manifest.json says why).
+    Bundle(commands::bundle::BundleArgs),
     /// Print the shell completion script (bash, zsh, fish, powershell, elvish)
     ///
     /// The script completes subcommands, flags and live values (connector names, tasks, plugins,

@@ -398,6 +398,27 @@ pub fn states() -> Vec<CompletionCandidate> {
         .collect()
 }
 
+/// `ls --where` starts: the config keys operators filter a fleet by, ready for `=` or `~`.
+pub fn config_keys() -> Vec<CompletionCandidate> {
+    const KEYS: &[&str] = &[
+        "connector.class",
+        "value.converter",
+        "key.converter",
+        "header.converter",
+        "topics",
+        "topics.regex",
+        "topic",
+        "tasks.max",
+        "transforms",
+        "errors.tolerance",
+        "errors.deadletterqueue.topic.name",
+        "value.converter.schemas.enable",
+    ];
+    KEYS.iter()
+        .map(|k| CompletionCandidate::new(format!("{k}=")))
+        .collect()
+}
+
 /// `--stage` values: the stages Connect records in DLQ headers.
 pub fn stages() -> Vec<CompletionCandidate> {
     STAGES

@@ -1,6 +1,7 @@
 //! One module per subcommand; `run` is the single dispatch point.
 
 pub mod apply;
+pub mod bundle;
 pub mod completions;
 pub mod config;
 pub mod connector_util;
@@ -16,6 +17,7 @@ pub mod guard;
 pub mod health;
 pub mod info;
 pub mod loggers;
+pub mod logs;
 pub mod ls;
 pub mod man;
 pub mod offsets;
@@ -208,6 +210,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::GenerateMan(args) = cli.command {
         return man::run(args);
     }
+    // Reading a log file needs no cluster and no config file.
+    if let Command::Logs(cmd) = cli.command {
+        return logs::run(cli.global.output, cli.global.reveal, cmd).await;
+    }
     let ctx = resolve(&cli).context("cannot load the connectctl configuration")?;
     if ctx.cloud {
         if let Some(why) = crate::cloud::unsupported_command(&cli.command) {
@@ -243,7 +249,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Health(args) => health::run(&ctx, args).await,
         Command::Context(cmd) => context::run(&ctx, cmd).await,
         Command::Dlq(cmd) => dlq::run(&ctx, cmd).await,
-        Command::Completions(_) | Command::Version(_) | Command::GenerateMan(_) => {
+        Command::Bundle(args) => bundle::run(&ctx, args).await,
+        Command::Completions(_)
+        | Command::Version(_)
+        | Command::GenerateMan(_)
+        | Command::Logs(_) => {
             unreachable!("handled before resolving the context")
         }
     }
