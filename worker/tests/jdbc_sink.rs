@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use connect_api::State;
 use connect_testkit::sql::{MariaDatabase, PgDatabase};
 use connect_testkit::worker::Worker;
 use connect_testkit::{TestRecord, consume, create_topic, env, produce, unique, workspace_bin};
-use connect_api::State;
 use serde_json::{Value, json};
 
 fn start() -> Worker {
@@ -92,18 +92,12 @@ impl Db {
         }
     }
 
-    fn count(&self, table: &str) -> usize {
-        let table = self.q(table);
-        self.rows(&format!("SELECT COUNT(*) FROM {table}"))
-            .first()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(0)
-    }
-
     fn try_count(&self, table: &str) -> Option<usize> {
         let table = self.q(table);
         let r = match self {
-            Db::Pg(d) => connect_testkit::sql::try_psql(d.name(), &format!("SELECT COUNT(*) FROM {table}")),
+            Db::Pg(d) => {
+                connect_testkit::sql::try_psql(d.name(), &format!("SELECT COUNT(*) FROM {table}"))
+            }
             Db::Maria(d) => connect_testkit::sql::try_mariadb(
                 Some(d.name()),
                 &format!("SELECT COUNT(*) FROM {table}"),
@@ -197,11 +191,12 @@ fn tombstone(id: i64) -> TestRecord {
 }
 
 fn running(w: &Worker, name: &str) {
-    w.api().wait_for(name, Duration::from_secs(30), "RUNNING", |s| {
-        s.connector.state == State::Running
-            && !s.tasks.is_empty()
-            && s.tasks.iter().all(|t| t.state == State::Running)
-    });
+    w.api()
+        .wait_for(name, Duration::from_secs(30), "RUNNING", |s| {
+            s.connector.state == State::Running
+                && !s.tasks.is_empty()
+                && s.tasks.iter().all(|t| t.state == State::Running)
+        });
 }
 
 /// Every write path on one database.
@@ -276,7 +271,11 @@ fn modes(db: Db) {
         "CREATE TABLE {} (id BIGINT PRIMARY KEY, name VARCHAR(20) NOT NULL, price DECIMAL(10,2), \
          day DATE, at {}, tod TIME, flag BOOLEAN, qty INT)",
         db.q("updated"),
-        if matches!(db, Db::Pg(_)) { "TIMESTAMP" } else { "DATETIME(3)" }
+        if matches!(db, Db::Pg(_)) {
+            "TIMESTAMP"
+        } else {
+            "DATETIME(3)"
+        }
     ));
     db.sql(&format!(
         "INSERT INTO {} (id, name) VALUES (20, 'old'), (21, 'keep')",
@@ -306,11 +305,17 @@ fn modes(db: Db) {
         ),
     );
 
-    wait_until("the upserts and the delete", Duration::from_secs(60), || {
-        db.try_count("upserted") == Some(2)
-            && db.rows(&format!("SELECT name FROM {} WHERE id = 1", db.q("upserted")))
-                == ["uno"]
-    });
+    wait_until(
+        "the upserts and the delete",
+        Duration::from_secs(60),
+        || {
+            db.try_count("upserted") == Some(2)
+                && db.rows(&format!(
+                    "SELECT name FROM {} WHERE id = 1",
+                    db.q("upserted")
+                )) == ["uno"]
+        },
+    );
     wait_until("the kafka-keyed inserts", Duration::from_secs(60), || {
         db.try_count(&format!("by_kafka_{t_kafka}")) == Some(2)
     });
@@ -318,18 +323,17 @@ fn modes(db: Db) {
         db.rows(&format!("SELECT id, name FROM {}", db.q("by_value"))) == ["5|cinq"]
     });
     wait_until("the update", Duration::from_secs(60), || {
-        db.rows(&format!("SELECT name FROM {} WHERE id = 20", db.q("updated"))) == ["new"]
+        db.rows(&format!(
+            "SELECT name FROM {} WHERE id = 20",
+            db.q("updated")
+        )) == ["new"]
     });
     wait_until("the plain inserts", Duration::from_secs(60), || {
         db.try_count("plain") == Some(2)
     });
 
     // Logical types as Confluent writes them (db.timezone=UTC).
-    let expected_time = if matches!(db, Db::Pg(_)) {
-        "3|2024-02-29|2024-02-29 12:34:56.789|01:02:03.004|123.45|3"
-    } else {
-        "3|2024-02-29|2024-02-29 12:34:56.789|01:02:03.004|123.45|3"
-    };
+    let expected_time = "3|2024-02-29|2024-02-29 12:34:56.789|01:02:03.004|123.45|3";
     let q = |c: &str| db.q(c);
     assert_eq!(
         db.rows(&format!(
@@ -346,7 +350,10 @@ fn modes(db: Db) {
     );
     // The update touched only its row; the absent key inserted nothing.
     assert_eq!(
-        db.rows(&format!("SELECT id, name FROM {} ORDER BY id", db.q("updated"))),
+        db.rows(&format!(
+            "SELECT id, name FROM {} ORDER BY id",
+            db.q("updated")
+        )),
         ["20|new", "21|keep"]
     );
     // Kafka coordinates are the primary key; only whitelisted value fields became columns.
@@ -356,7 +363,13 @@ fn modes(db: Db) {
     ));
     assert_eq!(
         cols,
-        ["__connect_topic", "__connect_partition", "__connect_offset", "id", "name"]
+        [
+            "__connect_topic",
+            "__connect_partition",
+            "__connect_offset",
+            "id",
+            "name"
+        ]
     );
 
     // auto.evolve: a new optional field becomes a nullable column.
@@ -368,10 +381,10 @@ fn modes(db: Db) {
             q("upserted")
         )) == ["hello"]
     });
-    let nullable = db.rows(&format!(
+    let nullable = db.rows(
         "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'upserted' AND \
-         column_name = 'note'"
-    ));
+         column_name = 'note'",
+    );
     assert_eq!(nullable, ["YES"]);
     // Optional -> NULL, required -> NOT NULL, defaults kept, as Confluent's DDL.
     let name_nullable = db.rows(
@@ -446,19 +459,29 @@ fn failures(db: Db) {
 
     // Table missing, auto.create=false.
     let missing = unique("jdbc-missing");
-    api.create(&missing, sink(&db, &topic, json!({"table.name.format": "nope"})));
+    api.create(
+        &missing,
+        sink(&db, &topic, json!({"table.name.format": "nope"})),
+    );
     // A column missing, auto.evolve=false.
     db.sql(&format!(
         "CREATE TABLE {} (id BIGINT PRIMARY KEY, name VARCHAR(20), price DECIMAL(10,2), day DATE, \
          at {}, tod TIME, flag BOOLEAN, qty INT)",
         db.q("narrow"),
-        if matches!(db, Db::Pg(_)) { "TIMESTAMP" } else { "DATETIME(3)" }
+        if matches!(db, Db::Pg(_)) {
+            "TIMESTAMP"
+        } else {
+            "DATETIME(3)"
+        }
     ));
     let t_narrow = unique("jdbc-narrow");
     create_topic(&t_narrow, 1);
     produce(&t_narrow, &[record(1, "one", &[("note", "new field")])]);
     let narrow = unique("jdbc-narrow");
-    api.create(&narrow, sink(&db, &t_narrow, json!({"table.name.format": "narrow"})));
+    api.create(
+        &narrow,
+        sink(&db, &t_narrow, json!({"table.name.format": "narrow"})),
+    );
     // Schemaless records.
     let t_schemaless = unique("jdbc-schemaless");
     create_topic(&t_schemaless, 1);
@@ -479,7 +502,11 @@ fn failures(db: Db) {
     let nested_name = unique("jdbc-nested");
     api.create(
         &nested_name,
-        sink(&db, &t_nested, json!({"table.name.format": "nested", "auto.create": "true"})),
+        sink(
+            &db,
+            &t_nested,
+            json!({"table.name.format": "nested", "auto.create": "true"}),
+        ),
     );
     // A URL of another database.
     let driver = unique("jdbc-driver");
@@ -496,25 +523,35 @@ fn failures(db: Db) {
         "CREATE TABLE {} (id BIGINT PRIMARY KEY, name VARCHAR(20), price DECIMAL(10,2), day DATE, \
          at {}, tod TIME, flag BOOLEAN, qty INT, extra INT NOT NULL)",
         db.q("strict"),
-        if matches!(db, Db::Pg(_)) { "TIMESTAMP" } else { "DATETIME(3)" }
+        if matches!(db, Db::Pg(_)) {
+            "TIMESTAMP"
+        } else {
+            "DATETIME(3)"
+        }
     ));
     let strict = unique("jdbc-strict");
     api.create(
         &strict,
-        sink(&db, &topic, json!({"table.name.format": "strict", "max.retries": "2"})),
+        sink(
+            &db,
+            &topic,
+            json!({"table.name.format": "strict", "max.retries": "2"}),
+        ),
     );
 
     let rc = failed_root_cause(&w, &missing);
     assert_eq!(
-        rc["exception"],
-        "io.confluent.connect.jdbc.sink.TableAlterOrCreateException",
+        rc["exception"], "io.confluent.connect.jdbc.sink.TableAlterOrCreateException",
         "{rc}"
     );
     assert_eq!(
         rc["message"],
         "Table \"nope\" is missing and auto-creation is disabled"
     );
-    assert!(rc["hint"]["fix"].as_str().unwrap().contains("auto.create"), "{rc}");
+    assert!(
+        rc["hint"]["fix"].as_str().unwrap().contains("auto.create"),
+        "{rc}"
+    );
 
     let rc = failed_root_cause(&w, &narrow);
     assert_eq!(
@@ -528,10 +565,16 @@ fn failures(db: Db) {
         "{msg}"
     );
     assert!(msg.contains("name='note'"), "{msg}");
-    assert!(rc["hint"]["fix"].as_str().unwrap().contains("auto.evolve"), "{rc}");
+    assert!(
+        rc["hint"]["fix"].as_str().unwrap().contains("auto.evolve"),
+        "{rc}"
+    );
 
     let rc = failed_root_cause(&w, &schemaless_name);
-    assert_eq!(rc["exception"], "org.apache.kafka.connect.errors.ConnectException");
+    assert_eq!(
+        rc["exception"],
+        "org.apache.kafka.connect.errors.ConnectException"
+    );
     let msg = rc["message"].as_str().unwrap();
     assert!(
         msg.contains("requires records with a non-null Struct value and non-null Struct schema")
@@ -546,7 +589,10 @@ fn failures(db: Db) {
         rc["message"],
         "null (STRUCT) type doesn't have a mapping to the SQL database column type"
     );
-    assert!(rc["hint"]["fix"].as_str().unwrap().contains("Flatten"), "{rc}");
+    assert!(
+        rc["hint"]["fix"].as_str().unwrap().contains("Flatten"),
+        "{rc}"
+    );
 
     let rc = failed_root_cause(&w, &driver);
     assert_eq!(rc["exception"], "java.sql.SQLException");
@@ -562,7 +608,9 @@ fn failures(db: Db) {
     assert!(msg.starts_with("Exception chain:\n"), "{msg}");
     match db {
         Db::Pg(_) => assert!(
-            msg.contains("org.postgresql.util.PSQLException: ERROR: null value in column \"extra\""),
+            msg.contains(
+                "org.postgresql.util.PSQLException: ERROR: null value in column \"extra\""
+            ),
             "{msg}"
         ),
         Db::Maria(_) => assert!(msg.contains("extra"), "{msg}"),
@@ -603,9 +651,8 @@ fn errant_records_reach_the_dlq_and_the_rest_is_written() {
         &topic,
         &[
             record(1, "one", &[]),
-            TestRecord::value("{not json").key(
-                json!({"schema": key_schema(), "payload": {"id": 2}}).to_string(),
-            ),
+            TestRecord::value("{not json")
+                .key(json!({"schema": key_schema(), "payload": {"id": 2}}).to_string()),
             record(3, "three", &[]),
         ],
     );
@@ -629,14 +676,14 @@ fn errant_records_reach_the_dlq_and_the_rest_is_written() {
     let got = consume(&dlq, 1, Duration::from_secs(30), false);
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].value_str(), Some("{not json"));
-    assert_eq!(got[0].header_str("__connect.errors.topic"), Some(topic.as_str()));
+    assert_eq!(
+        got[0].header_str("__connect.errors.topic"),
+        Some(topic.as_str())
+    );
     assert_eq!(got[0].header_str("__connect.errors.offset"), Some("1"));
     assert_eq!(
         got[0].header_str("__connect.errors.stage"),
         Some("VALUE_CONVERTER")
     );
-    assert_eq!(
-        db.rows("SELECT id FROM \"rows\" ORDER BY id"),
-        ["1", "3"]
-    );
+    assert_eq!(db.rows("SELECT id FROM \"rows\" ORDER BY id"), ["1", "3"]);
 }
