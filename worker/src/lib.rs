@@ -93,7 +93,9 @@
 //!   is proleptic Gregorian; `timestamp.fields.list`, `timestamp.precision.mode`, `table.types`,
 //!   `jdbc.credentials.provider.class`, `trim.sensitive.log` and `mssql.use.merge.holdlock` are
 //!   not defined. No per-task JDBC metrics (rows, batches, retries, latency) yet: the worker's
-//!   `/metrics` serves its generic task counters only. `exactly.once.insert` is an addition.
+//!   `/metrics` serves its generic task counters only. `exactly.once.insert` is an addition; on
+//!   MariaDB/MySQL a `put` that creates or alters a table is not one transaction (DDL commits
+//!   implicitly there), so exactly-once holds from the first batch after the table exists.
 
 pub mod config;
 pub mod connectors;

@@ -133,8 +133,10 @@ impl JdbcDbWriter {
         let result = self.write_in_transaction(records);
         let conn = self.connection.as_mut().expect("connected");
         match result {
-            Ok(()) => {
+            Ok(written) => {
                 conn.commit()?;
+                // Only offsets the database has committed may skip records.
+                self.stored_offsets.extend(written);
                 Ok(())
             }
             Err(e) => {
@@ -146,7 +148,12 @@ impl JdbcDbWriter {
         }
     }
 
-    fn write_in_transaction(&mut self, records: &[SinkRecord]) -> Result<(), WriteError> {
+    /// Buffers and flushes `records`; returns the exactly-once offsets written (stored in the
+    /// transaction, to be remembered once it commits).
+    fn write_in_transaction(
+        &mut self,
+        records: &[SinkRecord],
+    ) -> Result<HashMap<(String, i32), i64>, WriteError> {
         let mut buffers: Vec<Buffer> = Vec::new();
         let mut by_table: HashMap<String, usize> = HashMap::new();
         let mut written: HashMap<(String, i32), i64> = HashMap::new();
@@ -189,9 +196,8 @@ impl JdbcDbWriter {
         }
         if self.config.exactly_once && !written.is_empty() {
             self.store_offsets(&written)?;
-            self.stored_offsets.extend(written);
         }
-        Ok(())
+        Ok(written)
     }
 
     /// Confluent's `RecordValidator`: which records the configuration can write.
