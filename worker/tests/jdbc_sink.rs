@@ -687,3 +687,45 @@ fn errant_records_reach_the_dlq_and_the_rest_is_written() {
     );
     assert_eq!(db.rows("SELECT id FROM \"rows\" ORDER BY id"), ["1", "3"]);
 }
+
+/// `PUT .../config/validate` reports Confluent's errors: the delete/pk.mode conflict on both
+/// keys, bad enum values, and hides the password.
+#[test]
+fn validation_reports_confluents_errors_and_hides_the_password() {
+    let w = start();
+    let (code, body) = w.api().call(
+        "PUT",
+        "/connector-plugins/JdbcSinkConnector/config/validate",
+        Some(&json!({
+            "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+            "name": "v", "topics": "t",
+            "connection.url": "jdbc:postgresql://127.0.0.1:1/x",
+            "connection.password": "very-secret",
+            "delete.enabled": "true", "pk.mode": "none", "insert.mode": "merge",
+        })),
+    );
+    assert_eq!(code, 200, "{body}");
+    let value = |name: &str| -> Value {
+        body["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["value"]["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {body}"))["value"]
+            .clone()
+    };
+    let conflict = json!(["Deletes are only supported for pk.mode record_key"]);
+    assert_eq!(value("delete.enabled")["errors"], conflict);
+    assert_eq!(value("pk.mode")["errors"], conflict);
+    assert!(
+        value("insert.mode")["errors"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid value merge for configuration insert.mode"),
+        "{body}"
+    );
+    assert_eq!(value("connection.password")["value"], "[hidden]");
+    assert_eq!(value("batch.size")["value"], "3000");
+    assert!(!body.to_string().contains("very-secret"));
+    assert_eq!(body["error_count"], 3);
+}
