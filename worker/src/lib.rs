@@ -71,6 +71,27 @@
 //!   never reached Kafka. `connectctl dlq inspect` shows such an origin as
 //!   `topic (source record)`; `dlq replay` sends the records back to their topic and, as -1
 //!   identifies no record, does not drop them as duplicates of each other.
+//! - JDBC sink (`io.confluent.connect.jdbc.JdbcSinkConnector`, against Confluent's source):
+//!   PostgreSQL and MariaDB/MySQL only, with built-in drivers (no JDBC jars); any other URL fails
+//!   with `No suitable driver found`, and `dialect.name` other than `PostgreSqlDatabaseDialect` /
+//!   `MySqlDatabaseDialect` is refused. PostgreSQL connections have no TLS (`sslmode=require` and
+//!   stricter are refused with a message); MariaDB/MySQL error classes follow MariaDB
+//!   Connector/J for both `jdbc:mariadb:` and `jdbc:mysql:` URLs. Rows are sent as multi-row
+//!   statements with literal values (PostgreSQL inserts through `COPY`), not bound per record, so
+//!   a driver error names the batch's statement rather than `Batch entry N ...`. Records need a
+//!   Struct value (Confluent's newer String-value mode, `string.output.value.column.name`, is not
+//!   there, so its message is the older "non-null Struct value and non-null Struct schema" one);
+//!   ARRAY fields are refused like MAP and STRUCT (Confluent maps arrays on PostgreSQL).
+//!   Unqualified table names resolve in `current_schema()` (Confluent's metadata lookup
+//!   searches every schema). Errant records of `put` are not reported to the DLQ (the plugin API
+//!   has no `ErrantRecordReporter`): the task fails as Confluent's does without a reporter;
+//!   converter and transform failures go to the DLQ as for every sink. `date.calendar.system`
+//!   is proleptic Gregorian; `timestamp.fields.list`, `timestamp.precision.mode`, `table.types`,
+//!   `jdbc.credentials.provider.class`, `trim.sensitive.log` and `mssql.use.merge.holdlock` are
+//!   not defined. No per-task JDBC metrics (rows, batches, retries, latency) yet: the worker's
+//!   `/metrics` serves its generic task counters only. `exactly.once.insert` is an addition; on
+//!   MariaDB/MySQL a `put` that creates or alters a table is not one transaction (DDL commits
+//!   implicitly there), so exactly-once holds from the first batch after the table exists.
 
 pub mod config;
 pub mod connectors;

@@ -9,6 +9,7 @@
 use connect_api::{ConfigMap, PluginInfo};
 
 use crate::connectors::file::{sink as file_sink, source as file_source};
+use crate::connectors::jdbc::sink as jdbc_sink;
 use crate::converters::{self, Converter, ConverterConfig};
 use crate::error::ConnectError;
 use crate::plugin::Connector;
@@ -206,6 +207,14 @@ pub static BUILTIN: &[PluginEntry] = &[
         file_source::CONFIG_DEF,
         file_source::create,
         file_source::TASK_CLASS,
+    ),
+    connector(
+        jdbc_sink::CLASS,
+        &["JdbcSink", "JdbcSinkConnector"],
+        ConnectorKind::Sink,
+        jdbc_sink::CONFIG_DEF,
+        jdbc_sink::create,
+        jdbc_sink::TASK_CLASS,
     ),
     PluginEntry {
         class: "org.apache.kafka.connect.converters.BooleanConverter",
@@ -577,7 +586,13 @@ mod tests {
         }
         let all = plugin_infos(false);
         let kinds: Vec<&str> = all.iter().map(|p| p.plugin_type.as_str()).collect();
-        assert_eq!(kinds[..3], ["sink", "source", "transformation"]);
+        // Connectors (sinks and sources sorted together) come first, then transformations.
+        let first_other = kinds
+            .iter()
+            .position(|k| *k != "sink" && *k != "source")
+            .unwrap();
+        assert!(first_other >= 2);
+        assert_eq!(kinds[first_other], "transformation");
         assert!(
             all.iter().any(|p| p.class_name == converters::header::CLASS
                 && p.plugin_type == "header_converter")

@@ -127,6 +127,33 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// A plugin listing without the plugins Apache's worker does not ship (this worker may offer
+/// more, such as the JDBC connectors), to compare with Apache's captured listing.
+fn only_apache_plugins(listing: Value) -> Value {
+    match listing {
+        Value::Array(a) => Value::Array(
+            a.into_iter()
+                .filter(|p| {
+                    p["class"]
+                        .as_str()
+                        .is_some_and(|c| c.starts_with("org.apache.kafka."))
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A "Failed to find any class" message without the `PluginDesc` entries of plugins Apache's
+/// worker does not ship.
+pub(crate) fn only_apache_plugin_descs(message: &str) -> String {
+    let desc = r"PluginDesc\{klass=class (?:io\.confluent|io\.debezium)[^}]*\}";
+    let before = regex::Regex::new(&format!("{desc}, ")).unwrap();
+    let last = regex::Regex::new(&format!(", {desc}")).unwrap();
+    let m = before.replace_all(message, "");
+    last.replace_all(&m, "").into_owned()
+}
+
 /// The entry of a captured `?expand=` answer whose connector name starts with `prefix` (the
 /// capture script names connectors `fx-src-<time>`).
 fn fixture_connector<'a>(expanded: &'a Value, prefix: &str) -> &'a Value {
@@ -488,13 +515,22 @@ async fn errors_match_apache() {
         .call("POST", "/connectors", Some(create_unknown.clone()))
         .await;
     assert_eq!(
-        (s, got["message"].as_str()),
+        (
+            s,
+            got["message"]
+                .as_str()
+                .map(only_apache_plugin_descs)
+                .as_deref()
+        ),
         (StatusCode::BAD_REQUEST, Some(expected.as_str()))
     );
     // Apache rethrows its cached lookup failure wrapped in a ConnectException; this worker
     // answers the same request with the same message, whatever came before.
     let (_, got) = a.call("POST", "/connectors", Some(create_unknown)).await;
-    assert_eq!(got["message"].as_str().unwrap(), expected);
+    assert_eq!(
+        only_apache_plugin_descs(got["message"].as_str().unwrap()),
+        expected
+    );
     let (s, got) = a
         .call(
             "POST",
@@ -724,12 +760,13 @@ async fn plugins_and_validation() {
     let a = api();
     let (s, body) = a.call("GET", "/connector-plugins", None).await;
     assert_eq!(
-        (s, body),
+        (s, only_apache_plugins(body)),
         (StatusCode::OK, fixture("connector-plugins.json"))
     );
     let (_, all) = a
         .call("GET", "/connector-plugins?connectorsOnly=false", None)
         .await;
+    let all = only_apache_plugins(all);
     // The same plugins as Apache's, of the same types, in the same order.
     assert_eq!(all, fixture("connector-plugins-all.json"));
     let (s, body) = a
