@@ -9,6 +9,7 @@
 use connect_api::{ConfigMap, PluginInfo};
 
 use crate::connectors::file::{sink as file_sink, source as file_source};
+use crate::connectors::postgres_cdc;
 use crate::converters::{self, Converter, ConverterConfig};
 use crate::error::ConnectError;
 use crate::plugin::Connector;
@@ -207,6 +208,16 @@ pub static BUILTIN: &[PluginEntry] = &[
         file_source::create,
         file_source::TASK_CLASS,
     ),
+    PluginEntry {
+        class: postgres_cdc::CLASS,
+        aliases: &["PostgresConnector", "Postgres"],
+        types: &[PluginType::Source],
+        // The Debezium release whose events and offsets this connector writes.
+        version: postgres_cdc::event::DEBEZIUM_VERSION,
+        config_def: postgres_cdc::CONFIG_DEF,
+        factory: Factory::Connector(postgres_cdc::create),
+        task_class: Some(postgres_cdc::TASK_CLASS),
+    },
     PluginEntry {
         class: "org.apache.kafka.connect.converters.BooleanConverter",
         aliases: &["BooleanConverter", "Boolean"],

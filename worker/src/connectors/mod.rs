@@ -2,6 +2,7 @@
 //! A connector is known to the worker only through its entry in [`crate::registry`].
 
 pub mod file;
+pub mod postgres_cdc;
 
 #[cfg(test)]
 pub mod testing;
