@@ -25,12 +25,16 @@ pub fn captured_tables(
          WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
          AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' ORDER BY 1, 2",
     )?;
-    Ok(rows
+    let mut tables: Vec<(String, String)> = rows
         .rows
         .into_iter()
         .filter_map(|r| Some((r.first()?.clone()?, r.get(1)?.clone()?)))
         .filter(|(s, t)| config.table_included(s, t))
-        .collect())
+        .collect();
+    // Debezium snapshots the tables in the order of the `table.include.list` entry each
+    // matches first, then by name.
+    tables.sort_by_key(|(s, t)| (config.include_rank(s, t), s.clone(), t.clone()));
+    Ok(tables)
 }
 
 /// A table's columns (in attribute order, as pgoutput sends them) and primary key.

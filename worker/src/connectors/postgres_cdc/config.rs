@@ -526,6 +526,15 @@ impl CdcConfig {
         !self.table_exclude.iter().any(|r| r.is_match(&id))
     }
 
+    /// The position of the first `table.include.list` entry that matches `schema.table`.
+    pub fn include_rank(&self, schema: &str, table: &str) -> usize {
+        let id = format!("{schema}.{table}");
+        self.table_include
+            .iter()
+            .position(|r| r.is_match(&id))
+            .unwrap_or(0)
+    }
+
     /// Whether `schema.table.column` is captured (`column.include.list` / `column.exclude.list`).
     pub fn column_included(&self, schema: &str, table: &str, column: &str) -> bool {
         let id = format!("{schema}.{table}.{column}");

@@ -271,12 +271,16 @@ impl CdcTask {
                 s.done_in_table += 1;
                 s.total_left = s.total_left.saturating_sub(1);
                 let last = s.total_left == 0;
+                // Debezium's precedence: last > first > last_in_data_collection >
+                // first_in_data_collection.
                 let marker = if last {
                     "last"
                 } else if s.first {
                     "first"
                 } else if s.done_in_table == t.rows {
                     "last_in_data_collection"
+                } else if s.done_in_table == 1 {
+                    "first_in_data_collection"
                 } else {
                     "true"
                 };
@@ -441,6 +445,7 @@ impl CdcTask {
         out: &mut Vec<SourceRecord>,
         lsn: u64,
         rel: u32,
+        update: bool,
         old: Option<Vec<Datum>>,
         new: Option<Vec<Datum>>,
     ) -> Result<(), ConnectError> {
@@ -472,7 +477,7 @@ impl CdcTask {
         let new = new.map(Self::cells);
         let before_len = out.len();
         match (old, new) {
-            (None, Some(n)) => {
+            (None, Some(n)) if !update => {
                 let v = event::envelope(
                     &t,
                     Value::Null,
@@ -652,13 +657,13 @@ impl CdcTask {
                         }
                         Message::Relation(r) => self.relation(&r)?,
                         Message::Insert { rel, new } => {
-                            self.change(&mut out, wal_start, rel, None, Some(new))?
+                            self.change(&mut out, wal_start, rel, false, None, Some(new))?
                         }
                         Message::Update { rel, old, new } => {
-                            self.change(&mut out, wal_start, rel, old, Some(new))?
+                            self.change(&mut out, wal_start, rel, true, old, Some(new))?
                         }
                         Message::Delete { rel, old } => {
-                            self.change(&mut out, wal_start, rel, Some(old), None)?
+                            self.change(&mut out, wal_start, rel, false, Some(old), None)?
                         }
                         // Debezium skips truncates by default (`skipped.operations=t`).
                         Message::Truncate { .. }
