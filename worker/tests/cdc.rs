@@ -408,3 +408,39 @@ fn missing_publication_fails_with_debeziums_message() {
     assert!(trace.starts_with("org.apache.kafka.connect.errors.ConnectException: Publication autocreation is disabled, please create one and restart the connector."), "{trace}");
     drop(worker);
 }
+
+/// The replication connection is terminated mid-stream (`pg_terminate_backend`, as a server
+/// restart or failover does): the task reconnects by itself, stays RUNNING and loses no change.
+#[test]
+fn a_terminated_connection_is_resumed_without_losing_a_change() {
+    let db = PgDatabase::create("cdc_term");
+    db.sql("CREATE TABLE t (id int PRIMARY KEY)");
+    let name = unique("cdc-term");
+    let worker = start_worker(&db, &name, &base_config(&db, &name, None));
+    db.sql("INSERT INTO t SELECT generate_series(1, 50)");
+    let topic = format!("{name}.public.t");
+    assert_eq!(
+        consume(&topic, 50, Duration::from_secs(60), false).len(),
+        50
+    );
+    let slot = name.replace('-', "_");
+    db.sql(&format!(
+        "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '{slot}'"
+    ));
+    db.sql("INSERT INTO t SELECT generate_series(51, 100)");
+    let got = consume(&topic, 100, Duration::from_secs(60), false);
+    let ids: std::collections::BTreeSet<i64> = got
+        .iter()
+        .map(|r| parse(&r.key)["payload"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 100, "every change arrives: {ids:?}");
+    let status = worker.api().status(&name).unwrap();
+    assert!(
+        status
+            .tasks
+            .iter()
+            .all(|t| t.state == connect_api::State::Running),
+        "{status:?}"
+    );
+    drop(worker);
+}

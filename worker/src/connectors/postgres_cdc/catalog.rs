@@ -99,7 +99,7 @@ pub fn ensure_publication(
             .join(", ")
     };
     match config.autocreate {
-        AutoCreate::Disabled if !exists => Err(ConnectException::new(
+        AutoCreate::Disabled if !exists => Err(ConnectError::connect(
             "Publication autocreation is disabled, please create one and restart the connector.",
         )),
         AutoCreate::Disabled => Ok(()),
@@ -111,15 +111,14 @@ pub fn ensure_publication(
             ))
             .map(drop)
             .map_err(|e| {
-                ConnectException::new(&format!(
-                    "Unable to create publication {name} for all tables"
-                ))
-                .with_cause(psql(&e))
+                // Debezium lets the driver's error through, wrapped as a connection failure.
+                ConnectError::new("io.debezium.jdbc.JdbcConnectionException", e.psql_message())
+                    .with_cause(psql(&e))
             }),
         AutoCreate::Filtered => {
             let list = table_list();
             if list.is_empty() {
-                return Err(ConnectException::new(&format!(
+                return Err(ConnectError::connect(format!(
                     "No table filters found for filtered publication {name}"
                 )));
             }
@@ -129,21 +128,13 @@ pub fn ensure_publication(
                 format!("CREATE PUBLICATION {} FOR TABLE {list};", ident(name))
             };
             conn.query(&sql).map(drop).map_err(|e| {
-                ConnectException::new(&format!(
+                ConnectError::connect(format!(
                     "Unable to {} filtered publication {name} for {list}",
                     if exists { "update" } else { "create" }
                 ))
                 .with_cause(psql(&e))
             })
         }
-    }
-}
-
-struct ConnectException;
-
-impl ConnectException {
-    fn new(message: &str) -> ConnectError {
-        ConnectError::connect(message)
     }
 }
 

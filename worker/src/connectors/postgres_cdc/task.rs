@@ -78,10 +78,32 @@ pub struct CdcTask {
     received: u64,
     slot_start: u64,
     last_status: Instant,
+    /// The connection broke: reconnect on the next poll.
+    reconnect: bool,
+    /// Where the last streamed record handed out stands: (`lsn_commit`, `lsn`, `txId`).
+    produced: Option<(Option<u64>, u64, i64)>,
 }
 
 fn debezium(message: impl Into<String>) -> ConnectError {
     ConnectError::new(class::DEBEZIUM, message)
+}
+
+/// A snapshot failure as Debezium's snapshot executor reports it.
+fn snapshot_failed(schema: &str, table: &str, e: &PgError) -> ConnectError {
+    let inner = format!("Snapshotting of table {schema}.{table} failed");
+    let connect = format!("org.apache.kafka.connect.errors.ConnectException: {inner}");
+    ConnectError::connect(
+        "An exception occurred in the change event producer. This connector will be stopped.",
+    )
+    .with_cause(
+        debezium(format!(
+            "java.util.concurrent.ExecutionException: {connect}"
+        ))
+        .with_cause(
+            ConnectError::new("java.util.concurrent.ExecutionException", connect)
+                .with_cause(ConnectError::connect(inner).with_cause(psql(e))),
+        ),
+    )
 }
 
 fn now_us() -> i64 {
@@ -109,6 +131,8 @@ impl CdcTask {
             received: 0,
             slot_start: 0,
             last_status: Instant::now(),
+            reconnect: false,
+            produced: None,
         }
     }
 
@@ -191,9 +215,7 @@ impl CdcTask {
                     ident(&s),
                     ident(&t)
                 ))
-                .map_err(|e| {
-                    debezium(format!("Snapshotting of table {s}.{t} failed")).with_cause(psql(&e))
-                })?
+                .map_err(|e| snapshot_failed(&s, &t, &e))?
                 .first("n")
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0);
@@ -221,10 +243,7 @@ impl CdcTask {
         while out.len() < self.config.max_batch_size {
             let Some(t) = s.tables.front() else { break };
             let (schema, table) = (t.info.schema.clone(), t.info.table.clone());
-            let err = |e: PgError| {
-                debezium(format!("Snapshotting of table {schema}.{table} failed"))
-                    .with_cause(psql(&e))
-            };
+            let err = |e: PgError| snapshot_failed(&schema, &table, &e);
             let q = self
                 .query
                 .as_mut()
@@ -237,9 +256,9 @@ impl CdcTask {
                     .flatten()
                     .map(|c| ident(&c.name))
                     .collect();
-                let _ = cols;
                 q.query(&format!(
-                    "DECLARE dbz_snapshot NO SCROLL CURSOR FOR SELECT * FROM {}.{}",
+                    "DECLARE dbz_snapshot NO SCROLL CURSOR FOR SELECT {} FROM {}.{}",
+                    cols.join(", "),
                     ident(&schema),
                     ident(&table)
                 ))
@@ -569,6 +588,93 @@ impl CdcTask {
         Ok(())
     }
 
+    /// Connects (an ordinary and a replication connection), makes sure of the publication and
+    /// the slot; returns the slot's exported snapshot when the slot was created now.
+    fn open(&mut self) -> Result<Option<(String, u64)>, ConnectError> {
+        let params = self.params();
+        let slot_failed =
+            |e: PgError| debezium("Creation of replication slot failed").with_cause(psql(&e));
+        // Debezium's first connection reads the database encoding; a failure there reads so.
+        let mut query = Connection::connect(&params, false).map_err(|e| {
+            ConnectError::new(
+                connect_plugin_api::error::class::RETRIABLE,
+                "Couldn't obtain encoding for database",
+            )
+            .with_cause(
+                debezium(format!(
+                    "Couldn't obtain encoding for database {}",
+                    params.dbname
+                ))
+                .with_cause(psql(&e)),
+            )
+        })?;
+        let mut repl = Connection::connect(&params, true).map_err(slot_failed)?;
+        let tables = catalog::captured_tables(&mut query, &self.config)
+            .map_err(|e| debezium("Unable to list the captured tables").with_cause(psql(&e)))?;
+        catalog::ensure_publication(&mut query, &self.config, &tables)?;
+        let existing = catalog::slot_position(&mut query, &self.config)
+            .map_err(|e| debezium("Unable to read the replication slot").with_cause(psql(&e)))?;
+        let mut exported = None;
+        match existing {
+            Some(pos) => self.slot_start = pos.unwrap_or(0),
+            None => {
+                let rows = repl
+                    .query(&format!(
+                        "CREATE_REPLICATION_SLOT {} LOGICAL {}",
+                        ident(&self.config.slot_name),
+                        ident(&self.config.plugin_name)
+                    ))
+                    .map_err(slot_failed)?;
+                let point = rows
+                    .first("consistent_point")
+                    .and_then(super::wire::parse_lsn)
+                    .unwrap_or(0);
+                self.slot_start = point;
+                if let Some(name) = rows.first("snapshot_name") {
+                    exported = Some((name.to_owned(), point));
+                }
+            }
+        }
+        self.repl = Some(repl);
+        self.query = Some(query);
+        Ok(exported)
+    }
+
+    /// After a broken connection: connect again and stream from the slot's confirmed position,
+    /// skipping what was already handed out.
+    fn reopen(&mut self) -> Result<(), ConnectError> {
+        if let Some(r) = self.repl.take() {
+            r.close();
+        }
+        if let Some(q) = self.query.take() {
+            q.close();
+        }
+        self.open().map_err(|e| {
+            ConnectError::new(
+                connect_plugin_api::error::class::RETRIABLE,
+                "An exception occurred in the change event producer. This connector will be restarted.",
+            )
+            .with_cause(e)
+        })?;
+        if self.produced.is_some() {
+            self.resume = self.produced;
+        }
+        self.tracked.clear();
+        self.tx = None;
+        self.relations.clear();
+        // The old WAL sender may hold the slot for a moment after the break: try again later.
+        self.start_streaming().map_err(|e| {
+            ConnectError::new(
+                connect_plugin_api::error::class::RETRIABLE,
+                "An exception occurred in the change event producer. This connector will be restarted.",
+            )
+            .with_cause(e)
+        })?;
+        self.reconnect = false;
+        tracing::info!("Reconnected to the database; streaming again");
+        Ok(())
+    }
+
     fn advance_confirmed(&mut self) {
         while let Some(front) = self.tracked.front() {
             match front.end {
@@ -583,10 +689,53 @@ impl CdcTask {
 
     fn poll_stream(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
         let mut out = Vec::new();
+        let result = self.read_stream(&mut out);
+        if let Some(last) = out.last() {
+            let o = &last.source_offset;
+            self.produced = Some((
+                o.get("lsn_commit").and_then(Json::as_u64),
+                o.get("lsn").and_then(Json::as_u64).unwrap_or(0),
+                o.get("txId").and_then(Json::as_i64).unwrap_or(-1),
+            ));
+        }
+        match result {
+            Ok(()) => Ok(out),
+            Err(e) if e.class == connect_plugin_api::error::class::RETRIABLE => {
+                tracing::warn!("{}", e.stack_trace());
+                self.reconnect = true;
+                // What was read before the break is handed out; the error shows next time.
+                if out.is_empty() { Err(e) } else { Ok(out) }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn read_stream(&mut self, out: &mut Vec<SourceRecord>) -> Result<(), ConnectError> {
         let deadline = Instant::now() + Duration::from_millis(self.config.poll_interval_ms);
         let lost = |e: PgError| {
-            ConnectError::connect("An exception occurred in the change event producer. This connector will be stopped.")
-                .with_cause(debezium("Database connection failed").with_cause(psql(&e)))
+            match e {
+            PgError::Io(m) => ConnectError::new(
+                connect_plugin_api::error::class::RETRIABLE,
+                "An exception occurred in the change event producer. This connector will be restarted.",
+            )
+            .with_cause(
+                ConnectError::new(class::PSQL, "An I/O error occurred while sending to the backend.")
+                    .with_cause(ConnectError::new("java.net.SocketException", m)),
+            ),
+            // The server going away (shutdown, terminated backend, connection failure) is
+            // retried, as Debezium's error handler does.
+            e if e.code().is_some_and(|c| c.starts_with("57") || c.starts_with("08")) => {
+                ConnectError::new(
+                    connect_plugin_api::error::class::RETRIABLE,
+                    "An exception occurred in the change event producer. This connector will be restarted.",
+                )
+                .with_cause(psql(&e))
+            }
+            e => ConnectError::connect(
+                "An exception occurred in the change event producer. This connector will be stopped.",
+            )
+            .with_cause(psql(&e)),
+        }
         };
         while out.len() < self.config.max_batch_size {
             let now = Instant::now();
@@ -657,13 +806,13 @@ impl CdcTask {
                         }
                         Message::Relation(r) => self.relation(&r)?,
                         Message::Insert { rel, new } => {
-                            self.change(&mut out, wal_start, rel, false, None, Some(new))?
+                            self.change(out, wal_start, rel, false, None, Some(new))?
                         }
                         Message::Update { rel, old, new } => {
-                            self.change(&mut out, wal_start, rel, true, old, Some(new))?
+                            self.change(out, wal_start, rel, true, old, Some(new))?
                         }
                         Message::Delete { rel, old } => {
-                            self.change(&mut out, wal_start, rel, false, Some(old), None)?
+                            self.change(out, wal_start, rel, false, Some(old), None)?
                         }
                         // Debezium skips truncates by default (`skipped.operations=t`).
                         Message::Truncate { .. }
@@ -681,57 +830,17 @@ impl CdcTask {
             }
             self.last_status = Instant::now();
         }
-        Ok(out)
+        Ok(())
     }
 }
 
 impl SourceTask for CdcTask {
     fn start(&mut self, offsets: &dyn OffsetLookup) -> Result<(), ConnectError> {
-        let params = self.params();
-        let slot_failed =
-            |e: PgError| debezium("Creation of replication slot failed").with_cause(psql(&e));
-        let mut repl = Connection::connect(&params, true).map_err(slot_failed)?;
-        let mut query = Connection::connect(&params, false).map_err(|e| {
-            ConnectError::connect(format!(
-                "Error while connecting to database {}",
-                params.dbname
-            ))
-            .with_cause(psql(&e))
-        })?;
-        let tables = catalog::captured_tables(&mut query, &self.config)
-            .map_err(|e| debezium("Unable to list the captured tables").with_cause(psql(&e)))?;
-        catalog::ensure_publication(&mut query, &self.config, &tables)?;
-        let existing = catalog::slot_position(&mut query, &self.config)
-            .map_err(|e| debezium("Unable to read the replication slot").with_cause(psql(&e)))?;
-        let mut exported = None;
-        match existing {
-            Some(pos) => self.slot_start = pos.unwrap_or(0),
-            None => {
-                let rows = repl
-                    .query(&format!(
-                        "CREATE_REPLICATION_SLOT {} LOGICAL {}",
-                        ident(&self.config.slot_name),
-                        ident(&self.config.plugin_name)
-                    ))
-                    .map_err(slot_failed)?;
-                let point = rows
-                    .first("consistent_point")
-                    .and_then(super::wire::parse_lsn)
-                    .unwrap_or(0);
-                self.slot_start = point;
-                if let Some(name) = rows.first("snapshot_name") {
-                    exported = Some((name.to_owned(), point));
-                }
-            }
-        }
-        self.repl = Some(repl);
-        self.query = Some(query);
+        let exported = self.open()?;
         let offset = offsets.offset(&self.partition);
+        // A streaming offset has no `snapshot` key; a snapshot offset says whether it completed.
         let snapshot_done = offset.as_ref().is_some_and(|o| {
-            o.get("snapshot_completed")
-                .and_then(Json::as_bool)
-                .unwrap_or(true)
-                && !o.get("snapshot").is_some_and(|s| s.is_string())
+            o.get("snapshot").is_none()
                 || o.get("snapshot_completed").and_then(Json::as_bool) == Some(true)
         });
         if let Some(o) = &offset {
@@ -771,6 +880,14 @@ impl SourceTask for CdcTask {
                     self.start_streaming()?;
                 }
                 Ok(out)
+            }
+            Phase::Streaming if self.reconnect => {
+                if let Err(e) = self.reopen() {
+                    // Debezium waits `retriable.restart.connector.wait.ms` between attempts.
+                    std::thread::sleep(Duration::from_secs(1));
+                    return Err(e);
+                }
+                Ok(Vec::new())
             }
             Phase::Streaming => self.poll_stream(),
             Phase::Done | Phase::NotStarted => {

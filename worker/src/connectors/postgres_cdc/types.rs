@@ -257,12 +257,11 @@ fn parse_timestamp(s: &str) -> Option<i64> {
     };
     let (date, time) = s.split_once(' ')?;
     let (time, offset) = split_zone(time);
-    let mut days = parse_date(date)?;
-    if bc {
-        let y: i64 = date.split('-').next()?.parse().ok()?;
-        days = parse_date(&date.replacen(&y.to_string(), &(1 - y).to_string(), 1))?;
-        let _ = y;
-    }
+    let days = if bc {
+        parse_date(&format!("{date} BC"))?
+    } else {
+        parse_date(date)?
+    };
     Some(days * 86_400_000_000 + parse_time(time)? - offset * 1_000_000)
 }
 
