@@ -109,7 +109,7 @@ const DDL: &str = "
 CREATE TABLE types (id int PRIMARY KEY, s2 int2, i8 int8, n numeric(10,2), nv numeric, r real,
   d double precision, b bool, t text NOT NULL DEFAULT 'x', vc varchar(20), c char(3), dt date,
   tm time, ts timestamp, tstz timestamptz, ba bytea, u uuid, j json, jb jsonb, ts3 timestamp(3),
-  tm0 time(0));
+  tm0 time(0), iv interval, ip inet, tz timetz);
 CREATE TABLE nopk (a int, b text);
 CREATE TABLE full_t (id int PRIMARY KEY, v text);
 ALTER TABLE full_t REPLICA IDENTITY FULL;
@@ -117,7 +117,8 @@ INSERT INTO types (id) VALUES (1);
 INSERT INTO types VALUES (2, -2, 9007199254740993, -12.34, -0.001, 1.5, 2.25, false, 'snap', 'v',
   'ab', '1969-12-31', '00:00:00.5', '1960-01-02 03:04:05', '2024-06-30 23:59:59.999999+00',
   '\\x00ff', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '[1, 2]', '{\"k\": null}',
-  '2000-01-01 00:00:00.001', '23:59:59');
+  '2000-01-01 00:00:00.001', '23:59:59', '1 year 2 mons -3 days 04:05:06.5', '10.0.0.1/8',
+  '12:00:00+02');
 INSERT INTO nopk VALUES (1, 'a');
 INSERT INTO full_t VALUES (1, 'a'), (2, 'b');
 ";
@@ -126,7 +127,7 @@ const DML: &[&str] = &[
     "INSERT INTO types VALUES (3, 2, 3, 12.34, 5.678, 1.5, 2.25, true, 'hi', 'vc', 'ab', '2024-01-02',
       '12:34:56.789', '2024-01-02 03:04:05.123456', '2024-01-02 03:04:05.123456+02', '\\x0102ff',
       'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"a\": 1}', '{\"b\": [1,2]}', '2024-01-02 03:04:05.123',
-      '01:02:03')",
+      '01:02:03', '-00:00:01', '::1', '23:30:00.25-01:30')",
     "UPDATE types SET s2 = 9, nv = 123456789012345678901234567890.5 WHERE id = 1",
     "BEGIN; INSERT INTO full_t VALUES (3, 'c'); UPDATE full_t SET v = 'x' WHERE id = 1;
       DELETE FROM full_t WHERE id = 2; COMMIT",
@@ -135,18 +136,31 @@ const DML: &[&str] = &[
     "INSERT INTO nopk VALUES (2, 'b')",
 ];
 
-/// (table, records: snapshot + streaming, tombstones included)
-const EXPECTED: &[(&str, usize)] = &[("types", 2 + 1 + 1 + 3 + 2), ("full_t", 2 + 4), ("nopk", 2)];
+/// (table, records: snapshot + streaming, and how many of them are tombstones)
+const EXPECTED: &[(&str, usize, usize)] = &[
+    ("types", 2 + 1 + 1 + 3 + 2, 2),
+    ("full_t", 2 + 4, 1),
+    ("nopk", 2, 0),
+];
 
-#[test]
-fn conformance_with_debezium_record_by_record() {
-    let db = PgDatabase::create("cdc_conf");
+/// Runs the DDL and DML with both connectors on one database, `overrides` added to both
+/// configs, and compares every topic record by record.
+fn conformance(tag: &str, overrides: Value) {
+    let db = PgDatabase::create(tag);
     db.sql(DDL);
     let include = "public.types,public.nopk,public.full_t";
-    let dbz = unique("cdc-dbz");
-    let ours = unique("cdc-ours");
+    let dbz = unique(&format!("{tag}-dbz"));
+    let ours = unique(&format!("{tag}-ours"));
+    let with = |prefix: &str| {
+        let mut c = base_config(&db, prefix, Some(include));
+        for (k, v) in overrides.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        c
+    };
+    let tombstones = overrides.get("tombstones.on.delete") != Some(&json!("false"));
     let debezium = Connect::debezium();
-    debezium.create(&dbz, base_config(&db, &dbz, Some(include)));
+    debezium.create(&dbz, with(&dbz));
     struct Guard<'a>(&'a Connect, String);
     impl Drop for Guard<'_> {
         fn drop(&mut self) {
@@ -154,51 +168,101 @@ fn conformance_with_debezium_record_by_record() {
         }
     }
     let _guard = Guard(&debezium, dbz.clone());
-    let worker = start_worker(&db, &ours, &base_config(&db, &ours, Some(include)));
+    let worker = start_worker(&db, &ours, &with(&ours));
     wait_slot_active(&db, &dbz.replace('-', "_"), &dbz);
     for sql in DML {
         db.sql(sql);
     }
     let mut differences = Vec::new();
-    for (table, n) in EXPECTED {
-        let a = consume(
-            &format!("{dbz}.public.{table}"),
-            *n,
-            Duration::from_secs(90),
-            false,
-        );
-        let b = consume(
-            &format!("{ours}.public.{table}"),
-            *n,
-            Duration::from_secs(90),
-            false,
-        );
-        assert_eq!(a.len(), *n, "Debezium's records of {table}");
-        assert_eq!(b.len(), *n, "connect-worker's records of {table}");
-        for (i, (ra, rb)) in a.iter().zip(&b).enumerate() {
+    let mut compare = |what: &str, a: &[TestRecord], b: &[TestRecord]| {
+        for (i, (ra, rb)) in a.iter().zip(b).enumerate() {
             let (ka, va) = normalized(ra, &dbz);
             let (kb, vb) = normalized(rb, &ours);
             if ka != kb {
                 differences.push(format!(
-                    "{table}[{i}] key:\n  debezium {ka}\n  ours     {kb}"
+                    "{what}[{i}] key:\n  debezium {ka}\n  ours     {kb}"
                 ));
             }
             if va.get("schema") != vb.get("schema") {
                 differences.push(format!(
-                    "{table}[{i}] schema:\n  debezium {}\n  ours     {}",
+                    "{what}[{i}] schema:\n  debezium {}\n  ours     {}",
                     va["schema"], vb["schema"]
                 ));
             }
             if va.get("payload") != vb.get("payload") {
                 differences.push(format!(
-                    "{table}[{i}] payload:\n  debezium {}\n  ours     {}",
+                    "{what}[{i}] payload:\n  debezium {}\n  ours     {}",
                     va["payload"], vb["payload"]
                 ));
             }
         }
+    };
+    for (table, n, t) in EXPECTED {
+        let n = if tombstones { *n } else { n - t };
+        let a = consume(
+            &format!("{dbz}.public.{table}"),
+            n,
+            Duration::from_secs(90),
+            false,
+        );
+        let b = consume(
+            &format!("{ours}.public.{table}"),
+            n,
+            Duration::from_secs(90),
+            false,
+        );
+        assert_eq!(a.len(), n, "Debezium's records of {table}");
+        assert_eq!(b.len(), n, "connect-worker's records of {table}");
+        compare(table, &a, &b);
+    }
+    if overrides.get("heartbeat.interval.ms").is_some() {
+        let a = consume(
+            &format!("__debezium-heartbeat.{dbz}"),
+            1,
+            Duration::from_secs(60),
+            false,
+        );
+        let b = consume(
+            &format!("__debezium-heartbeat.{ours}"),
+            1,
+            Duration::from_secs(60),
+            false,
+        );
+        assert!(
+            !a.is_empty() && !b.is_empty(),
+            "heartbeats: {} {}",
+            a.len(),
+            b.len()
+        );
+        let (ka, va) = (parse(&a[0].key), parse(&a[0].value));
+        let (kb, vb) = (parse(&b[0].key), parse(&b[0].value));
+        assert_eq!(ka["schema"], kb["schema"], "heartbeat key schema");
+        assert_eq!(ka["payload"], json!({"serverName": dbz}));
+        assert_eq!(kb["payload"], json!({"serverName": ours}));
+        assert_eq!(va["schema"], vb["schema"], "heartbeat value schema");
+        assert!(vb["payload"]["ts_ms"].is_i64(), "{vb}");
     }
     drop(worker);
     assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+#[test]
+fn conformance_with_debezium_record_by_record() {
+    conformance("cdc_conf", json!({}));
+}
+
+/// The other decimal and time modes, no tombstones, and heartbeats.
+#[test]
+fn conformance_with_debezium_in_other_modes() {
+    conformance(
+        "cdc_modes",
+        json!({
+            "decimal.handling.mode": "string",
+            "time.precision.mode": "connect",
+            "tombstones.on.delete": "false",
+            "heartbeat.interval.ms": "1000",
+        }),
+    );
 }
 
 /// Offsets in Debezium's shape, and a SIGKILL in the middle of a stream of changes loses none:

@@ -80,6 +80,7 @@ pub struct CdcTask {
     last_status: Instant,
     /// The connection broke: reconnect on the next poll.
     reconnect: bool,
+    last_heartbeat: Instant,
     /// Where the last streamed record handed out stands: (`lsn_commit`, `lsn`, `txId`).
     produced: Option<(Option<u64>, u64, i64)>,
 }
@@ -132,6 +133,7 @@ impl CdcTask {
             slot_start: 0,
             last_status: Instant::now(),
             reconnect: false,
+            last_heartbeat: Instant::now(),
             produced: None,
         }
     }
@@ -675,6 +677,51 @@ impl CdcTask {
         Ok(())
     }
 
+    /// Debezium's heartbeat record on `__debezium-heartbeat.<prefix>`: key `{serverName}`, value
+    /// `{ts_ms}`, and an offset at the position read so far (between transactions), so a
+    /// restart resumes after it.
+    fn heartbeat(&self) -> SourceRecord {
+        use connect_plugin_api::data::{Schema, Struct, Type};
+        let prefix = &self.config.topic_prefix;
+        let key_schema = Schema::structure(vec![(
+            "serverName".into(),
+            Schema::new(Type::String).into_ref(),
+        )])
+        .named("io.debezium.connector.common.ServerNameKey")
+        .version(1)
+        .into_ref();
+        let value_schema =
+            Schema::structure(vec![("ts_ms".into(), Schema::new(Type::Int64).into_ref())])
+                .named("io.debezium.connector.common.Heartbeat")
+        .version(1)
+                .into_ref();
+        let mut key = Struct::new(key_schema.clone());
+        key.values = vec![Value::String(prefix.clone())];
+        let now_ms = now_us() / 1000;
+        let mut value = Struct::new(value_schema.clone());
+        value.values = vec![Value::Int64(now_ms)];
+        let mut r = ConnectRecord::value(
+            &format!("__debezium-heartbeat.{prefix}"),
+            Some(value_schema),
+            Value::Struct(value),
+        );
+        r.key_schema = Some(key_schema);
+        r.key = Value::Struct(key);
+        let mut o = OffsetMap::new();
+        let lsn = self.received;
+        o.insert("lsn_proc".into(), json!(lsn));
+        if let Some(c) = self.last_commit_lsn {
+            o.insert("lsn_commit".into(), json!(c));
+        }
+        o.insert("lsn".into(), json!(lsn));
+        o.insert("ts_usec".into(), json!(now_ms * 1000));
+        SourceRecord {
+            source_partition: self.partition.clone(),
+            source_offset: o,
+            record: r,
+        }
+    }
+
     fn advance_confirmed(&mut self) {
         while let Some(front) = self.tracked.front() {
             match front.end {
@@ -690,7 +737,11 @@ impl CdcTask {
     fn poll_stream(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
         let mut out = Vec::new();
         let result = self.read_stream(&mut out);
-        if let Some(last) = out.last() {
+        if let Some(last) = out
+            .iter()
+            .rev()
+            .find(|r| r.source_offset.contains_key("messageType"))
+        {
             let o = &last.source_offset;
             self.produced = Some((
                 o.get("lsn_commit").and_then(Json::as_u64),
@@ -761,9 +812,11 @@ impl CdcTask {
             match msg {
                 StreamMsg::Keepalive { wal_end, reply } => {
                     self.received = self.received.max(wal_end);
-                    if self.tracked.is_empty() {
-                        // Nothing in flight: nothing captured is pending before wal_end, but the
-                        // slot only moves with what was produced and committed.
+                    if self.tracked.is_empty() && self.tx.is_none() {
+                        // Everything sent so far is produced and acknowledged: the slot may move
+                        // to the server's position at the next commit, so an idle or filtered
+                        // database does not keep WAL forever.
+                        self.acked_end = self.acked_end.max(wal_end);
                     }
                     if reply {
                         let (r, f) = (self.received, self.flushed);
@@ -822,6 +875,14 @@ impl CdcTask {
                     }
                 }
             }
+        }
+        if self.config.heartbeat_interval_ms > 0
+            && self.tx.is_none()
+            && self.last_heartbeat.elapsed()
+                >= Duration::from_millis(self.config.heartbeat_interval_ms)
+        {
+            out.push(self.heartbeat());
+            self.last_heartbeat = Instant::now();
         }
         if self.last_status.elapsed() >= STATUS_INTERVAL {
             let (r, f) = (self.received, self.flushed);

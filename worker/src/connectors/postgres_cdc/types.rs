@@ -31,6 +31,7 @@ pub mod oid {
     pub const TIMESTAMP: u32 = 1114;
     pub const TIMESTAMPTZ: u32 = 1184;
     pub const TIMETZ: u32 = 1266;
+    pub const INTERVAL: u32 = 1186;
     pub const NUMERIC: u32 = 1700;
     pub const UUID: u32 = 2950;
     pub const JSONB: u32 = 3802;
@@ -43,6 +44,7 @@ pub const MILLI_TIMESTAMP: &str = "io.debezium.time.Timestamp";
 pub const DBZ_DATE: &str = "io.debezium.time.Date";
 pub const ZONED_TIMESTAMP: &str = "io.debezium.time.ZonedTimestamp";
 pub const ZONED_TIME: &str = "io.debezium.time.ZonedTime";
+pub const MICRO_DURATION: &str = "io.debezium.time.MicroDuration";
 pub const VARIABLE_SCALE_DECIMAL: &str = "io.debezium.data.VariableScaleDecimal";
 pub const UUID_NAME: &str = "io.debezium.data.Uuid";
 pub const JSON_NAME: &str = "io.debezium.data.Json";
@@ -75,6 +77,7 @@ pub enum Kind {
     TimestampConnect,
     ZonedTimestamp,
     ZonedTime,
+    Interval,
 }
 
 /// The precision of a time or timestamp column from its type modifier (6 when unset).
@@ -175,6 +178,10 @@ pub fn column_kind(
         TIMETZ => (
             Schema::new(Type::String).named(ZONED_TIME).version(1),
             Kind::ZonedTime,
+        ),
+        INTERVAL => (
+            Schema::new(Type::Int64).named(MICRO_DURATION).version(1),
+            Kind::Interval,
         ),
         _ => return None,
     })
@@ -347,6 +354,43 @@ fn parse_decimal(text: &str, scale: i32) -> Option<Decimal> {
     })
 }
 
+/// Debezium's `MicroDuration.durationMicros` of an interval in PostgreSQL's default output style
+/// (`1 year 2 mons -3 days +04:05:06.789`): months count 365.25 / 12 days, as Java computes it
+/// in doubles.
+fn parse_interval(text: &str) -> Option<i64> {
+    let (mut years, mut months, mut days) = (0f64, 0f64, 0f64);
+    let (mut hours, mut minutes, mut seconds) = (0f64, 0f64, 0f64);
+    let mut words = text.split_whitespace().peekable();
+    while let Some(w) = words.next() {
+        if w.contains(':') {
+            let neg = w.starts_with('-');
+            let mut parts = w.trim_start_matches(['-', '+']).split(':');
+            let h: f64 = parts.next()?.parse().ok()?;
+            let m: f64 = parts.next()?.parse().ok()?;
+            let s: f64 = parts.next().unwrap_or("0").parse().ok()?;
+            let sign = if neg { -1.0 } else { 1.0 };
+            hours = sign * h;
+            minutes = sign * m;
+            seconds = sign * s;
+            continue;
+        }
+        let v: f64 = w.parse().ok()?;
+        match words.next()?.trim_end_matches('s') {
+            "year" => years = v,
+            "mon" => months = v,
+            "day" => days = v,
+            "hour" => hours = v,
+            "min" => minutes = v,
+            "sec" => seconds = v,
+            _ => return None,
+        }
+    }
+    let days_per_month = 365.25 / 12.0;
+    let number_of_days = (years * 12.0 + months) * days_per_month + days;
+    let number_of_seconds = ((number_of_days * 24.0 + hours) * 60.0 + minutes) * 60.0 + seconds;
+    Some((number_of_seconds * 1e6) as i64)
+}
+
 fn parse_float(text: &str) -> Option<f64> {
     match text {
         "NaN" => Some(f64::NAN),
@@ -401,6 +445,7 @@ pub fn convert(kind: Kind, schema: &SchemaRef, text: &str) -> Result<Value, Stri
         Kind::ZonedTimestamp => {
             Value::String(zoned_timestamp(parse_timestamp(text).ok_or_else(bad)?))
         }
+        Kind::Interval => Value::Int64(parse_interval(text).ok_or_else(bad)?),
         Kind::ZonedTime => {
             let (t, offset) = split_zone(text);
             let micros =
@@ -458,5 +503,8 @@ mod tests {
         assert_eq!(default_literal("nextval('s'::regclass)"), None);
         assert_eq!(default_literal("0").as_deref(), Some("0"));
         assert_eq!(civil_from_days(19724), (2024, 1, 2));
+        assert_eq!(parse_interval("00:00:01.5"), Some(1_500_000));
+        assert_eq!(parse_interval("1 day -01:00:00"), Some(82_800_000_000));
+        assert_eq!(parse_interval("1 mon"), Some(2_629_800_000_000));
     }
 }
