@@ -77,14 +77,16 @@
 //!   identifies no record, does not drop them as duplicates of each other.
 //! - PostgreSQL CDC (`io.debezium.connector.postgresql.PostgresConnector`) writes Debezium
 //!   3.6.1's topics, keys, values, schemas and offsets. Known differences from Debezium: only the
-//!   `pgoutput` plugin is decoded; `heartbeat.interval.ms` is accepted but writes no heartbeats;
-//!   transaction metadata (`provide.transaction.metadata`), incremental snapshots, signals,
+//!   `pgoutput` plugin is decoded; transaction metadata (`provide.transaction.metadata`), incremental snapshots, signals,
 //!   `message.key.columns` and Debezium's other keys are not supported (unknown keys are
-//!   ignored); column types without a mapping (arrays, intervals, money, geometric, ranges, enums,
-//!   bit strings) are left out of the events where Debezium maps them; TOASTed values that did
+//!   ignored); column types without a mapping (arrays, money, geometric, ranges, enums, bit strings,
+//!   hstore) are left out of the events where Debezium maps them; TOASTed values that did
 //!   not change are `__debezium_unavailable_value` for text and bytes and null otherwise; a
 //!   primary key change that writes several changes at one LSN may repeat the whole group after
-//!   a crash (Debezium counts events per LSN); `when_needed` snapshots as `initial`; snapshot
+//!   a crash (Debezium counts events per LSN); a heartbeat's offset is the position read so far;
+//!   with nothing pending the slot follows the server's keepalive position (Debezium moves it
+//!   with heartbeats); a snapshot failure's cause chain is Debezium's without its executor
+//!   frames; `when_needed` snapshots as `initial`; snapshot
 //!   records carry the snapshot's own LSN, `txId` and time, so they differ from another
 //!   connector's snapshot of the same data (the conformance test `worker/tests/cdc.rs` allows
 //!   exactly that, plus `ts_ms`/`ts_us`/`ts_ns` and `source.name`).

@@ -508,3 +508,70 @@ fn a_terminated_connection_is_resumed_without_losing_a_change() {
     );
     drop(worker);
 }
+
+/// A user without the REPLICATION attribute fails as with Debezium, and `connectctl status`
+/// shows the hint written from Debezium's trace.
+#[test]
+fn a_user_without_replication_fails_with_debeziums_message_and_hint() {
+    let db = PgDatabase::create("cdc_role");
+    let role = connect_testkit::sql::unique_ident("cdc_norepl");
+    let name = unique("cdc-role");
+    let ident = name.replace('-', "_");
+    db.sql(&format!(
+        "CREATE TABLE t (id int PRIMARY KEY);
+         CREATE PUBLICATION {ident} FOR TABLE t;
+         CREATE ROLE {role} LOGIN PASSWORD 'pw';
+         GRANT SELECT ON t TO {role};"
+    ));
+    let mut config = base_config(&db, &name, None);
+    config["database.user"] = json!(role);
+    config["database.password"] = json!("pw");
+    config["publication.autocreate.mode"] = json!("disabled");
+    let dir = tempfile::tempdir().unwrap();
+    let file = connector_file(dir.path(), &name, &config);
+    let worker = Worker::start_with(Path::new(BIN), dir, &[], &[&file]);
+    let api = worker.api();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let trace = loop {
+        if let Some(s) = api.status(&name) {
+            if let Some(t) = s
+                .tasks
+                .iter()
+                .find(|t| t.state == connect_api::State::Failed)
+            {
+                break t.trace.clone().unwrap_or_default();
+            }
+        }
+        assert!(Instant::now() < deadline, "never failed");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        trace.starts_with("io.debezium.DebeziumException: Creation of replication slot failed"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("Caused by: org.postgresql.util.PSQLException: FATAL: "),
+        "{trace}"
+    );
+    let out =
+        std::process::Command::new(connect_testkit::workspace_bin("connectctl", "connectctl"))
+            .args([
+                "status",
+                &name,
+                "-o",
+                "json",
+                "--url",
+                &worker.url,
+                "--no-color",
+            ])
+            .env_remove("CONNECTCTL_CONTEXT")
+            .output()
+            .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("may not open a replication connection"),
+        "{text}"
+    );
+    drop(worker);
+    db.sql(&format!("DROP OWNED BY {role}; DROP ROLE {role}"));
+}

@@ -693,7 +693,7 @@ impl CdcTask {
         let value_schema =
             Schema::structure(vec![("ts_ms".into(), Schema::new(Type::Int64).into_ref())])
                 .named("io.debezium.connector.common.Heartbeat")
-        .version(1)
+                .version(1)
                 .into_ref();
         let mut key = Struct::new(key_schema.clone());
         key.values = vec![Value::String(prefix.clone())];
