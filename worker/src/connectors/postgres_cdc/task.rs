@@ -64,7 +64,7 @@ pub struct CdcTask {
     repl: Option<Connection>,
     phase: Phase,
     /// Relation OID to table (`None` = not captured).
-    relations: HashMap<u32, Option<TableInfo>>,
+    relations: HashMap<u32, Option<Arc<TableInfo>>>,
     /// The transaction being read: xid, commit time (µs since the Unix epoch).
     tx: Option<(i64, i64)>,
     last_commit_lsn: Option<u64>,
@@ -447,7 +447,7 @@ impl CdcTask {
             })
             .collect();
         let info = TableInfo::build(&config, &rel.namespace, &rel.name, &merged, &pk);
-        self.relations.insert(rel.oid, Some(info));
+        self.relations.insert(rel.oid, Some(Arc::new(info)));
         Ok(())
     }
 
