@@ -76,20 +76,33 @@
 //!   `topic (source record)`; `dlq replay` sends the records back to their topic and, as -1
 //!   identifies no record, does not drop them as duplicates of each other.
 //! - PostgreSQL CDC (`io.debezium.connector.postgresql.PostgresConnector`) writes Debezium
-//!   3.6.1's topics, keys, values, schemas and offsets. Known differences from Debezium: only the
-//!   `pgoutput` plugin is decoded; transaction metadata (`provide.transaction.metadata`), incremental snapshots, signals,
-//!   `message.key.columns` and Debezium's other keys are not supported (unknown keys are
-//!   ignored); column types without a mapping (arrays, money, geometric, ranges, enums, bit strings,
-//!   hstore) are left out of the events where Debezium maps them; TOASTed values that did
-//!   not change are `__debezium_unavailable_value` for text and bytes and null otherwise; a
-//!   primary key change that writes several changes at one LSN may repeat the whole group after
-//!   a crash (Debezium counts events per LSN); a heartbeat's offset is the position read so far;
-//!   with nothing pending the slot follows the server's keepalive position (Debezium moves it
-//!   with heartbeats); a snapshot failure's cause chain is Debezium's without its executor
-//!   frames; `when_needed` snapshots as `initial`; snapshot
-//!   records carry the snapshot's own LSN, `txId` and time, so they differ from another
-//!   connector's snapshot of the same data (the conformance test `worker/tests/cdc.rs` allows
-//!   exactly that, plus `ts_ms`/`ts_us`/`ts_ns` and `source.name`).
+//!   3.6.1's topics, keys, values, schemas and offsets; `worker/tests/cdc.rs` compares them record
+//!   by record with the real Debezium's and allows only: `ts_ms`/`ts_us`/`ts_ns` (of the envelope
+//!   and of `source`), `source.name` and the prefix in schema names (each connector's
+//!   `topic.prefix`), and for snapshot records (`op` = `r`) `source.lsn`, `source.txId` and
+//!   `source.sequence` (each connector snapshots at its own WAL position). Known differences
+//!   from Debezium otherwise:
+//!   - Only the `pgoutput` plugin is decoded (`decoderbufs`, Debezium's default, fails at slot
+//!     creation as with a server that lacks it). Transaction metadata
+//!     (`provide.transaction.metadata`), incremental snapshots, signals, `message.key.columns`,
+//!     custom snapshotters and Debezium's other keys are not supported; unknown keys are ignored.
+//!   - Column types without a mapping here (arrays, money, geometric types, ranges, enums, bit
+//!     strings, hstore, ltree, PostGIS) are left out of the events, where Debezium maps them.
+//!     TOASTed values that did not change are `__debezium_unavailable_value` for text and bytes
+//!     and null otherwise. Table and column filters match whole names case-insensitively.
+//!   - A new or altered table's nullability and defaults are read from the catalog when its
+//!     Relation message arrives (the catalog of that moment, not of the change's WAL position).
+//!   - After a crash the changes of the transaction in the stored offset up to its `lsn` are
+//!     skipped; a primary key change (delete + create at one LSN) may be repeated whole where
+//!     Debezium counts the events of an LSN. `when_needed` snapshots as `initial`.
+//!   - With a slot that already exists (a restart during a snapshot, `snapshot.mode=always`) the
+//!     snapshot is an ordinary REPEATABLE READ transaction and streaming skips the transactions
+//!     committed before the LSN read in it, so a transaction committing at that instant may be
+//!     missed or doubled; a new slot's exported snapshot has neither gap nor duplicate.
+//!   - A broken connection is retried by the task itself every second (a `RetriableException`
+//!     logged each time) where Debezium restarts the task after
+//!     `retriable.restart.connector.wait.ms`. With nothing pending the slot follows the server's
+//!     keepalive position; a heartbeat's offset is the position read so far.
 
 pub mod config;
 pub mod connectors;

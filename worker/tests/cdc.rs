@@ -575,3 +575,55 @@ fn a_user_without_replication_fails_with_debeziums_message_and_hint() {
     drop(worker);
     db.sql(&format!("DROP OWNED BY {role}; DROP ROLE {role}"));
 }
+
+/// A user with REPLICATION who does not own the captured table cannot create the filtered
+/// publication: Debezium's message, with the server's reason as the cause.
+#[test]
+fn a_filtered_publication_on_a_table_of_another_owner_fails_with_debeziums_message() {
+    let db = PgDatabase::create("cdc_owner");
+    let role = connect_testkit::sql::unique_ident("cdc_notowner");
+    let name = unique("cdc-owner");
+    db.sql(&format!(
+        "CREATE TABLE orders (id int PRIMARY KEY);
+         CREATE ROLE {role} LOGIN REPLICATION PASSWORD 'pw';
+         GRANT SELECT ON orders TO {role};
+         GRANT CREATE ON DATABASE {} TO {role};",
+        db.name()
+    ));
+    let mut config = base_config(&db, &name, Some("public.orders"));
+    config["database.user"] = json!(role);
+    config["database.password"] = json!("pw");
+    let dir = tempfile::tempdir().unwrap();
+    let file = connector_file(dir.path(), &name, &config);
+    let worker = Worker::start_with(Path::new(BIN), dir, &[], &[&file]);
+    let api = worker.api();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let trace = loop {
+        if let Some(s) = api.status(&name) {
+            if let Some(t) = s
+                .tasks
+                .iter()
+                .find(|t| t.state == connect_api::State::Failed)
+            {
+                break t.trace.clone().unwrap_or_default();
+            }
+        }
+        assert!(Instant::now() < deadline, "never failed");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let ident = name.replace('-', "_");
+    assert!(
+        trace.starts_with(&format!(
+            "org.apache.kafka.connect.errors.ConnectException: Unable to create filtered publication {ident} for \"public\".\"orders\"\n"
+        )),
+        "{trace}"
+    );
+    assert!(
+        trace.contains(
+            "Caused by: org.postgresql.util.PSQLException: ERROR: must be owner of table orders"
+        ),
+        "{trace}"
+    );
+    drop(worker);
+    db.sql(&format!("DROP OWNED BY {role}; DROP ROLE {role}"));
+}
