@@ -89,7 +89,7 @@
 //!   - Column types without a mapping here (arrays, money, geometric types, ranges, enums, bit
 //!     strings, hstore, ltree, PostGIS) are left out of the events, where Debezium maps them.
 //!     TOASTed values that did not change are `__debezium_unavailable_value` for text and bytes
-//!     and null otherwise. Table and column filters match whole names case-insensitively.
+//!     and null otherwise.
 //!   - A new or altered table's nullability and defaults are read from the catalog when its
 //!     Relation message arrives (the catalog of that moment, not of the change's WAL position).
 //!   - After a crash the changes of the transaction in the stored offset up to its `lsn` are
