@@ -429,7 +429,7 @@ fn connectctl_behaves_the_same_against_both_workers() {
     });
 
     // Plugins and validation.
-    c.same(&["plugins", "--type", "source", "-o", "json"]);
+    c.same_plugins(&["plugins", "--type", "source", "-o", "json"]);
     c.same_plugins(&["plugins", "--type", "sink", "-o", "json"]);
     c.same(&["plugins", "describe", "FileStreamSink"]);
     let (a, _) = c.same(&["validate", "-f", "{dir}/bad.properties"]);

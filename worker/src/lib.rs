@@ -92,6 +92,34 @@
 //!   `/metrics` serves its generic task counters only. `exactly.once.insert` is an addition; on
 //!   MariaDB/MySQL a `put` that creates or alters a table is not one transaction (DDL commits
 //!   implicitly there), so exactly-once holds from the first batch after the table exists.
+//! - PostgreSQL CDC (`io.debezium.connector.postgresql.PostgresConnector`) writes Debezium
+//!   3.6.1's topics, keys, values, schemas and offsets; `worker/tests/cdc.rs` compares them record
+//!   by record with the real Debezium's and allows only: `ts_ms`/`ts_us`/`ts_ns` (of the envelope
+//!   and of `source`), `source.name` and the prefix in schema names (each connector's
+//!   `topic.prefix`), and for snapshot records (`op` = `r`) `source.lsn`, `source.txId` and
+//!   `source.sequence` (each connector snapshots at its own WAL position). Known differences
+//!   from Debezium otherwise:
+//!   - Only the `pgoutput` plugin is decoded (`decoderbufs`, Debezium's default, fails at slot
+//!     creation as with a server that lacks it). Transaction metadata
+//!     (`provide.transaction.metadata`), incremental snapshots, signals, `message.key.columns`,
+//!     custom snapshotters and Debezium's other keys are not supported; unknown keys are ignored.
+//!   - Column types without a mapping here (arrays, money, geometric types, ranges, enums, bit
+//!     strings, hstore, ltree, PostGIS) are left out of the events, where Debezium maps them.
+//!     TOASTed values that did not change are `__debezium_unavailable_value` for text and bytes
+//!     and null otherwise.
+//!   - A new or altered table's nullability and defaults are read from the catalog when its
+//!     Relation message arrives (the catalog of that moment, not of the change's WAL position).
+//!   - After a crash the changes of the transaction in the stored offset up to its `lsn` are
+//!     skipped; a primary key change (delete + create at one LSN) may be repeated whole where
+//!     Debezium counts the events of an LSN. `when_needed` snapshots as `initial`.
+//!   - With a slot that already exists (a restart during a snapshot, `snapshot.mode=always`) the
+//!     snapshot is an ordinary REPEATABLE READ transaction and streaming skips the transactions
+//!     committed before the LSN read in it, so a transaction committing at that instant may be
+//!     missed or doubled; a new slot's exported snapshot has neither gap nor duplicate.
+//!   - A broken connection is retried by the task itself every second (a `RetriableException`
+//!     logged each time) where Debezium restarts the task after
+//!     `retriable.restart.connector.wait.ms`. With nothing pending the slot follows the server's
+//!     keepalive position; a heartbeat's offset is the position read so far.
 
 pub mod config;
 pub mod connectors;

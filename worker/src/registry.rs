@@ -10,6 +10,7 @@ use connect_api::{ConfigMap, PluginInfo};
 
 use crate::connectors::file::{sink as file_sink, source as file_source};
 use crate::connectors::jdbc::sink as jdbc_sink;
+use crate::connectors::postgres_cdc;
 use crate::converters::{self, Converter, ConverterConfig};
 use crate::error::ConnectError;
 use crate::plugin::Connector;
@@ -216,6 +217,16 @@ pub static BUILTIN: &[PluginEntry] = &[
         jdbc_sink::create,
         jdbc_sink::TASK_CLASS,
     ),
+    PluginEntry {
+        class: postgres_cdc::CLASS,
+        aliases: &["PostgresConnector", "Postgres"],
+        types: &[PluginType::Source],
+        // The Debezium release whose events and offsets this connector writes.
+        version: postgres_cdc::event::DEBEZIUM_VERSION,
+        config_def: postgres_cdc::CONFIG_DEF,
+        factory: Factory::Connector(postgres_cdc::create),
+        task_class: Some(postgres_cdc::TASK_CLASS),
+    },
     PluginEntry {
         class: "org.apache.kafka.connect.converters.BooleanConverter",
         aliases: &["BooleanConverter", "Boolean"],
@@ -586,13 +597,14 @@ mod tests {
         }
         let all = plugin_infos(false);
         let kinds: Vec<&str> = all.iter().map(|p| p.plugin_type.as_str()).collect();
-        // Connectors (sinks and sources sorted together) come first, then transformations.
-        let first_other = kinds
+        // Connectors first (sorted by class name across both kinds, as Apache sorts them), then
+        // the other kinds.
+        let connectors = kinds
             .iter()
-            .position(|k| *k != "sink" && *k != "source")
-            .unwrap();
-        assert!(first_other >= 2);
-        assert_eq!(kinds[first_other], "transformation");
+            .take_while(|k| matches!(**k, "sink" | "source"))
+            .count();
+        assert!(connectors >= 2, "{kinds:?}");
+        assert_eq!(kinds[connectors], "transformation");
         assert!(
             all.iter().any(|p| p.class_name == converters::header::CLASS
                 && p.plugin_type == "header_converter")
