@@ -79,6 +79,7 @@
 pub mod config;
 pub mod connectors;
 pub mod converters;
+pub mod distributed;
 pub mod logging;
 pub mod plugin;
 pub mod registry;
