@@ -103,7 +103,7 @@ pub async fn serve(
 
     let addr = s.listener.local_addr()?;
     tracing::info!(
-        "REST API on http://{addr}; joining group {} as {}",
+        "REST API on http://{addr} (joining group {} as {})",
         s.keys.group_id,
         s.worker_id
     );

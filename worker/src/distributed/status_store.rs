@@ -1,6 +1,6 @@
 //! `KafkaStatusBackingStore`: connector and task states in the status topic, keyed
 //! `status-connector-<c>` and `status-task-<c>-<n>`, valued
-//! `{"state":..,"trace":..|null,"worker_id":..,"generation":N}`; a connector's topics (KIP-558)
+//! `{"state":..,"trace":..|null,"worker_id":..,"generation":N,"version":..}`; a connector's topics (KIP-558)
 //! as `status-topic-<topic>:connector-<c>` with `{"topic":{"name","connector","task",
 //! "discoverTimestamp"}}`. Every worker reads the whole topic, so `/status` answers the same on
 //! every worker.
@@ -34,12 +34,16 @@ fn lock(m: &Mutex<Cache>) -> MutexGuard<'_, Cache> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Apache 4.x adds the plugin's `version` (null for UNASSIGNED, as its workers write it);
+/// every built-in plugin reports the Connect version.
 pub fn encode_status(s: &Status, generation: i32) -> Vec<u8> {
+    let version = (s.state != State::Unassigned).then_some(crate::CONNECT_API_VERSION);
     json!({
         "state": s.state.as_str(),
         "trace": s.trace,
         "worker_id": s.worker_id,
         "generation": generation,
+        "version": version,
     })
     .to_string()
     .into_bytes()
@@ -242,6 +246,10 @@ impl StatusStore for KafkaStatusStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn connect_worker_version() -> &'static str {
+        crate::CONNECT_API_VERSION
+    }
 
     #[test]
     fn status_values_round_trip_and_tombstones_remove() {
