@@ -64,6 +64,24 @@ fn three_workers_share_work_and_survive_a_kill() {
         .unwrap()
         .sort_by_key(|v| v.to_string());
     assert_eq!(listed, json!(["sink", "src"]));
+    // Writes go to the leader: every worker forwards a follower's request (the answer is the
+    // leader's 404); with `forward=false` (a request already forwarded once) a follower answers
+    // Apache's 409 instead of forwarding again.
+    let mut codes = Vec::new();
+    for w in &workers {
+        let (code, body) = w.api().call("DELETE", "/connectors/no-such-connector", None);
+        assert_eq!((code, body["message"].as_str()), (404, Some("Connector no-such-connector not found")));
+        let (code, body) = w.api().call("DELETE", "/connectors/no-such-connector?forward=false", None);
+        if code == 409 {
+            assert_eq!(
+                body["message"],
+                "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"
+            );
+        }
+        codes.push(code);
+    }
+    codes.sort();
+    assert_eq!(codes, vec![404, 409, 409], "one leader, two followers");
     eventually("the first lines in the sink file", timeout, || {
         (unique_lines(&output).len() == 2000).then_some(())
     });

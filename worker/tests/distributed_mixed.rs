@@ -1,7 +1,8 @@
 //! A mixed group: one Apache Kafka Connect 4.3.1 distributed worker and one connect-worker with
 //! the same group.id and internal topics. The group runs Apache's eager protocol (`default`,
 //! the only one connect-worker offers). Each worker lists and reports what the other created,
-//! tasks are assigned across both, and killing either moves its work to the other.
+//! tasks are assigned across both, and killing either moves its work to the other; each side
+//! leads the group in turn.
 
 mod distributed_support;
 
@@ -14,8 +15,13 @@ use serde_json::json;
 #[test]
 fn apache_and_connect_worker_share_one_group() {
     let group = Group::new("dmixed");
-    let mut apache = apache_worker(&group);
+    // The connect-worker joins first and leads: the Apache worker sends it the task configs of
+    // the connector it runs (POST /connectors/{c}/tasks) and forwards its REST writes to it.
     let mut ours = connect_worker(&group);
+    eventually("the connect-worker to lead its group", Duration::from_secs(30), || {
+        ours.log_text().contains("Starting connectors and tasks").then_some(())
+    });
+    let mut apache = apache_worker(&group);
     let both = [apache.id.as_str(), ours.id.as_str()];
 
     let topic = unique("dmixed-data");
@@ -64,6 +70,12 @@ fn apache_and_connect_worker_share_one_group() {
         let n = std::fs::read_to_string(&output).unwrap_or_default().lines().count();
         (n >= 500).then_some(())
     });
+
+    assert!(
+        ours.log_text()
+            .contains("Writing 3 task configurations for connector 'sink' sent by another worker"),
+        "the Apache worker did not send its task configs to the connect-worker leader"
+    );
 
     // Killing the connect-worker moves its work to the Apache worker.
     let ours_id = ours.id.clone();

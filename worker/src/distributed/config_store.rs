@@ -72,10 +72,16 @@ impl Snapshot {
     }
 }
 
+/// How task configs generated on this worker reach the config topic: written here on the
+/// leader, sent to the leader's `POST /connectors/{c}/tasks` elsewhere.
+pub type TaskWriter =
+    Box<dyn Fn(&KafkaConfigStore, &str, &[ConfigMap]) -> Result<(), String> + Send + Sync>;
+
 pub struct KafkaConfigStore {
     log: KafkaLog,
     state: Arc<Mutex<Snapshot>>,
     timeout: Duration,
+    task_writer: std::sync::OnceLock<TaskWriter>,
 }
 
 fn lock(m: &Mutex<Snapshot>) -> MutexGuard<'_, Snapshot> {
@@ -271,6 +277,7 @@ impl KafkaConfigStore {
             log,
             state,
             timeout,
+            task_writer: std::sync::OnceLock::new(),
         };
         store.read_to_end()?;
         Ok(store)
@@ -377,6 +384,11 @@ impl KafkaConfigStore {
     pub fn close(&self) {
         self.log.close();
     }
+
+    /// Routes task configs written through [`ConfigStore::put`] (the first writer set wins).
+    pub fn set_task_writer(&self, writer: TaskWriter) {
+        let _ = self.task_writer.set(writer);
+    }
 }
 
 impl ConfigStore for KafkaConfigStore {
@@ -421,7 +433,15 @@ impl ConfigStore for KafkaConfigStore {
             let write_tasks = old_tasks != c.task_configs
                 && (!c.task_configs.is_empty() || c.target == TargetState::Stopped);
             if write_tasks {
-                self.put_task_configs(name, &c.task_configs)?;
+                match self.task_writer.get() {
+                    Some(w) => w(self, name, &c.task_configs).map_err(|message| {
+                        LogError::Invalid {
+                            topic: self.topic().to_owned(),
+                            message,
+                        }
+                    })?,
+                    None => self.put_task_configs(name, &c.task_configs)?,
+                }
             }
             Ok::<(), LogError>(())
         })();

@@ -63,6 +63,12 @@ pub async fn serve(
         })
         .await??
     };
+    let client = reqwest::Client::new();
+    configs.set_task_writer(super::rest::task_writer(
+        membership.clone(),
+        client.clone(),
+        tokio::runtime::Handle::current(),
+    ));
     let metrics = Arc::new(Metrics::default());
     let runtime = Arc::new(TrackingRuntime::new(Arc::new(KafkaRuntime::new(
         settings,
@@ -119,7 +125,7 @@ pub async fn serve(
             membership: membership.clone(),
             configs: configs.clone(),
             herder: herder.clone(),
-            client: reqwest::Client::new(),
+            client,
         },
     );
     axum::serve(
