@@ -69,9 +69,18 @@ fn three_workers_share_work_and_survive_a_kill() {
     // Apache's 409 instead of forwarding again.
     let mut codes = Vec::new();
     for w in &workers {
-        let (code, body) = w.api().call("DELETE", "/connectors/no-such-connector", None);
-        assert_eq!((code, body["message"].as_str()), (404, Some("Connector no-such-connector not found")));
-        let (code, body) = w.api().call("DELETE", "/connectors/no-such-connector?forward=false", None);
+        let (code, body) = w
+            .api()
+            .call("DELETE", "/connectors/no-such-connector", None);
+        assert_eq!(
+            (code, body["message"].as_str()),
+            (404, Some("Connector no-such-connector not found"))
+        );
+        let (code, body) = w.api().call(
+            "DELETE",
+            "/connectors/no-such-connector?forward=false",
+            None,
+        );
         if code == 409 {
             assert_eq!(
                 body["message"],

@@ -18,9 +18,15 @@ fn apache_and_connect_worker_share_one_group() {
     // The connect-worker joins first and leads: the Apache worker sends it the task configs of
     // the connector it runs (POST /connectors/{c}/tasks) and forwards its REST writes to it.
     let mut ours = connect_worker(&group);
-    eventually("the connect-worker to lead its group", Duration::from_secs(30), || {
-        ours.log_text().contains("Starting connectors and tasks").then_some(())
-    });
+    eventually(
+        "the connect-worker to lead its group",
+        Duration::from_secs(30),
+        || {
+            ours.log_text()
+                .contains("Starting connectors and tasks")
+                .then_some(())
+        },
+    );
     let mut apache = apache_worker(&group);
     let both = [apache.id.as_str(), ours.id.as_str()];
 
@@ -28,7 +34,11 @@ fn apache_and_connect_worker_share_one_group() {
     create_topic(&topic, 2);
     let input = group.path("in.txt");
     let output = group.path("out.txt");
-    std::fs::write(&input, (0..500).map(|i| format!("m-{i}\n")).collect::<String>()).unwrap();
+    std::fs::write(
+        &input,
+        (0..500).map(|i| format!("m-{i}\n")).collect::<String>(),
+    )
+    .unwrap();
     let transforms = json!({"transforms": "route",
         "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
         "transforms.route.regex": "(.*)", "transforms.route.replacement": "$1"});
@@ -50,10 +60,16 @@ fn apache_and_connect_worker_share_one_group() {
     running_on(&ours.api(), "src", 1, &both, timeout);
     for api in [apache.api(), ours.api()] {
         let mut listed = api.call("GET", "/connectors", None).1;
-        listed.as_array_mut().unwrap().sort_by_key(|v| v.to_string());
+        listed
+            .as_array_mut()
+            .unwrap()
+            .sort_by_key(|v| v.to_string());
         assert_eq!(listed, json!(["sink", "src"]));
         let (_, config) = api.call("GET", "/connectors/sink/config", None);
-        assert_eq!(config["transforms.route.type"], "org.apache.kafka.connect.transforms.RegexRouter");
+        assert_eq!(
+            config["transforms.route.type"],
+            "org.apache.kafka.connect.transforms.RegexRouter"
+        );
     }
     // Tasks are assigned across both workers (round robin over two members).
     let mut workers: Vec<&String> = sink_on.iter().collect();
@@ -67,7 +83,10 @@ fn apache_and_connect_worker_share_one_group() {
         (a == b).then_some(())
     });
     eventually("the lines in the sink file", timeout, || {
-        let n = std::fs::read_to_string(&output).unwrap_or_default().lines().count();
+        let n = std::fs::read_to_string(&output)
+            .unwrap_or_default()
+            .lines()
+            .count();
         (n >= 500).then_some(())
     });
 
@@ -91,7 +110,9 @@ fn apache_and_connect_worker_share_one_group() {
     eventually("the new connect-worker to get work", timeout, || {
         let (_, w, ts) = distributed_support::placement(&back.api(), "sink")?;
         let on_back = w == back.id || ts.iter().any(|(_, w)| *w == back.id);
-        let running = ts.iter().all(|(s, w)| s == "RUNNING" && back_pair.contains(&w.as_str()));
+        let running = ts
+            .iter()
+            .all(|(s, w)| s == "RUNNING" && back_pair.contains(&w.as_str()));
         (on_back && running).then_some(())
     });
     apache.kill();

@@ -434,12 +434,12 @@ impl ConfigStore for KafkaConfigStore {
                 && (!c.task_configs.is_empty() || c.target == TargetState::Stopped);
             if write_tasks {
                 match self.task_writer.get() {
-                    Some(w) => w(self, name, &c.task_configs).map_err(|message| {
-                        LogError::Invalid {
+                    Some(w) => {
+                        w(self, name, &c.task_configs).map_err(|message| LogError::Invalid {
                             topic: self.topic().to_owned(),
                             message,
-                        }
-                    })?,
+                        })?
+                    }
                     None => self.put_task_configs(name, &c.task_configs)?,
                 }
             }
@@ -483,7 +483,7 @@ mod tests {
             1,
         );
         assert!(
-            s.tasks.get("a-b").is_none(),
+            !s.tasks.contains_key("a-b"),
             "uncommitted tasks are not visible"
         );
         let e = apply(&mut s, "commit-a-b", Some(br#"{"tasks":1}"#), 2);
@@ -509,7 +509,7 @@ mod tests {
         apply(&mut s, "connector-c", Some(br#"{"properties":{}}"#), 0);
         apply(&mut s, "task-c-1", Some(br#"{"properties":{}}"#), 1);
         assert_eq!(apply(&mut s, "commit-c", Some(br#"{"tasks":2}"#), 2), None);
-        assert!(s.tasks.get("c").is_none());
+        assert!(!s.tasks.contains_key("c"));
     }
 
     #[test]

@@ -222,29 +222,29 @@ impl KafkaLog {
     /// Writes records (a `None` value is a tombstone) in order and waits for each to be
     /// acknowledged.
     pub fn send(&self, records: &[(&str, Option<&[u8]>)]) -> Result<(), LogError> {
-        let futures: Vec<_> = records
-            .iter()
-            .map(|(k, v)| {
-                let mut r = FutureRecord::<str, [u8]>::to(&self.topic).key(*k);
-                if let Some(v) = v {
-                    r = r.payload(*v);
-                }
-                self.producer.send_result(r)
-            })
-            .collect();
-        for f in futures {
-            match f {
-                Ok(f) => match block(f) {
-                    Ok(Ok(_)) => {}
-                    Ok(Err((e, _))) => return Err(LogError::kafka(&self.topic, "cannot write")(e)),
-                    Err(_) => {
-                        return Err(LogError::Invalid {
-                            topic: self.topic.clone(),
-                            message: "a write was cancelled".into(),
-                        });
-                    }
-                },
+        // All records are queued before the first acknowledgement is awaited, so they are sent
+        // together and in order.
+        let mut pending = Vec::with_capacity(records.len());
+        for (k, v) in records {
+            let mut r = FutureRecord::<str, [u8]>::to(&self.topic).key(*k);
+            if let Some(v) = v {
+                r = r.payload(*v);
+            }
+            match self.producer.send_result(r) {
+                Ok(f) => pending.push(f),
                 Err((e, _)) => return Err(LogError::kafka(&self.topic, "cannot write")(e)),
+            }
+        }
+        for f in pending {
+            match block(f) {
+                Ok(Ok(_)) => {}
+                Ok(Err((e, _))) => return Err(LogError::kafka(&self.topic, "cannot write")(e)),
+                Err(_) => {
+                    return Err(LogError::Invalid {
+                        topic: self.topic.clone(),
+                        message: "a write was cancelled".into(),
+                    });
+                }
             }
         }
         Ok(())

@@ -289,7 +289,10 @@ async fn restart_task_here(cluster: &Cluster, id: ConnectorTaskId) -> Response {
 async fn put_task_configs(cluster: &Cluster, c: String, req: Request) -> Response {
     let body = match axum::body::to_bytes(req.into_body(), 64 << 20).await {
         Ok(b) => b,
-        Err(e) => return ApiError::bad_request(format!("cannot read the request body: {e}")).into_response(),
+        Err(e) => {
+            return ApiError::bad_request(format!("cannot read the request body: {e}"))
+                .into_response();
+        }
     };
     let configs: Vec<connect_api::ConfigMap> = match serde_json::from_slice(&body) {
         Ok(c) => c,
@@ -330,7 +333,9 @@ pub fn task_writer(
         let mut last = String::new();
         for _ in 0..40 {
             if membership.is_leader() && !membership.is_rebalancing() {
-                return store.put_task_configs(connector, configs).map_err(|e| e.to_string());
+                return store
+                    .put_task_configs(connector, configs)
+                    .map_err(|e| e.to_string());
             }
             if let (Some(leader), false) = (membership.leader_url(), membership.is_rebalancing()) {
                 let url = format!(
@@ -349,7 +354,9 @@ pub fn task_writer(
             }
             std::thread::sleep(std::time::Duration::from_millis(250));
         }
-        Err(format!("Request to leader to reconfigure connector tasks failed: {last}"))
+        Err(format!(
+            "Request to leader to reconfigure connector tasks failed: {last}"
+        ))
     })
 }
 

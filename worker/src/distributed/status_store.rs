@@ -247,10 +247,6 @@ impl StatusStore for KafkaStatusStore {
 mod tests {
     use super::*;
 
-    fn connect_worker_version() -> &'static str {
-        crate::CONNECT_API_VERSION
-    }
-
     #[test]
     fn status_values_round_trip_and_tombstones_remove() {
         let s = Status {
@@ -262,7 +258,18 @@ mod tests {
         let j: Json = serde_json::from_slice(&v).unwrap();
         assert_eq!(
             j,
-            json!({"state":"RUNNING","trace":null,"worker_id":"127.0.0.1:8083","generation":7})
+            json!({"state":"RUNNING","trace":null,"worker_id":"127.0.0.1:8083","generation":7,
+                   "version": crate::CONNECT_API_VERSION})
+        );
+        let u = Status {
+            state: State::Unassigned,
+            ..s.clone()
+        };
+        let j: Json = serde_json::from_slice(&encode_status(&u, 8)).unwrap();
+        assert_eq!(
+            j["version"],
+            Json::Null,
+            "Apache writes no version for UNASSIGNED"
         );
         let mut c = Cache::default();
         apply(&mut c, "status-task-my-conn-3", Some(&v));

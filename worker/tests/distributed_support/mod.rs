@@ -222,8 +222,11 @@ pub fn create(api: &Connect, name: &str, config: Value) {
     })
 }
 
-/// (connector state, connector worker, [(task state, task worker)]) from `api`.
-pub fn placement(api: &Connect, name: &str) -> Option<(String, String, Vec<(String, String)>)> {
+/// (connector state, connector worker, [(task state, task worker)]).
+pub type Placement = (String, String, Vec<(String, String)>);
+
+/// Where a connector and its tasks run, and in which states, as `api` reports it.
+pub fn placement(api: &Connect, name: &str) -> Option<Placement> {
     let s = api.status(name)?;
     Some((
         s.connector.state.as_str().to_owned(),
