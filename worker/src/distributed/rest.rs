@@ -371,3 +371,46 @@ fn urlencode(s: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_requests_go_to_the_leader() {
+        assert!(leader_only(&Method::POST, "/connectors"));
+        assert!(leader_only(&Method::PUT, "/connectors/a/config"));
+        assert!(leader_only(&Method::DELETE, "/connectors/a"));
+        assert!(leader_only(&Method::PATCH, "/connectors/a/offsets"));
+        assert!(!leader_only(&Method::GET, "/connectors/a/status"));
+        assert!(!leader_only(&Method::PUT, "/connectors/a/topics/reset"));
+        assert!(!leader_only(
+            &Method::PUT,
+            "/connector-plugins/x/config/validate"
+        ));
+        assert!(!leader_only(&Method::PUT, "/admin/loggers/root"));
+    }
+
+    #[test]
+    fn paths_and_flags() {
+        assert_eq!(forward_flag(Some("forward=false")), Some(false));
+        assert_eq!(forward_flag(Some("a=b&forward=true")), Some(true));
+        assert_eq!(forward_flag(Some("a=b")), None);
+        assert_eq!(
+            restart_target("/connectors/a%20b/restart"),
+            Some(("a b".into(), None))
+        );
+        assert_eq!(
+            restart_target("/connectors/c/tasks/2/restart"),
+            Some(("c".into(), Some(2)))
+        );
+        assert_eq!(restart_target("/connectors/c/tasks/x/restart"), None);
+        assert_eq!(
+            task_configs_target("/connectors/c%2Fd/tasks"),
+            Some("c/d".into())
+        );
+        assert_eq!(task_configs_target("/connectors/c/tasks/0/restart"), None);
+        assert_eq!(urlencode("a b/c"), "a%20b%2Fc");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+}

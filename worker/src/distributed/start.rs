@@ -38,6 +38,12 @@ pub async fn serve(
     if s.config.raw.contains_key("plugin.path") {
         tracing::warn!("plugin.path is ignored: every plugin is built in");
     }
+    if s.keys.protocol != super::protocol::Protocol::Eager {
+        tracing::warn!(
+            "connect.protocol={} is not supported yet: this worker offers the eager protocol (default) only, so its group runs eager",
+            s.keys.protocol.name()
+        );
+    }
     let settings = RuntimeSettings::from_worker(&s.config.raw);
     let url = format!("http://{}/", s.worker_id);
     let membership = Arc::new(Membership::new(url));
