@@ -165,9 +165,14 @@ impl Worker {
         for c in assignment.connectors() {
             self.herder.stop_assigned_connector(&c);
         }
-        for id in self.runtime.running() {
-            self.herder.stop_assigned_task(&id);
-        }
+        // All at once, as Apache stops then awaits its tasks: a sink task's stop waits for its
+        // consumer to commit and leave its group.
+        let running = self.runtime.running();
+        std::thread::scope(|s| {
+            for id in &running {
+                s.spawn(move || self.herder.stop_assigned_task(id));
+            }
+        });
         // Connector instances of a connector deleted meanwhile are gone from the assignment.
         for c in self.herder.connectors() {
             if self.herder.runs_connector_instance(&c) {
