@@ -91,6 +91,29 @@ fn three_workers_share_work_and_survive_a_kill() {
     }
     codes.sort();
     assert_eq!(codes, vec![404, 409, 409], "one leader, two followers");
+    // Restarts: a connector restart is a restart request in the config topic (answered as
+    // Apache plans it); a task restart reaches the worker that runs the task.
+    let (code, body) =
+        workers[0]
+            .api()
+            .call("POST", "/connectors/sink/restart?includeTasks=true", None);
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["connector"]["state"], "RESTARTING");
+    assert!(
+        body["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["state"] == "RESTARTING"),
+        "{body}"
+    );
+    for w in &workers {
+        let (code, body) = w
+            .api()
+            .call("POST", "/connectors/sink/tasks/1/restart", None);
+        assert_eq!(code, 204, "{body}");
+    }
+    running_on(&workers[1].api(), "sink", 3, &all, timeout);
     eventually("the first lines in the sink file", timeout, || {
         (unique_lines(&output).len() == 2000).then_some(())
     });
