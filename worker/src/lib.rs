@@ -2,9 +2,34 @@
 //! API, configuration keys, plugin class names and DLQ format.
 //!
 //! Known differences from Apache Kafka Connect 4.3.1, each deliberate or not yet done:
-//! - Standalone mode only; connectors created over REST are not persisted across restarts
+//! - Standalone mode: connectors created over REST are not persisted across restarts
 //!   (as in Apache standalone without `connector.config` files). Source offsets are persisted,
 //!   as JSON (offsets-topic key/value encoding) rather than Java serialization.
+//! - Distributed mode ([`distributed`]) speaks Apache's group protocol and internal topic
+//!   formats, and joins groups of Apache workers, with these differences:
+//!   - Only the eager protocol (`default`, version 0) is offered, whatever `connect.protocol`
+//!     says; a group with a connect-worker in it therefore runs eager, and Apache workers log
+//!     that the protocol was downgraded from `sessioned` and internal request validation is
+//!     off. The incremental cooperative protocols (`compatible`, `sessioned`), Apache's
+//!     incremental assignor, `scheduled.rebalance.max.delay.ms` (parsed, not used), the session
+//!     key (read from the config topic, never written) and the HMAC signatures of internal
+//!     requests are not implemented; `inter.worker.*` keys are parsed only.
+//!   - Any change of the config topic that alters what runs (a connector created, updated or
+//!     deleted, new task configs committed, a target state changed) makes a connect-worker
+//!     rejoin, so the group rebalances (eager: every worker stops and restarts its work); Apache
+//!     restarts a reconfigured connector on its worker without a rebalance.
+//!   - Task statuses are not tombstoned when a connector's task count shrinks (a status topic
+//!     record of a task that no longer exists stays until the connector is deleted).
+//!   - Exactly-once source support (`exactly.once.source.support`, `PUT /connectors/{c}/fence`,
+//!     `tasks-fencing-*` records), transactional config-topic writes, cluster-wide logger levels
+//!     (`logger-cluster-*`) and CONFIG_MISMATCH-driven backoff (`worker.unsync.backoff.ms`) are
+//!     not implemented; those records are read and ignored.
+//!   - Offsets alteration and reset run on the leader (requests are forwarded) through the
+//!     standalone herder's code, untested in a group; Apache also fences zombies for
+//!     exactly-once connectors.
+//!   - Status writes are not guarded by generation (the newest write wins), and an offsets key
+//!     whose partition map has several fields is written in this worker's JSON key order,
+//!     which may differ from the Java worker's, so compaction may keep both keys.
 //! - Stack frames in traces name the Rust source file (`JsonConverter.toConnectData(json.rs)`);
 //!   exception classes, messages and the `Caused by:` chain follow Apache.
 //! - Parser messages of malformed JSON (REST bodies, JsonConverter input) are serde_json's, not
@@ -124,6 +149,7 @@
 pub mod config;
 pub mod connectors;
 pub mod converters;
+pub mod distributed;
 pub mod logging;
 pub mod plugin;
 pub mod registry;
