@@ -464,13 +464,14 @@ pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
     let mut build = Command::new(cargo);
     build
         .current_dir(workspace_root())
+        // The whole workspace with every target, as scripts/test builds it: building one package
+        // alone unifies dependency features differently, which rebuilds librdkafka, jemalloc and
+        // zstd under other hashes (minutes on a 2-core machine) for a binary that is up to date.
         .args([
             "build",
             "--quiet",
-            "-p",
-            package,
-            "--bin",
-            bin,
+            "--workspace",
+            "--all-targets",
             "--target-dir",
         ])
         .arg(&target_dir);
@@ -480,7 +481,7 @@ pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
     let status = build.status().expect("cannot run cargo build");
     assert!(
         status.success(),
-        "cargo build -p {package} --bin {bin} failed"
+        "cargo build --workspace --all-targets failed (needed for {package}'s {bin})"
     );
     profile_dir.join(bin)
 }
