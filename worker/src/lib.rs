@@ -8,12 +8,16 @@
 //! - Distributed mode ([`distributed`]) speaks Apache's group protocol and internal topic
 //!   formats, and joins groups of Apache workers, with these differences:
 //!   - Only the eager protocol (`default`, version 0) is offered, whatever `connect.protocol`
-//!     says; a group with a connect-worker in it therefore runs eager, and Apache workers log
-//!     that the protocol was downgraded from `sessioned` and internal request validation is
-//!     off. The incremental cooperative protocols (`compatible`, `sessioned`), Apache's
-//!     incremental assignor, `scheduled.rebalance.max.delay.ms` (parsed, not used), the session
-//!     key (read from the config topic, never written) and the HMAC signatures of internal
-//!     requests are not implemented; `inter.worker.*` keys are parsed only.
+//!     says; the broker picks the protocol every member offers, so a group with a
+//!     connect-worker in it runs eager whatever its Apache workers are configured with (tested
+//!     with `connect.protocol` = eager, compatible and sessioned on the Apache side). Apache
+//!     workers configured `sessioned` log that the protocol was downgraded and internal request
+//!     validation is off; once no connect-worker is left they go back to their own protocol,
+//!     and to eager when one joins again. The incremental cooperative protocols
+//!     (`compatible`, `sessioned`), Apache's incremental assignor,
+//!     `scheduled.rebalance.max.delay.ms` (parsed, not used), the session key (read from the
+//!     config topic, never written) and the HMAC signatures of internal requests are not
+//!     implemented; `inter.worker.*` keys are parsed only.
 //!   - Any change of the config topic that alters what runs (a connector created, updated or
 //!     deleted, new task configs committed, a target state changed) makes a connect-worker
 //!     rejoin, so the group rebalances (eager: every worker stops and restarts its work); Apache
