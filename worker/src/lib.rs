@@ -29,8 +29,12 @@
 //!     (`logger-cluster-*`) and CONFIG_MISMATCH-driven backoff (`worker.unsync.backoff.ms`) are
 //!     not implemented; those records are read and ignored.
 //!   - Offsets alteration and reset run on the leader (requests are forwarded) through the
-//!     standalone herder's code, untested in a group; Apache also fences zombies for
+//!     standalone herder's code, tested in a group of one (the REST conformance suite against
+//!     a distributed worker), not yet across several workers; Apache also fences zombies for
 //!     exactly-once connectors.
+//!   - Under the eager protocol every rebalance stops and restarts all work, so a FAILED task
+//!     runs again after any config change in the group and fails again on its record (sending
+//!     it to the DLQ once more if one is configured); Apache under `sessioned` leaves it failed.
 //!   - Status writes are not guarded by generation (the newest write wins), and an offsets key
 //!     whose partition map has several fields is written in this worker's JSON key order,
 //!     which may differ from the Java worker's, so compaction may keep both keys.
