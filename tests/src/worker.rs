@@ -1,5 +1,5 @@
-//! A `connect-worker` process (standalone mode) on the shared broker, for tests that compare it
-//! with the Apache worker or drive it with `connectctl`.
+//! A `connect-worker` process (standalone mode, or a one-worker distributed group) on the shared
+//! broker, for tests that compare it with the Apache worker or drive it with `connectctl`.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::{Connect, env};
+use crate::{Connect, env, unique};
 
 /// A running `connect-worker` with its own temp dir; killed when dropped.
 pub struct Worker {
@@ -42,9 +42,49 @@ impl Worker {
             text.push('\n');
         }
         std::fs::write(&props, text).unwrap();
-        let mut child = Command::new(bin)
-            .args(["standalone", props.to_str().unwrap()])
-            .args(connector_files)
+        let mut cmd = Command::new(bin);
+        cmd.args(["standalone", props.to_str().unwrap()])
+            .args(connector_files);
+        Self::spawn(cmd, bin, dir)
+    }
+
+    /// Starts `bin` as the only worker of a distributed group of its own (unique `group.id` and
+    /// internal topics on the shared broker), with extra `key=value` worker properties, and
+    /// waits until it has joined the group (`GET /connectors` answers 200, not 409).
+    pub fn start_distributed(bin: &Path, dir: tempfile::TempDir, extra_props: &[&str]) -> Worker {
+        let group = unique("wgroup");
+        let props = dir.path().join("worker.properties");
+        let mut text = format!(
+            "bootstrap.servers={bs}\ngroup.id={group}\nlisteners=http://127.0.0.1:0\n\
+             rest.advertised.host.name=127.0.0.1\n\
+             config.storage.topic={group}-configs\nconfig.storage.replication.factor=1\n\
+             offset.storage.topic={group}-offsets\noffset.storage.replication.factor=1\n\
+             offset.storage.partitions=5\nstatus.storage.topic={group}-status\n\
+             status.storage.replication.factor=1\nstatus.storage.partitions=5\n\
+             offset.flush.interval.ms=500\nsession.timeout.ms=6000\nheartbeat.interval.ms=1000\n",
+            bs = env().bootstrap_servers
+        );
+        for p in extra_props {
+            text.push_str(p);
+            text.push('\n');
+        }
+        std::fs::write(&props, text).unwrap();
+        let mut cmd = Command::new(bin);
+        cmd.args(["distributed", props.to_str().unwrap()]);
+        let worker = Self::spawn(cmd, bin, dir);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while worker.api().call("GET", "/connectors", None).0 != 200 {
+            assert!(
+                Instant::now() < deadline,
+                "the distributed worker never joined its group {group}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        worker
+    }
+
+    fn spawn(mut cmd: Command, bin: &Path, dir: tempfile::TempDir) -> Worker {
+        let mut child = cmd
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));

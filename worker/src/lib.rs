@@ -8,12 +8,16 @@
 //! - Distributed mode ([`distributed`]) speaks Apache's group protocol and internal topic
 //!   formats, and joins groups of Apache workers, with these differences:
 //!   - Only the eager protocol (`default`, version 0) is offered, whatever `connect.protocol`
-//!     says; a group with a connect-worker in it therefore runs eager, and Apache workers log
-//!     that the protocol was downgraded from `sessioned` and internal request validation is
-//!     off. The incremental cooperative protocols (`compatible`, `sessioned`), Apache's
-//!     incremental assignor, `scheduled.rebalance.max.delay.ms` (parsed, not used), the session
-//!     key (read from the config topic, never written) and the HMAC signatures of internal
-//!     requests are not implemented; `inter.worker.*` keys are parsed only.
+//!     says; the broker picks the protocol every member offers, so a group with a
+//!     connect-worker in it runs eager whatever its Apache workers are configured with (tested
+//!     with `connect.protocol` = eager, compatible and sessioned on the Apache side). Apache
+//!     workers configured `sessioned` log that the protocol was downgraded and internal request
+//!     validation is off; once no connect-worker is left they go back to their own protocol,
+//!     and to eager when one joins again. The incremental cooperative protocols
+//!     (`compatible`, `sessioned`), Apache's incremental assignor,
+//!     `scheduled.rebalance.max.delay.ms` (parsed, not used), the session key (read from the
+//!     config topic, never written) and the HMAC signatures of internal requests are not
+//!     implemented; `inter.worker.*` keys are parsed only.
 //!   - Any change of the config topic that alters what runs (a connector created, updated or
 //!     deleted, new task configs committed, a target state changed) makes a connect-worker
 //!     rejoin, so the group rebalances (eager: every worker stops and restarts its work); Apache
@@ -25,8 +29,12 @@
 //!     (`logger-cluster-*`) and CONFIG_MISMATCH-driven backoff (`worker.unsync.backoff.ms`) are
 //!     not implemented; those records are read and ignored.
 //!   - Offsets alteration and reset run on the leader (requests are forwarded) through the
-//!     standalone herder's code, untested in a group; Apache also fences zombies for
+//!     standalone herder's code, tested in a group of one (the REST conformance suite against
+//!     a distributed worker), not yet across several workers; Apache also fences zombies for
 //!     exactly-once connectors.
+//!   - Under the eager protocol every rebalance stops and restarts all work, so a FAILED task
+//!     runs again after any config change in the group and fails again on its record (sending
+//!     it to the DLQ once more if one is configured); Apache under `sessioned` leaves it failed.
 //!   - Status writes are not guarded by generation (the newest write wins), and an offsets key
 //!     whose partition map has several fields is written in this worker's JSON key order,
 //!     which may differ from the Java worker's, so compaction may keep both keys.

@@ -1179,19 +1179,34 @@ impl Drop for Cleanup<'_> {
     }
 }
 
+const WORKER_PROPS: &[&str] = &[
+    "key.converter=org.apache.kafka.connect.json.JsonConverter",
+    "value.converter=org.apache.kafka.connect.json.JsonConverter",
+    "offset.flush.interval.ms=1000",
+];
+
 #[test]
 fn rest_answers_match_apache_field_by_field() {
     let worker = Worker::start_with(
         Path::new(BIN),
         tempfile::tempdir().unwrap(),
-        &[
-            "key.converter=org.apache.kafka.connect.json.JsonConverter",
-            "value.converter=org.apache.kafka.connect.json.JsonConverter",
-            "offset.flush.interval.ms=1000",
-        ],
+        WORKER_PROPS,
         &[],
     );
-    let run = unique("cf");
+    compare_with_apache(&worker, "cf");
+}
+
+/// The same suite against a connect-worker in distributed mode (a group of one, with its own
+/// internal topics): the Apache worker it is compared with is distributed too.
+#[test]
+fn distributed_rest_answers_match_apache_field_by_field() {
+    let worker =
+        Worker::start_distributed(Path::new(BIN), tempfile::tempdir().unwrap(), WORKER_PROPS);
+    compare_with_apache(&worker, "cfd");
+}
+
+fn compare_with_apache(worker: &Worker, prefix: &str) {
+    let run = unique(prefix);
     let apache = Side {
         api: Connect::new(),
         names: Names::new(&run, "a"),
@@ -1370,7 +1385,19 @@ fn essence(
 
 #[test]
 fn encoded_and_oversized_paths_match_apache() {
-    let worker = Worker::start(Path::new(BIN));
+    paths_match_apache(&Worker::start(Path::new(BIN)));
+}
+
+#[test]
+fn distributed_encoded_and_oversized_paths_match_apache() {
+    paths_match_apache(&Worker::start_distributed(
+        Path::new(BIN),
+        tempfile::tempdir().unwrap(),
+        &[],
+    ));
+}
+
+fn paths_match_apache(worker: &Worker) {
     let apache = connect_testkit::env().connect_url.clone();
     let name = unique("cf-path");
     // Jetty's bound is on the request line and the headers together (414 for the line, 431 for

@@ -1,20 +1,63 @@
 //! A mixed group: one Apache Kafka Connect 4.3.1 distributed worker and one connect-worker with
-//! the same group.id and internal topics. The group runs Apache's eager protocol (`default`,
-//! the only one connect-worker offers). Each worker lists and reports what the other created,
-//! tasks are assigned across both, and killing either moves its work to the other; each side
-//! leads the group in turn.
+//! the same group.id and internal topics, once for each value of the Apache worker's
+//! `connect.protocol` (eager, compatible, sessioned). Each worker lists and reports what the
+//! other created, tasks are assigned across both, and killing either moves its work to the other;
+//! each side leads the group in turn.
+//!
+//! The broker picks the protocol every member offers: connect-worker offers only `default`
+//! (eager), so the mixed group runs eager whatever the Apache worker is configured with. When the
+//! Apache worker is alone in the group it runs its own protocol (incremental cooperative under
+//! compatible and sessioned, writing a session key under sessioned), and goes back to eager when
+//! a connect-worker joins again; the test follows that from the protocol version Apache logs on
+//! every join.
 
 mod distributed_support;
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use connect_testkit::{create_topic, unique};
 use distributed_support::{Group, apache_worker, connect_worker, create, eventually, running_on};
 use serde_json::json;
 
+/// One mixed group at a time: each runs a JVM worker, and three starting together on a 2-core
+/// machine shared with other tests take longer than the start-up wait.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn one_at_a_time(protocol: &str) {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    apache_and_connect_worker_share_one_group(protocol);
+}
+
 #[test]
-fn apache_and_connect_worker_share_one_group() {
-    let group = Group::new("dmixed");
+fn mixed_group_apache_eager() {
+    one_at_a_time("eager");
+}
+
+#[test]
+fn mixed_group_apache_compatible() {
+    one_at_a_time("compatible");
+}
+
+#[test]
+fn mixed_group_apache_sessioned() {
+    one_at_a_time("sessioned");
+}
+
+/// The protocol versions of the Apache worker's joins, in order, from its log line
+/// "Joined group at generation G with protocol version V and got assignment: ...".
+fn joined_versions(log: &str) -> Vec<u8> {
+    log.lines()
+        .filter_map(|l| {
+            let rest = l.split("Joined group at generation ").nth(1)?;
+            let v = rest.split(" with protocol version ").nth(1)?;
+            v.split(' ').next()?.parse().ok()
+        })
+        .collect()
+}
+
+fn apache_and_connect_worker_share_one_group(protocol: &str) {
+    let group = Group::new(&format!("dmixed-{protocol}"));
     // The connect-worker joins first and leads: the Apache worker sends it the task configs of
     // the connector it runs (POST /connectors/{c}/tasks) and forwards its REST writes to it.
     let mut ours = connect_worker(&group);
@@ -27,7 +70,7 @@ fn apache_and_connect_worker_share_one_group() {
                 .then_some(())
         },
     );
-    let mut apache = apache_worker(&group);
+    let mut apache = apache_worker(&group, protocol);
     let both = [apache.id.as_str(), ours.id.as_str()];
 
     let topic = unique("dmixed-data");
@@ -96,12 +139,43 @@ fn apache_and_connect_worker_share_one_group() {
         "the Apache worker did not send its task configs to the connect-worker leader"
     );
 
+    // The mixed group runs eager (protocol version 0) whatever Apache was configured with; under
+    // sessioned Apache warns that internal request validation is off.
+    let versions = joined_versions(&apache.log_text());
+    assert!(
+        !versions.is_empty() && versions.iter().all(|v| *v == 0),
+        "Apache's joins in the mixed group: protocol versions {versions:?}"
+    );
+    let downgraded = apache
+        .log_text()
+        .contains("has been downgraded from 'sessioned' to 'eager'");
+    assert_eq!(
+        downgraded,
+        protocol == "sessioned",
+        "Apache's downgrade warning under {protocol}"
+    );
+
     // Killing the connect-worker moves its work to the Apache worker.
     let ours_id = ours.id.clone();
+    let joins_before_kill = versions.len();
     ours.kill();
     let apache_only = [apache.id.as_str()];
     running_on(&apache.api(), "sink", 3, &apache_only, timeout);
     running_on(&apache.api(), "src", 1, &apache_only, timeout);
+    // Alone, the Apache worker runs the protocol it is configured with.
+    let alone = match protocol {
+        "eager" => 0,
+        "compatible" => 1,
+        _ => 2,
+    };
+    let versions = joined_versions(&apache.log_text());
+    assert_eq!(
+        versions.last(),
+        Some(&alone),
+        "Apache's joins alone under {protocol}: {:?}",
+        &versions[joins_before_kill..]
+    );
+    let joins_alone = versions.len();
 
     // A connect-worker joins again, gets work, and takes everything when Apache is killed.
     let back = connect_worker(&group);
@@ -115,6 +189,13 @@ fn apache_and_connect_worker_share_one_group() {
             .all(|(s, w)| s == "RUNNING" && back_pair.contains(&w.as_str()));
         (on_back && running).then_some(())
     });
+    // With a connect-worker in the group again, the group is back to eager.
+    let versions = joined_versions(&apache.log_text());
+    assert!(
+        versions.len() > joins_alone && versions.last() == Some(&0),
+        "Apache's joins after the connect-worker came back under {protocol}: {:?}",
+        &versions[joins_alone..]
+    );
     apache.kill();
     let back_only = [back.id.as_str()];
     running_on(&back.api(), "sink", 3, &back_only, timeout);

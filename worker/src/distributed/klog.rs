@@ -261,10 +261,22 @@ impl KafkaLog {
         let deadline = Instant::now() + timeout;
         let mut ends = HashMap::new();
         for p in &self.partitions {
-            let (_, high) = self
-                .consumer
-                .fetch_watermarks(&self.topic, *p, timeout)
-                .map_err(LogError::kafka(&self.topic, "cannot read the end offsets"))?;
+            let high = loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match self.consumer.fetch_watermarks(&self.topic, *p, left) {
+                    Ok((_, high)) => break high,
+                    // A topic created a moment ago can have no leader yet: Apache's
+                    // TopicAdmin.retryEndOffsets retries such errors until its timeout too.
+                    Err(e) if retriable(&e) && Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                    Err(e) => {
+                        return Err(LogError::kafka(&self.topic, "cannot read the end offsets")(
+                            e,
+                        ));
+                    }
+                }
+            };
             ends.insert(*p, high);
         }
         let (lock, cv) = &*self.positions;
@@ -349,4 +361,19 @@ fn read_loop(
             }
         }
     }
+}
+
+/// Errors of a partition without a leader for a moment (a new topic, a leader election).
+fn retriable(e: &KafkaError) -> bool {
+    matches!(
+        e.rdkafka_error_code(),
+        Some(
+            RDKafkaErrorCode::NotLeaderForPartition
+                | RDKafkaErrorCode::LeaderNotAvailable
+                | RDKafkaErrorCode::UnknownTopicOrPartition
+                | RDKafkaErrorCode::UnknownPartition
+                | RDKafkaErrorCode::UnknownTopic
+                | RDKafkaErrorCode::RequestTimedOut
+        )
+    )
 }

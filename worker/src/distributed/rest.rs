@@ -1,7 +1,8 @@
 //! REST in a group: every worker serves the API; requests that change the cluster run on the
 //! leader. A follower forwards them to the leader's URL with `?forward=true` (the leader then
-//! does not forward again), as Apache's `HerderRequestHandler` does, and answers 409 while a
-//! rebalance is under way. Restarts are restart requests in the config topic, carried out by
+//! does not forward again), as Apache's `HerderRequestHandler` does; while a rebalance is under
+//! way such a request waits for it to end, and is answered 409 if it does not within the
+//! rebalance timeout. Restarts are restart requests in the config topic, carried out by
 //! the workers that run the connector and its tasks; a task restart goes to the task's worker.
 
 use std::sync::Arc;
@@ -25,6 +26,9 @@ pub struct Cluster {
     pub configs: Arc<KafkaConfigStore>,
     pub herder: Arc<Herder>,
     pub client: reqwest::Client,
+    /// How long a request that needs the leader waits for a rebalance under way to end before
+    /// it is answered 409 (`rebalance.timeout.ms`).
+    pub rebalance_wait: std::time::Duration,
 }
 
 pub const STALE_CONFIG: &str = "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)";
@@ -119,8 +123,18 @@ async fn route(cluster: &Cluster, req: Request, next: Next) -> Response {
     if !leader_only(&method, &path) {
         return next.run(req).await;
     }
+    // Apache's herder queues REST requests and runs them on its tick thread once the rebalance
+    // in progress has completed, so a write sent just after a config change (which makes the
+    // group rebalance under the eager protocol) waits rather than failing; 409 only when the
+    // group does not settle in time.
     if cluster.membership.is_rebalancing() {
-        return ApiError::new(StatusCode::CONFLICT, STALE_CONFIG).into_response();
+        let deadline = tokio::time::Instant::now() + cluster.rebalance_wait;
+        while cluster.membership.is_rebalancing() {
+            if tokio::time::Instant::now() >= deadline {
+                return ApiError::new(StatusCode::CONFLICT, STALE_CONFIG).into_response();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
     if cluster.membership.is_leader() {
         if method == Method::POST {
@@ -157,6 +171,10 @@ async fn route(cluster: &Cluster, req: Request, next: Next) -> Response {
                             .is_some_and(|ts| (t as usize) < ts.len()) =>
                         {
                             ApiError::new(StatusCode::CONFLICT, TWO_HOPS).into_response()
+                        }
+                        // Apache's DistributedHerder.restartTask checks the connector first.
+                        _ if !cluster.configs.snapshot().connectors.contains_key(&c) => {
+                            ApiError::not_found(format!("Unknown connector: {c}")).into_response()
                         }
                         _ => ApiError::not_found(format!("Unknown task: {c}-{t}")).into_response(),
                     };

@@ -132,6 +132,7 @@ pub async fn serve(
             configs: configs.clone(),
             herder: herder.clone(),
             client,
+            rebalance_wait: s.keys.rebalance_timeout,
         },
     );
     axum::serve(

@@ -162,13 +162,17 @@ fn apache_classpath() -> String {
     args[i + 1].clone()
 }
 
-/// An Apache Kafka Connect distributed worker of `group`.
-pub fn apache_worker(group: &Group) -> Member {
+/// An Apache Kafka Connect distributed worker of `group` with `connect.protocol=protocol`
+/// (Apache's names: eager, compatible, sessioned).
+pub fn apache_worker(group: &Group, protocol: &str) -> Member {
     let port = free_port();
     let props = group.path(&format!("apache-{port}.properties"));
     std::fs::write(
         &props,
-        format!("{}rest.advertised.port={port}\n", group.properties(port)),
+        format!(
+            "{}rest.advertised.port={port}\nconnect.protocol={protocol}\n",
+            group.properties(port)
+        ),
     )
     .unwrap();
     let log4j = group.path("log4j2.properties");
