@@ -2,6 +2,11 @@
 //! 0 ok, 1 the target is unhealthy or an operation failed, 2 usage error (clap's own, and any
 //! [`commands::Usage`] a command returns), 3 `doctor` found a failed connector.
 
+// Defined before the modules so that every `println!` in them is this one: std's panics when
+// stdout is a closed pipe (`connectctl status x | head -1`).
+#[macro_use]
+mod stdio;
+
 mod cli;
 mod client;
 mod cloud;
@@ -43,10 +48,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             // A closed pipe (`connectctl ls | head`) is not an error.
-            if err.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
+            if stdio::is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
             if commands::is_usage(&err) {

@@ -127,7 +127,13 @@ pub fn mask_text(text: &str) -> std::borrow::Cow<'_, str> {
             if is_secret_key(key) && !placeholder && value != MASK && value != "[hidden]" {
                 format!("{key}{sep}{MASK}")
             } else {
-                c[0].to_owned()
+                // The value of an ordinary pair may itself hold one (`"file": "/d/password=x"`,
+                // `NoSuchFileException: /d/token=x`): the match consumed it, so look inside.
+                // The value is shorter than the match, so this ends.
+                match mask_text(value) {
+                    std::borrow::Cow::Owned(v) => format!("{key}{sep}{v}"),
+                    std::borrow::Cow::Borrowed(_) => c[0].to_owned(),
+                }
             }
         });
         if let std::borrow::Cow::Owned(s) = replaced {
@@ -247,5 +253,25 @@ mod tests {
             "{m}"
         );
         assert_eq!(mask_text("nothing secret here"), "nothing secret here");
+    }
+
+    #[test]
+    fn masks_pairs_nested_in_the_value_of_an_ordinary_pair() {
+        for (text, secret) in [
+            (r#""file": "/data/password=hunter2/out""#, "hunter2"),
+            (
+                "java.nio.file.NoSuchFileException: /d/token=tk-9/out",
+                "tk-9",
+            ),
+            ("note=api.key=abc123", "abc123"),
+        ] {
+            let m = mask_text(text);
+            assert!(!m.contains(secret), "{secret} leaked: {m}");
+            assert!(m.contains(MASK), "{m}");
+        }
+        assert_eq!(
+            mask_text(r#""file": "/data/out.txt""#),
+            r#""file": "/data/out.txt""#
+        );
     }
 }

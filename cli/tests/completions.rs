@@ -337,3 +337,50 @@ fn guard_and_top_complete_in_every_shell() {
         offered(&["connectctl", "guard", &prefix], &[&alpha, &beta]);
     }
 }
+
+#[test]
+fn logs_bundle_and_ls_where_complete_in_every_shell() {
+    let home = tempfile::tempdir().unwrap();
+    let (prefix, _cleanup) = two_connectors(home.path());
+    for (shell, _) in SCRIPTS {
+        let offered = |words: &[&str], want: &[&str]| {
+            let got = candidates(shell, words, home.path());
+            for w in want {
+                assert!(
+                    got.lines()
+                        .any(|l| l.split([':', '\t', ' ']).next() == Some(*w)),
+                    "{shell}: {words:?} did not offer {w}:\n{got}"
+                );
+            }
+        };
+        offered(&["connectctl", "lo"], &["logs", "loggers"]);
+        offered(&["connectctl", "logs", ""], &["analyze"]);
+        offered(
+            &["connectctl", "logs", "analyze", "--"],
+            &["--since", "--connector", "--level", "--follow"],
+        );
+        offered(
+            &["connectctl", "logs", "analyze", "--level", ""],
+            &["error", "warn"],
+        );
+        offered(&["connectctl", "bu"], &["bundle"]);
+        offered(
+            &["connectctl", "bundle", "--"],
+            &[
+                "--archive",
+                "--logs",
+                "--regex",
+                "--no-kafka",
+                "--step-timeout",
+            ],
+        );
+        offered(&["connectctl", "ls", "--"], &["--where"]);
+        // `logs analyze --connector` takes live connector names.
+        let alpha = format!("{prefix}-alpha");
+        let beta = format!("{prefix}-beta");
+        offered(
+            &["connectctl", "logs", "analyze", "--connector", &prefix],
+            &[&alpha, &beta],
+        );
+    }
+}

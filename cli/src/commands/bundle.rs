@@ -480,6 +480,50 @@ impl ReportText {
     }
 }
 
+/// The last line of defence: whatever a command printed, no secret-looking value leaves. A JSON
+/// file is masked string by string and written again: masking its text would read JSON escapes
+/// (`password=\"x\"`) as part of a value, leave the secret and break the document.
+fn mask_file(name: &str, data: &[u8]) -> Vec<u8> {
+    if name.ends_with(".json") {
+        if let Ok(mut v) = serde_json::from_slice::<Value>(data) {
+            mask_json(&mut v);
+            let mut out = serde_json::to_vec_pretty(&v).unwrap_or_default();
+            out.push(b'\n');
+            return out;
+        }
+    }
+    match std::str::from_utf8(data) {
+        Ok(text) => mask_text(text).into_owned().into_bytes(),
+        Err(_) => data.to_vec(),
+    }
+}
+
+/// Masks every string of a JSON value, and the value of every object key that names a secret.
+fn mask_json(v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(m) = mask_text(s) {
+                *s = m;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_json),
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                match v {
+                    Value::String(s)
+                        if crate::mask::should_mask(k, s, &Default::default())
+                            && s != crate::mask::MASK =>
+                    {
+                        *s = crate::mask::MASK.to_owned();
+                    }
+                    _ => mask_json(v),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Writes the files under `connectctl-bundle/` into a gzipped tar, through a temp file renamed
 /// into place so a failed write never leaves half an archive under the asked name.
 fn write_archive(path: &Path, created: &str, files: &[(String, Vec<u8>)]) -> anyhow::Result<()> {
@@ -497,11 +541,7 @@ fn write_archive(path: &Path, created: &str, files: &[(String, Vec<u8>)]) -> any
     let mut tar = tar::Builder::new(gz);
     let mtime = connect_dlq::time::parse_rfc3339(created).map_or(0, |ms| ms / 1000) as u64;
     for (name, data) in files {
-        // The last line of defence: whatever a command printed, no secret-looking value leaves.
-        let masked = match std::str::from_utf8(data) {
-            Ok(text) => mask_text(text).into_owned().into_bytes(),
-            Err(_) => data.clone(),
-        };
+        let masked = mask_file(name, data);
         let mut header = tar::Header::new_gnu();
         header.set_size(masked.len() as u64);
         header.set_mode(0o644);
@@ -568,6 +608,26 @@ mod tests {
             rewrite(&["c", "status", "bundle", "-o", "x"]),
             ["c", "status", "bundle", "-o", "x"]
         );
+    }
+
+    #[test]
+    fn json_parts_are_masked_value_by_value_and_stay_json() {
+        let doc = serde_json::json!({
+            "sasl.jaas.config": "x required password=\"hunter2\";",
+            "note": "login with password=\"hunter3\"; then retry",
+            "file": "/data/token=tk-9/out",
+            "db.password": "hunter4",
+            "topics": "orders",
+            "list": [{"message": "jdbc:postgresql://u:hunter5@db/x"}],
+        });
+        let out = mask_file("a.json", doc.to_string().as_bytes());
+        let text = String::from_utf8(out.clone()).unwrap();
+        for secret in ["hunter2", "hunter3", "tk-9", "hunter4", "hunter5"] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+        let back: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(back["topics"], "orders");
+        assert_eq!(back["db.password"], crate::mask::MASK);
     }
 
     #[test]
