@@ -803,7 +803,10 @@ fn errant_put_failures(db: Db) {
     for (i, r) in got.iter().enumerate() {
         assert_eq!(r.value, produced[i].value, "the record as consumed");
         assert_eq!(r.key, produced[i].key);
-        let h = |k: &str| r.header_str(&format!("__connect.errors.{k}")).map(str::to_owned);
+        let h = |k: &str| {
+            r.header_str(&format!("__connect.errors.{k}"))
+                .map(str::to_owned)
+        };
         assert_eq!(h("topic").as_deref(), Some(topic.as_str()));
         assert_eq!(h("partition").as_deref(), Some("0"));
         assert_eq!(h("offset"), Some(i.to_string()));
@@ -816,10 +819,17 @@ fn errant_put_failures(db: Db) {
         );
         assert_eq!(h("exception.class.name").as_deref(), Some(TACE));
         let msg = h("exception.message").unwrap();
-        assert!(msg.contains("absent") && msg.contains("auto-creation is disabled"), "{msg}");
+        assert!(
+            msg.contains("absent") && msg.contains("auto-creation is disabled"),
+            "{msg}"
+        );
         assert!(h("exception.stacktrace").unwrap().starts_with(TACE));
     }
-    assert_eq!(got[0].header_str("trace-id"), Some("abc"), "the record's own headers");
+    assert_eq!(
+        got[0].header_str("trace-id"),
+        Some("abc"),
+        "the record's own headers"
+    );
     let s = w.api().status(&name).unwrap();
     assert_eq!(s.tasks[0].state, State::Running, "tolerated: {s:?}");
     assert_eq!(db.try_count("absent"), None, "no table was created");
@@ -833,15 +843,30 @@ fn errant_put_failures(db: Db) {
 
     // `connectctl dlq inspect` names the root cause and the fix.
     let out = Command::new(workspace_bin("connectctl", "connectctl"))
-        .args(["dlq", "inspect", "--connector", &name, "--records", "-o", "jsonl"])
+        .args([
+            "dlq",
+            "inspect",
+            "--connector",
+            &name,
+            "--records",
+            "-o",
+            "jsonl",
+        ])
         .args(["--url", &w.url, "--bootstrap-servers", &e.bootstrap_servers])
         .env_remove("CONNECTCTL_CONTEXT")
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    let recs: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(recs.len(), 3);
     for r in &recs {
         assert_eq!(r["stage"], "TASK_PUT");
@@ -849,7 +874,10 @@ fn errant_put_failures(db: Db) {
         let rc = &r["exception"]["root_cause"];
         assert_eq!(rc["exception"], TACE, "{r}");
         assert!(
-            rc["hint"]["fix"].as_str().unwrap_or("").contains("auto.create"),
+            rc["hint"]["fix"]
+                .as_str()
+                .unwrap_or("")
+                .contains("auto.create"),
             "{rc}"
         );
     }
@@ -910,7 +938,10 @@ fn errant_put_failures(db: Db) {
         .trace
         .clone()
         .unwrap_or_default();
-    assert!(trace.contains("Tolerance exceeded in error handler"), "{trace}");
+    assert!(
+        trace.contains("Tolerance exceeded in error handler"),
+        "{trace}"
+    );
     let got = consume(&dlq_strict, 1, Duration::from_secs(30), false);
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].header_str("__connect.errors.offset"), Some("0"));

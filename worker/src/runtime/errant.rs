@@ -87,7 +87,9 @@ impl WorkerErrantRecordReporter {
     /// with the connector's converters, as Apache does.
     fn serialize(&self, record: &SinkRecord) -> Result<ConsumedBytes, ConnectError> {
         let r = &record.record;
-        let key = self.key.to_bytes(&r.topic, r.key_schema.as_deref(), &r.key)?;
+        let key = self
+            .key
+            .to_bytes(&r.topic, r.key_schema.as_deref(), &r.key)?;
         let value = self
             .value
             .to_bytes(&r.topic, r.value_schema.as_deref(), &r.value)?;

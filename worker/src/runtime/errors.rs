@@ -339,12 +339,7 @@ impl DeadLetterQueue {
 
     /// Queues a record the sink task reported through its `ErrantRecordReporter`. The next
     /// [`DeadLetterQueue::flush`] fails when it was not delivered.
-    pub fn report_errant(
-        &self,
-        record: &ConsumedBytes,
-        executing_class: &str,
-        err: &ConnectError,
-    ) {
+    pub fn report_errant(&self, record: &ConsumedBytes, executing_class: &str, err: &ConnectError) {
         let mut out = OwnedHeaders::new_with_capacity(record.headers.len() + 10);
         for (key, value) in &record.headers {
             out = out.insert(Header {
