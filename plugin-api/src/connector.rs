@@ -11,7 +11,8 @@
 //! - source task: `start`, then `poll` in a loop; `commit_record` once per record after the
 //!   producer acknowledged it (or with no metadata after the record was filtered or skipped);
 //!   `commit` after the offsets of the acknowledged records are durable; `stop` at the end.
-//! - sink task: `start`; `open` with the partitions assigned; `put` per batch; at each offset
+//! - sink task: `initialize` with its [`SinkTaskContext`]; `start`; `open` with the partitions
+//!   assigned; `put` per batch; at each offset
 //!   commit `pre_commit` (by default `flush`) and only its answer is committed; `close` with
 //!   the partitions revoked (after their offsets were committed); `stop` at the end.
 
@@ -150,8 +151,43 @@ pub trait SourceTask: Send {
     fn stop(&mut self) {}
 }
 
+/// `org.apache.kafka.connect.sink.ErrantRecordReporter`: sends a record the task could not
+/// write to the connector's dead letter queue (and error log), as the worker sends a record
+/// that failed conversion or a transform.
+///
+/// Apache's `report` returns a future; here the report is queued and the worker waits for
+/// every queued report to be acknowledged by Kafka before it commits the offsets of the
+/// reported records' partitions, so a crash never loses a reported record (at least once).
+pub trait ErrantRecordReporter: Send + Sync {
+    /// Reports `record` (one the task was given by `put`) as failed with `error`. The worker
+    /// writes the record as it was consumed, before conversion and transforms, with the
+    /// `__connect.errors.*` headers of stage `TASK_PUT`. Returns an error when
+    /// `errors.tolerance` does not allow going on (`none`): the task should return it from
+    /// `put`, which fails the task ("Tolerance exceeded in error handler", as in Apache).
+    fn report(&self, record: &SinkRecord, error: &ConnectError) -> Result<(), ConnectError>;
+}
+
+/// `org.apache.kafka.connect.sink.SinkTaskContext`: the worker as a sink task sees it.
+pub trait SinkTaskContext: Send + Sync {
+    /// `errantRecordReporter()`: `None` when the connector has neither a dead letter queue
+    /// (`errors.deadletterqueue.topic.name`) nor `errors.log.enable=true`, as in Apache.
+    fn errant_record_reporter(&self) -> Option<Arc<dyn ErrantRecordReporter>>;
+}
+
+/// A context without an errant record reporter, for a task used outside a worker.
+pub struct NoopSinkTaskContext;
+
+impl SinkTaskContext for NoopSinkTaskContext {
+    fn errant_record_reporter(&self) -> Option<Arc<dyn ErrantRecordReporter>> {
+        None
+    }
+}
+
 /// `org.apache.kafka.connect.sink.SinkTask`.
 pub trait SinkTask: Send {
+    /// `SinkTask.initialize`: called once before `start` with the task's context, which the
+    /// task may keep for its whole life.
+    fn initialize(&mut self, _context: Arc<dyn SinkTaskContext>) {}
     fn start(&mut self) -> Result<(), ConnectError> {
         Ok(())
     }

@@ -116,9 +116,7 @@
 //!   there, so its message is the older "non-null Struct value and non-null Struct schema" one);
 //!   ARRAY fields are refused like MAP and STRUCT (Confluent maps arrays on PostgreSQL).
 //!   Unqualified table names resolve in `current_schema()` (Confluent's metadata lookup
-//!   searches every schema). Errant records of `put` are not reported to the DLQ (the plugin API
-//!   has no `ErrantRecordReporter`): the task fails as Confluent's does without a reporter;
-//!   converter and transform failures go to the DLQ as for every sink. `date.calendar.system`
+//!   searches every schema). `date.calendar.system`
 //!   is proleptic Gregorian; `timestamp.fields.list`, `timestamp.precision.mode`, `table.types`,
 //!   `jdbc.credentials.provider.class`, `trim.sensitive.log` and `mssql.use.merge.holdlock` are
 //!   not defined. No per-task JDBC metrics (rows, batches, retries, latency) yet: the worker's

@@ -729,3 +729,230 @@ fn validation_reports_confluents_errors_and_hides_the_password() {
     assert!(!body.to_string().contains("very-secret"));
     assert_eq!(body["error_count"], 3);
 }
+
+/// A record of a small table: `id` and `name`, and a `note` field when given (a column the
+/// table lacks).
+fn small(id: i64, note: Option<&str>) -> TestRecord {
+    let mut fields = vec![
+        json!({"field": "id", "type": "int64", "optional": false}),
+        json!({"field": "name", "type": "string", "optional": false}),
+    ];
+    let mut payload = json!({"id": id, "name": format!("n{id}")});
+    if let Some(n) = note {
+        fields.push(json!({"field": "note", "type": "string", "optional": true}));
+        payload["note"] = json!(n);
+    }
+    let schema = json!({"type": "struct", "optional": false, "fields": fields});
+    TestRecord::value(json!({"schema": schema, "payload": payload}).to_string())
+        .key(json!({"schema": key_schema(), "payload": {"id": id}}).to_string())
+}
+
+/// DLQ keys of a sink, with the context headers.
+fn dlq_keys(dlq: &str, tolerance: &str) -> Value {
+    json!({"errors.tolerance": tolerance,
+           "errors.deadletterqueue.topic.name": dlq,
+           "errors.deadletterqueue.context.headers.enable": "true",
+           "errors.deadletterqueue.topic.replication.factor": "1"})
+}
+
+fn merged(a: Value, b: Value) -> Value {
+    let mut a = a;
+    for (k, v) in b.as_object().unwrap() {
+        a[k] = v.clone();
+    }
+    a
+}
+
+const TACE: &str = "io.confluent.connect.jdbc.sink.TableAlterOrCreateException";
+
+/// Records `put` cannot write go to the DLQ through the task's errant record reporter, as
+/// Confluent's sink reports them (`unrollAndRetry`): a missing table with `auto.create=false`
+/// sends every record there as consumed, with Connect's headers of stage TASK_PUT, the task
+/// stays RUNNING and the offsets are committed; `connectctl dlq inspect` names the cause and
+/// the fix. A record with a column the table lacks goes alone, the others are written. With
+/// `errors.tolerance=none` the first record reaches the DLQ and the task fails.
+fn errant_put_failures(db: Db) {
+    let w = start();
+    let e = env();
+
+    // Table missing, auto.create=false, errors.tolerance=all.
+    let topic = unique("jdbc-errant-src");
+    let dlq = unique("jdbc-errant-dlq");
+    create_topic(&topic, 1);
+    let produced = [
+        small(1, None).header("trace-id", Some(b"abc")),
+        small(2, None),
+        small(3, None),
+    ];
+    produce(&topic, &produced);
+    let name = unique("jdbc-errant");
+    w.api().create(
+        &name,
+        sink(
+            &db,
+            &topic,
+            merged(
+                json!({"table.name.format": "absent", "pk.mode": "record_key",
+                       "insert.mode": "upsert"}),
+                dlq_keys(&dlq, "all"),
+            ),
+        ),
+    );
+    let got = consume(&dlq, 3, Duration::from_secs(60), false);
+    assert_eq!(got.len(), 3);
+    for (i, r) in got.iter().enumerate() {
+        assert_eq!(r.value, produced[i].value, "the record as consumed");
+        assert_eq!(r.key, produced[i].key);
+        let h = |k: &str| {
+            r.header_str(&format!("__connect.errors.{k}"))
+                .map(str::to_owned)
+        };
+        assert_eq!(h("topic").as_deref(), Some(topic.as_str()));
+        assert_eq!(h("partition").as_deref(), Some("0"));
+        assert_eq!(h("offset"), Some(i.to_string()));
+        assert_eq!(h("connector.name").as_deref(), Some(name.as_str()));
+        assert_eq!(h("task.id").as_deref(), Some("0"));
+        assert_eq!(h("stage").as_deref(), Some("TASK_PUT"));
+        assert_eq!(
+            h("class.name").as_deref(),
+            Some("org.apache.kafka.connect.sink.SinkTask")
+        );
+        assert_eq!(h("exception.class.name").as_deref(), Some(TACE));
+        let msg = h("exception.message").unwrap();
+        assert!(
+            msg.contains("absent") && msg.contains("auto-creation is disabled"),
+            "{msg}"
+        );
+        assert!(h("exception.stacktrace").unwrap().starts_with(TACE));
+    }
+    assert_eq!(
+        got[0].header_str("trace-id"),
+        Some("abc"),
+        "the record's own headers"
+    );
+    let s = w.api().status(&name).unwrap();
+    assert_eq!(s.tasks[0].state, State::Running, "tolerated: {s:?}");
+    assert_eq!(db.try_count("absent"), None, "no table was created");
+    // At least once: the offsets are committed once the DLQ has the records.
+    wait_until("the committed offsets", Duration::from_secs(30), || {
+        let (code, body) = w
+            .api()
+            .call("GET", &format!("/connectors/{name}/offsets"), None);
+        code == 200 && body["offsets"][0]["offset"]["kafka_offset"] == 3
+    });
+
+    // `connectctl dlq inspect` names the root cause and the fix.
+    let out = Command::new(workspace_bin("connectctl", "connectctl"))
+        .args([
+            "dlq",
+            "inspect",
+            "--connector",
+            &name,
+            "--records",
+            "-o",
+            "jsonl",
+        ])
+        .args(["--url", &w.url, "--bootstrap-servers", &e.bootstrap_servers])
+        .env_remove("CONNECTCTL_CONTEXT")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recs.len(), 3);
+    for r in &recs {
+        assert_eq!(r["stage"], "TASK_PUT");
+        assert_eq!(r["original"]["topic"], topic.as_str());
+        let rc = &r["exception"]["root_cause"];
+        assert_eq!(rc["exception"], TACE, "{r}");
+        assert!(
+            rc["hint"]["fix"]
+                .as_str()
+                .unwrap_or("")
+                .contains("auto.create"),
+            "{rc}"
+        );
+    }
+
+    // A column missing, auto.evolve=false: only that record goes to the DLQ.
+    db.sql(&format!(
+        "CREATE TABLE {} (id BIGINT PRIMARY KEY, name VARCHAR(20))",
+        db.q("narrow")
+    ));
+    let t_narrow = unique("jdbc-errant-narrow");
+    let dlq_narrow = unique("jdbc-errant-narrow-dlq");
+    create_topic(&t_narrow, 1);
+    produce(
+        &t_narrow,
+        &[small(1, None), small(2, Some("new")), small(3, None)],
+    );
+    let narrow = unique("jdbc-errant-narrow");
+    w.api().create(
+        &narrow,
+        sink(
+            &db,
+            &t_narrow,
+            merged(
+                json!({"table.name.format": "narrow", "pk.mode": "record_key"}),
+                dlq_keys(&dlq_narrow, "all"),
+            ),
+        ),
+    );
+    let got = consume(&dlq_narrow, 1, Duration::from_secs(60), false);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].header_str("__connect.errors.offset"), Some("1"));
+    assert_eq!(
+        got[0].header_str("__connect.errors.exception.class.name"),
+        Some(TACE)
+    );
+    wait_until("the other rows", Duration::from_secs(60), || {
+        db.try_count("narrow") == Some(2)
+    });
+    assert_eq!(db.rows("SELECT id FROM narrow ORDER BY id"), ["1", "3"]);
+
+    // errors.tolerance=none with a DLQ: the first record is reported, then the task fails.
+    let dlq_strict = unique("jdbc-errant-strict-dlq");
+    let strict = unique("jdbc-errant-strict");
+    w.api().create(
+        &strict,
+        sink(
+            &db,
+            &topic,
+            merged(
+                json!({"table.name.format": "absent"}),
+                dlq_keys(&dlq_strict, "none"),
+            ),
+        ),
+    );
+    let rc = failed_root_cause(&w, &strict);
+    assert_eq!(rc["exception"], TACE, "{rc}");
+    let trace = w.api().status(&strict).unwrap().tasks[0]
+        .trace
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        trace.contains("Tolerance exceeded in error handler"),
+        "{trace}"
+    );
+    let got = consume(&dlq_strict, 1, Duration::from_secs(30), false);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].header_str("__connect.errors.offset"), Some("0"));
+}
+
+#[test]
+fn postgres_errant_put_failures_reach_the_dlq() {
+    errant_put_failures(Db::pg("jdbc_sink_errant"));
+}
+
+#[test]
+fn mariadb_errant_put_failures_reach_the_dlq() {
+    errant_put_failures(Db::maria("jdbc_sink_errant"));
+}

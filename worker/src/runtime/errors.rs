@@ -16,6 +16,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -215,6 +216,43 @@ pub struct DeadLetterQueue {
     connector: String,
     task: u32,
     metrics: Arc<TaskMetrics>,
+    /// Records reported by the task itself (`ErrantRecordReporter`) since the last flush: their
+    /// offsets may be committed only once Kafka acknowledged them.
+    awaited: AtomicUsize,
+}
+
+/// A consumed record's bytes, kept for the errant record reporter: the task reports the record
+/// after conversion and transforms, but the DLQ receives it as it was consumed.
+#[derive(Debug, Clone)]
+pub struct ConsumedBytes {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    pub timestamp: Option<i64>,
+}
+
+impl ConsumedBytes {
+    pub fn of(msg: &BorrowedMessage<'_>) -> ConsumedBytes {
+        ConsumedBytes {
+            topic: msg.topic().to_owned(),
+            partition: msg.partition(),
+            offset: msg.offset(),
+            key: msg.key().map(<[u8]>::to_vec),
+            value: msg.payload().map(<[u8]>::to_vec),
+            headers: msg
+                .headers()
+                .map(|hs| {
+                    hs.iter()
+                        .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            timestamp: msg.timestamp().to_millis(),
+        }
+    }
 }
 
 /// Where a failed record came from, for the `topic`, `partition` and `offset` context headers.
@@ -268,6 +306,7 @@ impl DeadLetterQueue {
             connector: connector.to_owned(),
             task,
             metrics,
+            awaited: AtomicUsize::new(0),
         }))
     }
 
@@ -296,6 +335,31 @@ impl DeadLetterQueue {
         };
         let out = self.context(out, &origin, stage, executing_class, err);
         self.send(out, msg.key(), msg.payload(), msg.timestamp().to_millis());
+    }
+
+    /// Queues a record the sink task reported through its `ErrantRecordReporter`. The next
+    /// [`DeadLetterQueue::flush`] fails when it was not delivered.
+    pub fn report_errant(&self, record: &ConsumedBytes, executing_class: &str, err: &ConnectError) {
+        let mut out = OwnedHeaders::new_with_capacity(record.headers.len() + 10);
+        for (key, value) in &record.headers {
+            out = out.insert(Header {
+                key,
+                value: value.as_deref(),
+            });
+        }
+        let origin = Origin {
+            topic: &record.topic,
+            partition: record.partition,
+            offset: record.offset,
+        };
+        let out = self.context(out, &origin, Stage::TaskPut, executing_class, err);
+        self.awaited.fetch_add(1, Ordering::SeqCst);
+        self.send(
+            out,
+            record.key.as_deref(),
+            record.value.as_deref(),
+            record.timestamp,
+        );
     }
 
     /// Queues a failed source record. Its offset header is -1: the record never reached Kafka.
@@ -394,10 +458,17 @@ impl DeadLetterQueue {
         self.producer.poll(Duration::ZERO);
     }
 
-    /// Waits for every queued DLQ record; offsets are committed only after this.
-    pub fn flush(&self) {
+    /// Waits for every queued DLQ record; offsets are committed only after this. A record
+    /// that failed conversion and could not be written is logged and counted, as in Apache;
+    /// when records reported by the task were queued since the last flush, a failure is an
+    /// error instead (Apache's `awaitFutures`), so their offsets are not committed and they
+    /// are consumed again.
+    pub fn flush(&self) -> Result<(), ConnectError> {
+        let awaited = self.awaited.swap(0, Ordering::SeqCst);
+        let mut failure = None;
         if let Err(e) = self.producer.flush(Duration::from_secs(30)) {
             tracing::error!(target: DLQ_LOGGER, "Could not flush the dead letter queue producer: {e}");
+            failure = Some(e);
         }
         if let Some(e) = self.producer.context().take_error() {
             TaskMetrics::add(&self.metrics.dlq_produce_failures, 1);
@@ -406,6 +477,19 @@ impl DeadLetterQueue {
                 "Could not produce message to dead letter queue. topic={}: {e}",
                 self.topic
             );
+            failure.get_or_insert(e);
+        }
+        match failure {
+            Some(e) if awaited > 0 => Err(kafka_error(
+                &format!(
+                    "Could not write {awaited} errant record(s) to the dead letter queue topic {}; \
+                     their offsets are not committed, so they are consumed again after a restart. \
+                     Check that the topic exists and the worker may write to it",
+                    self.topic
+                ),
+                &e,
+            )),
+            _ => Ok(()),
         }
     }
 }

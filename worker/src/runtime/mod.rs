@@ -1,6 +1,7 @@
 //! The runtime: the herder that owns connector lifecycles, the stores behind it, and the task
 //! loops that move records between connectors and Kafka.
 
+pub mod errant;
 pub mod errors;
 pub mod herder;
 pub mod kafka;

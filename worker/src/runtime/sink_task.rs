@@ -22,7 +22,10 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Reb
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::errors::{Consumed, DeadLetterQueue, ErrorHandling, Stage, kafka_error, log_error};
+use super::errant::{Fallback, WorkerErrantRecordReporter, WorkerSinkTaskContext};
+use super::errors::{
+    Consumed, ConsumedBytes, DeadLetterQueue, ErrorHandling, Stage, kafka_error, log_error,
+};
 use super::kafka::sink_group;
 use super::metrics::TaskMetrics;
 use super::worker::TaskContext;
@@ -49,6 +52,21 @@ pub fn run(ctx: &TaskContext, task: Box<dyn SinkTask>) -> Result<(), ConnectErro
         ctx.metrics.clone(),
     )?;
     let dlq = dlq.map(Arc::new);
+    let reporter = WorkerErrantRecordReporter::create(
+        &errors,
+        dlq.clone(),
+        ctx.name(),
+        ctx.metrics.clone(),
+        Fallback {
+            key: ctx.converter("key.converter")?,
+            value: ctx.converter("value.converter")?,
+            header: ctx.converter("header.converter")?,
+        },
+    );
+    let mut task = task;
+    task.initialize(Arc::new(WorkerSinkTaskContext {
+        reporter: reporter.clone(),
+    }));
     let consumer: BaseConsumer<SinkContext> = ctx
         .settings
         .kafka
@@ -143,7 +161,12 @@ pub fn run(ctx: &TaskContext, task: Box<dyn SinkTask>) -> Result<(), ConnectErro
                             }
                         });
                 match converted {
-                    Ok(Some(r)) => batch.push(r),
+                    Ok(Some(r)) => {
+                        if let Some(rep) = &reporter {
+                            rep.remember(&r, ConsumedBytes::of(&msg));
+                        }
+                        batch.push(r);
+                    }
                     Ok(None) => {}
                     Err((stage, class, e)) => {
                         let consumed = Consumed {
@@ -160,7 +183,8 @@ pub fn run(ctx: &TaskContext, task: Box<dyn SinkTask>) -> Result<(), ConnectErro
                         if !errors.tolerate_all {
                             // Apache reports the record, then fails the task.
                             if let Some(d) = &dlq {
-                                d.flush();
+                                // Failures are logged; the task fails with the record's error.
+                                let _ = d.flush();
                             }
                             return Err(sink_failure(ErrorHandling::tolerance_exceeded(e)));
                         }
@@ -188,11 +212,19 @@ pub fn run(ctx: &TaskContext, task: Box<dyn SinkTask>) -> Result<(), ConnectErro
                             std::thread::sleep(Duration::from_millis(delay));
                         }
                         Err(e) => {
+                            // Records the task reported before failing (errors.tolerance=none)
+                            // reach the DLQ first, as in Apache.
+                            if let Some(d) = &dlq {
+                                let _ = d.flush();
+                            }
                             return Err(ConnectError::connect("Exiting WorkerSinkTask due to unrecoverable exception.")
                                 .at("org.apache.kafka.connect.runtime.WorkerSinkTask.deliverMessages(sink_task.rs)")
                                 .with_cause(e));
                         }
                     }
+                }
+                if let Some(rep) = &reporter {
+                    rep.forget();
                 }
             }
             let context = consumer.context();
@@ -405,7 +437,7 @@ fn commit<C: ConsumerContext>(
     }
     let to_commit = shared.task.pre_commit(&current)?;
     if let Some(d) = dlq {
-        d.flush();
+        d.flush()?;
     }
     let changed: Vec<(TopicPartition, i64)> = to_commit
         .into_iter()

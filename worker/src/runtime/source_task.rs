@@ -76,7 +76,8 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
         }
         if !errors.tolerate_all {
             if let Some(d) = &dlq {
-                d.flush();
+                // Failures are logged; the task fails with the record's error either way.
+                let _ = d.flush();
             }
             return Err(ErrorHandling::tolerance_exceeded(e));
         }
@@ -283,7 +284,9 @@ fn commit(
         .map_err(|e| kafka_error("Failed to flush, timed out while waiting for producer to flush outstanding messages", &e))?;
     // The offsets of skipped records are committed too: only once the DLQ has them.
     if let Some(d) = dlq {
-        d.flush();
+        // Only records reported by a sink task make the flush fail: for a source, failures
+        // are logged and counted, as in Apache.
+        let _ = d.flush();
     }
     if let Some(e) = producer.context().take_error() {
         let err = kafka_error("Unrecoverable exception from producer send callback", &e);

@@ -6,6 +6,12 @@
 //! connection), then fails the task with a `ConnectException` carrying the SQL exception chain;
 //! a missing table or column is a `TableAlterOrCreateException`; a record the configuration
 //! cannot write is a `ConnectException` naming its topic, partition and offset.
+//!
+//! With an errant record reporter (the connector has a DLQ or `errors.log.enable=true`), a
+//! `TableAlterOrCreateException`, or a database error once the retries are spent, does not fail
+//! the task: the batch is written again one record at a time and each record that still fails
+//! is reported (Confluent's `unrollAndRetry`); `errors.tolerance=none` then fails the task at
+//! the first report, after the record reached the DLQ, as in Apache.
 
 pub mod config;
 pub mod fields;
@@ -19,7 +25,8 @@ use connect_api::ConfigValueInfo;
 use connect_plugin_api::data::SinkRecord;
 use connect_plugin_api::error::{ConnectError, class};
 use connect_plugin_api::{
-    ConfigMap, Connector, ConnectorContext, ConnectorType, SinkTask, Task, TopicPartition,
+    ConfigMap, Connector, ConnectorContext, ConnectorType, ErrantRecordReporter, SinkTask,
+    SinkTaskContext, Task, TopicPartition,
 };
 
 use self::config::{InsertMode, JdbcSinkConfig, PkMode};
@@ -66,6 +73,7 @@ impl Connector for JdbcSinkConnector {
             writer: JdbcDbWriter::new(config.clone(), running.clone()),
             config,
             running,
+            reporter: None,
         })))
     }
 
@@ -95,6 +103,8 @@ struct JdbcSinkTask {
     writer: JdbcDbWriter,
     remaining_retries: u32,
     running: Arc<AtomicBool>,
+    /// `context.errantRecordReporter()`.
+    reporter: Option<Arc<dyn ErrantRecordReporter>>,
 }
 
 /// Confluent's `getAllMessagesException`: an `SQLException` whose message lists the chain.
@@ -110,7 +120,38 @@ fn all_messages(e: &SqlError) -> ConnectError {
         .at("io.confluent.connect.jdbc.sink.JdbcSinkTask.getAllMessagesException(mod.rs)")
 }
 
+impl JdbcSinkTask {
+    /// Confluent's `unrollAndRetry`: a fresh connection, then each record in its own
+    /// transaction; a record failing with a missing table or column or a database error is
+    /// reported and the next gets a fresh connection. Any other failure ends the task.
+    fn unroll_and_retry(
+        &mut self,
+        reporter: &dyn ErrantRecordReporter,
+        records: &[SinkRecord],
+    ) -> Result<(), ConnectError> {
+        self.writer.close();
+        tracing::warn!("Retrying write operation for {} records.", records.len());
+        for r in records {
+            let failure = match self.writer.write(std::slice::from_ref(r)) {
+                Ok(()) => continue,
+                Err(WriteError::TableAlterOrCreate(e)) => e,
+                Err(WriteError::Sql(e)) => all_messages(&e),
+                Err(WriteError::Connect(e)) => return Err(e),
+            };
+            tracing::debug!("{failure}");
+            let reported = reporter.report(r, &failure);
+            self.writer.close();
+            reported?;
+        }
+        Ok(())
+    }
+}
+
 impl SinkTask for JdbcSinkTask {
+    fn initialize(&mut self, context: Arc<dyn SinkTaskContext>) {
+        self.reporter = context.errant_record_reporter();
+    }
+
     fn start(&mut self) -> Result<(), ConnectError> {
         tracing::info!(
             "Starting JDBC Sink task; writer using SQL dialect: {}",
@@ -145,10 +186,17 @@ impl SinkTask for JdbcSinkTask {
                 self.remaining_retries = self.config.max_retries;
                 Ok(())
             }
-            Err(WriteError::TableAlterOrCreate(e)) => {
-                tracing::error!("{e}");
-                Err(e)
-            }
+            Err(WriteError::TableAlterOrCreate(e)) => match self.reporter.clone() {
+                Some(reporter) => {
+                    self.unroll_and_retry(&*reporter, records)?;
+                    self.remaining_retries = self.config.max_retries;
+                    Ok(())
+                }
+                None => {
+                    tracing::error!("{e}");
+                    Err(e)
+                }
+            },
             Err(WriteError::Connect(e)) => Err(e),
             Err(WriteError::Sql(e)) => {
                 tracing::warn!(
@@ -165,6 +213,10 @@ impl SinkTask for JdbcSinkTask {
                     Err(ConnectError::new(class::RETRIABLE, chain.header_line())
                         .at("io.confluent.connect.jdbc.sink.JdbcSinkTask.put(mod.rs)")
                         .with_cause(chain))
+                } else if let Some(reporter) = self.reporter.clone() {
+                    self.unroll_and_retry(&*reporter, records)?;
+                    self.remaining_retries = self.config.max_retries;
+                    Ok(())
                 } else {
                     tracing::error!(
                         "Failing task after exhausting retries; encountered 1 exceptions on last \
