@@ -102,7 +102,7 @@ fn where_filters_by_config_values_anded() {
             "--where",
             "connector.class~Sink$"
         ]),
-        [json_sink.clone()]
+        std::slice::from_ref(&json_sink)
     );
     assert_eq!(
         names(&[
@@ -113,7 +113,7 @@ fn where_filters_by_config_values_anded() {
             "--where",
             "value.converter~json"
         ]),
-        [json_source.clone()]
+        std::slice::from_ref(&json_source)
     );
     // A key the connector does not set matches nothing, even with a match-all regex.
     assert!(names(&["ls", &mine, "--where", "transforms~.*"]).is_empty());

@@ -423,7 +423,7 @@ pub fn summarize(
     let mut read = 0u64;
     reader.run(|v| {
         read += 1;
-        if read % 4096 == 0 {
+        if read.is_multiple_of(4096) {
             progress(read);
         }
         if filter.matches(v) {

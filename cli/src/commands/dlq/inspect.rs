@@ -337,7 +337,7 @@ fn records(
             non_utf8.0 += 1;
             non_utf8.1.get_or_insert((v.partition, v.offset));
         }
-        if n % 4096 == 0 {
+        if n.is_multiple_of(4096) {
             progress.set_position(n);
         }
         let res = match ctx.output {
