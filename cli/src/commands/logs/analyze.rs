@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use connect_trace::{HintContext, RootCause};
 use serde::Serialize;
 
@@ -146,7 +146,11 @@ impl Analyzer {
             pending: None,
             recent: VecDeque::new(),
             awaiting: Vec::new(),
-            markers: AhoCorasick::new(LIFECYCLE).expect("lifecycle patterns are valid"),
+            // The DFA form: this scan runs over every INFO message of the log.
+            markers: AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(LIFECYCLE)
+                .expect("lifecycle patterns are valid"),
             updates: Vec::new(),
         }
     }
@@ -249,7 +253,9 @@ impl Analyzer {
                 connector = Some(String::from_utf8_lossy(&name[..stop]).into_owned());
             }
         }
-        let message = self.shown(&short);
+        // Masked only when a group keeps it: most lifecycle lines are never shown, and masking
+        // every one of them was a quarter of the time over a large log.
+        let message = short;
         let ev = Lifecycle {
             time: iso_time(h.time),
             level: h.level,
@@ -257,11 +263,14 @@ impl Analyzer {
             task,
             message,
         };
+        let mut shown_ev: Option<Lifecycle> = None;
+        let reveal = self.opts.reveal;
         let mut i = 0;
         while i < self.awaiting.len() {
             let g = &mut self.groups[self.awaiting[i]];
             if relevant(&ev, g.connector.as_deref()) {
-                g.around.push(ev.clone());
+                g.around
+                    .push(shown_ev.get_or_insert_with(|| masked(&ev, reveal)).clone());
             }
             if g.around.len() - g.around_split >= AROUND_AFTER {
                 self.awaiting.swap_remove(i);
@@ -275,17 +284,8 @@ impl Analyzer {
         self.recent.push_back(ev);
     }
 
-    /// Masks (unless --reveal) and shortens a message for the report.
     fn shown(&self, s: &str) -> String {
-        let s = if self.opts.reveal {
-            std::borrow::Cow::Borrowed(s)
-        } else {
-            mask_text(s)
-        };
-        match s.char_indices().nth(MAX_MESSAGE) {
-            Some((i, _)) => format!("{}…", &s[..i]),
-            None => s.into_owned(),
-        }
+        shown(s, self.opts.reveal)
     }
 
     /// Closes the event being read (its trace is complete once the next event starts).
@@ -349,7 +349,7 @@ impl Analyzer {
                     .filter(|e| relevant(e, p.connector.as_deref()))
                     .rev()
                     .take(AROUND_BEFORE)
-                    .cloned()
+                    .map(|e| masked(e, self.opts.reveal))
                     .collect::<Vec<_>>()
                     .into_iter()
                     .rev()
@@ -393,6 +393,27 @@ impl Analyzer {
             groups,
             events: self.events,
         }
+    }
+}
+
+/// Masks (unless --reveal) and shortens a message for the report.
+fn shown(s: &str, reveal: bool) -> String {
+    let s = if reveal {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        mask_text(s)
+    };
+    match s.char_indices().nth(MAX_MESSAGE) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.into_owned(),
+    }
+}
+
+/// A lifecycle event as a group shows it.
+fn masked(e: &Lifecycle, reveal: bool) -> Lifecycle {
+    Lifecycle {
+        message: shown(&e.message, reveal),
+        ..e.clone()
     }
 }
 

@@ -121,8 +121,8 @@ pub fn analyze_sources(sources: &[Source], opts: Options) -> anyhow::Result<(Ana
     let mut analyzer = Analyzer::new(opts);
     let mut last_len = 0;
     for s in sources {
-        let mut r = input::open(s)?;
-        last_len = input::for_each_line(&mut r, &s.label(), |l| analyzer.line(l))?;
+        let r = input::open(s)?;
+        last_len = input::for_each_line(r, &s.label(), |l| analyzer.line(l))?;
         // An event never continues across files.
         analyzer.flush();
     }
