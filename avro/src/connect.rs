@@ -945,3 +945,91 @@ fn param<'a>(schema: &'a Schema, key: &str) -> Option<&'a str> {
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.as_str())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binary;
+
+    fn order() -> SchemaRef {
+        Schema::structure(vec![
+            ("small".into(), Schema::new(Type::Int16).into_ref()),
+            ("name".into(), Schema::new(Type::String).optional().into_ref()),
+            ("price".into(), Schema::decimal(2).into_ref()),
+            ("day".into(), Schema::date().into_ref()),
+            (
+                "attrs".into(),
+                Schema::map(Schema::new(Type::Int32).into_ref(), Schema::new(Type::String).into_ref())
+                    .into_ref(),
+            ),
+        ])
+        .named("shop.Order")
+        .into_ref()
+    }
+
+    #[test]
+    fn connect_schemas_map_as_avro_data_writes_them() {
+        let avro = AvroData::default().from_connect_schema(&order()).unwrap();
+        let j = avro.to_json();
+        assert_eq!(j["name"], "Order");
+        assert_eq!(j["namespace"], "shop");
+        assert_eq!(j["connect.name"], "shop.Order");
+        let f = &j["fields"];
+        assert_eq!(f[0]["type"], json!({"type": "int", "connect.type": "int16"}));
+        assert_eq!(f[1]["type"], json!(["null", "string"]));
+        assert_eq!(f[1]["default"], Json::Null);
+        // Confluent's property order: scale, precision, connect.*, logicalType.
+        assert_eq!(
+            f[2]["type"].to_string(),
+            r#"{"type":"bytes","scale":2,"precision":64,"connect.version":1,"connect.parameters":{"scale":"2"},"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}"#
+        );
+        assert_eq!(
+            f[3]["type"],
+            json!({"type": "int", "connect.version": 1, "connect.name": "org.apache.kafka.connect.data.Date", "logicalType": "date"})
+        );
+        assert_eq!(f[4]["type"]["type"], "array");
+        assert_eq!(f[4]["type"]["items"]["name"], "MapEntry");
+        assert_eq!(f[4]["type"]["items"]["namespace"], "io.confluent.connect.avro");
+    }
+
+    #[test]
+    fn values_round_trip_through_avro() {
+        let data = AvroData::default();
+        let schema = order();
+        let avro = data.from_connect_schema(&schema).unwrap();
+        let mut st = Struct::new(schema.clone());
+        st.put("small", Value::Int16(-7));
+        st.put("price", Value::Decimal(Decimal { unscaled: -1234, scale: 2 }));
+        st.put("day", Value::Date(19000));
+        st.put("attrs", Value::Map(vec![(Value::Int32(1), Value::String("x".into()))]));
+        let datum = data.from_connect_data(&schema, &avro, &Value::Struct(st.clone())).unwrap();
+        let mut bytes = Vec::new();
+        binary::encode(&avro, &datum, &mut bytes).unwrap();
+        // The schema read back from its JSON, as a reader gets it from the registry.
+        let read = AvroSchema::parse(&avro.to_json()).unwrap();
+        let back_schema = data.to_connect_schema(&read).unwrap();
+        let back = data
+            .to_connect_data(&read, &binary::decode(&read, &bytes).unwrap(), &back_schema)
+            .unwrap();
+        let Value::Struct(b) = back else { panic!("not a struct") };
+        assert_eq!(b.values, st.values);
+        assert_eq!(back_schema.name.as_deref(), Some("shop.Order"));
+        let small = &back_schema.field("small").unwrap().schema;
+        assert_eq!(small.ty, Type::Int16);
+        let name = &back_schema.field("name").unwrap().schema;
+        assert!(name.optional);
+        let price = &back_schema.field("price").unwrap().schema;
+        assert_eq!(price.name.as_deref(), Some(DECIMAL));
+        assert_eq!(param(price, DECIMAL_SCALE), Some("2"));
+    }
+
+    #[test]
+    fn null_for_a_required_field_is_confluents_error() {
+        let data = AvroData::default();
+        let schema = order();
+        let avro = data.from_connect_schema(&schema).unwrap();
+        let st = Struct::new(schema.clone());
+        let e = data.from_connect_data(&schema, &avro, &Value::Struct(st)).unwrap_err();
+        assert_eq!(e.message.as_deref(), Some("Found null value for non-optional schema"));
+    }
+}
