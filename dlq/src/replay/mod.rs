@@ -87,6 +87,8 @@ pub struct ReplayOptions {
     /// Leave records too large for the producer or the target topic in the DLQ (reported in
     /// `oversize`) instead of stopping at the first one.
     pub skip_oversize: bool,
+    /// Decodes and re-encodes Avro keys and values (Confluent wire format) for fixes.
+    pub avro: Option<std::sync::Arc<std::sync::Mutex<crate::avro::AvroDecoder>>>,
 }
 
 impl ReplayOptions {
@@ -111,6 +113,7 @@ impl ReplayOptions {
             from_offset: None,
             create_topics: false,
             skip_oversize: false,
+            avro: None,
         }
     }
 }

@@ -230,7 +230,7 @@ pub(super) fn decide(
         headers: own,
     };
     if !opts.fixes.is_empty() {
-        match fix::apply_all(&opts.fixes, &record) {
+        match fix::apply_all_avro(&opts.fixes, &record, opts.avro.as_deref()) {
             Ok(fixed) => record = fixed,
             Err((index, error)) if opts.strict => {
                 return Err(ReplayError::Strict {
