@@ -225,7 +225,8 @@ impl Header {
         match &self.key {
             Payload::Text(t) => Cow::Borrowed(t),
             Payload::Binary(b) => String::from_utf8_lossy(b),
-            Payload::Null => Cow::Borrowed(""),
+            // Header names are never decoded.
+            Payload::Null | Payload::Avro(_) => Cow::Borrowed(""),
         }
     }
 
@@ -234,7 +235,7 @@ impl Header {
         match &self.key {
             Payload::Text(t) => t.as_bytes(),
             Payload::Binary(b) => b,
-            Payload::Null => &[],
+            Payload::Null | Payload::Avro(_) => &[],
         }
     }
 }

@@ -152,7 +152,7 @@ fn java_avro_reads_the_same_as_json() {
     api.delete(&json_prefix);
 
     let (key_avro, value_avro) = (our_avro("key"), our_avro("value"));
-    let json_config = |role: &str| {
+    let json_config = |role: &str| -> std::collections::BTreeMap<String, String> {
         [("converter.type".to_owned(), role.to_owned())]
             .into_iter()
             .collect()
