@@ -123,7 +123,10 @@ impl<'a> Reader<'a> {
         // Items of type null take no bytes: a count far beyond the data is garbage, not a
         // reason to loop for ever.
         if n > self.remaining() as u64 + 65_536 {
-            return Err(BinaryError::Invalid(format!("block of {n} items in {} bytes", self.remaining())));
+            return Err(BinaryError::Invalid(format!(
+                "block of {n} items in {} bytes",
+                self.remaining()
+            )));
         }
         Ok(n as usize)
     }
@@ -283,9 +286,7 @@ pub fn write(
         (Kind::Enum { symbols, .. }, Datum::Enum(i)) if *i < symbols.len() => {
             write_long(out, *i as i64)
         }
-        (Kind::Fixed { size, .. }, Datum::Fixed(b)) if b.len() == *size => {
-            out.extend_from_slice(b)
-        }
+        (Kind::Fixed { size, .. }, Datum::Fixed(b)) if b.len() == *size => out.extend_from_slice(b),
         (Kind::Array(items), Datum::Array(values)) => {
             if !values.is_empty() {
                 write_long(out, values.len() as i64);

@@ -120,7 +120,9 @@ impl AvroData {
                 if schema.name.as_deref() == Some(DECIMAL) {
                     let scale: i64 = param(schema, DECIMAL_SCALE)
                         .and_then(|s| s.parse().ok())
-                        .ok_or_else(|| data_err("Invalid Decimal schema: scale parameter not found."))?;
+                        .ok_or_else(|| {
+                            data_err("Invalid Decimal schema: scale parameter not found.")
+                        })?;
                     let precision = param(schema, DECIMAL_PRECISION)
                         .and_then(|p| p.parse::<i64>().ok())
                         .unwrap_or(DECIMAL_PRECISION_DEFAULT);
@@ -137,7 +139,8 @@ impl AvroData {
                 Kind::Array(self.to_avro(items, out, defined, false)?)
             }
             Type::Map => {
-                let (Some(k), Some(v)) = (schema.key_schema.as_deref(), schema.value_schema.as_deref())
+                let (Some(k), Some(v)) =
+                    (schema.key_schema.as_deref(), schema.value_schema.as_deref())
                 else {
                     return Err(data_err("map schema without key or value schema"));
                 };
@@ -287,7 +290,9 @@ impl AvroData {
 
     /// `toConnectSchema`.
     pub fn to_connect_schema(&self, avro: &AvroSchema) -> Result<SchemaRef, ConnectError> {
-        Ok(self.connect_of(avro, avro.root, false, None, None, 0)?.into_ref())
+        Ok(self
+            .connect_of(avro, avro.root, false, None, None, 0)?
+            .into_ref())
     }
 
     fn connect_of(
@@ -357,18 +362,22 @@ impl AvroData {
                             ));
                         };
                         Schema::map(
-                            self.connect_of(avro, k.ty, false, None, None, depth + 1)?.into_ref(),
-                            self.connect_of(avro, v.ty, false, None, None, depth + 1)?.into_ref(),
+                            self.connect_of(avro, k.ty, false, None, None, depth + 1)?
+                                .into_ref(),
+                            self.connect_of(avro, v.ty, false, None, None, depth + 1)?
+                                .into_ref(),
                         )
                     }
                     _ => Schema::array(
-                        self.connect_of(avro, *items, false, None, None, depth + 1)?.into_ref(),
+                        self.connect_of(avro, *items, false, None, None, depth + 1)?
+                            .into_ref(),
                     ),
                 }
             }
             Kind::Map(values) => Schema::map(
                 Schema::new(Type::String).into_ref(),
-                self.connect_of(avro, *values, false, None, None, depth + 1)?.into_ref(),
+                self.connect_of(avro, *values, false, None, None, depth + 1)?
+                    .into_ref(),
             ),
             Kind::Record { fields, .. } => {
                 let mut list = Vec::with_capacity(fields.len());
@@ -547,7 +556,9 @@ impl AvroData {
                     .field(&field_name)
                     .map(|f| f.schema.clone())
                     .ok_or_else(|| {
-                        data_err(format!("Did not find matching union field for data: {field_name}"))
+                        data_err(format!(
+                            "Did not find matching union field for data: {field_name}"
+                        ))
                     })?;
                 let v = self.to_connect_value(avro, branch, inner, &field_schema)?;
                 st.put(&field_name, v);
@@ -585,7 +596,9 @@ impl AvroData {
                 if schema.name.as_deref() == Some(DECIMAL) {
                     let scale = param(schema, DECIMAL_SCALE)
                         .and_then(|s| s.parse().ok())
-                        .ok_or_else(|| data_err("Invalid Decimal schema: scale parameter not found."))?;
+                        .ok_or_else(|| {
+                            data_err("Invalid Decimal schema: scale parameter not found.")
+                        })?;
                     Value::Decimal(Decimal::from_bytes(b, scale).ok_or_else(|| {
                         data_err("Decimal value needs more than 128 bits (38 digits)")
                     })?)
@@ -615,7 +628,8 @@ impl AvroData {
                 let Kind::Record { fields, .. } = &avro.node(entry_id).kind else {
                     return Err(data_err("map entries are not records"));
                 };
-                let (Some(ks), Some(vs)) = (schema.key_schema.as_deref(), schema.value_schema.as_deref())
+                let (Some(ks), Some(vs)) =
+                    (schema.key_schema.as_deref(), schema.value_schema.as_deref())
                 else {
                     return Err(data_err("map schema without key or value schema"));
                 };
@@ -647,7 +661,10 @@ impl AvroData {
                     entries
                         .iter()
                         .map(|(k, d)| {
-                            Ok((Value::String(k.clone()), self.to_connect_value(avro, value_id, d, vs)?))
+                            Ok((
+                                Value::String(k.clone()),
+                                self.to_connect_value(avro, value_id, d, vs)?,
+                            ))
                         })
                         .collect::<Result<_, ConnectError>>()?,
                 )
@@ -780,7 +797,9 @@ impl AvroData {
             ),
             (Kind::Bytes, Value::Bytes(b)) => Datum::Bytes(b.clone()),
             (Kind::Bytes, Value::Decimal(d)) => Datum::Bytes(d.to_bytes()),
-            (Kind::Fixed { size, .. }, Value::Bytes(b)) if b.len() == *size => Datum::Fixed(b.clone()),
+            (Kind::Fixed { size, .. }, Value::Bytes(b)) if b.len() == *size => {
+                Datum::Fixed(b.clone())
+            }
             (Kind::Array(items), Value::Array(values)) => {
                 let item_schema = schema
                     .value_schema
@@ -794,7 +813,8 @@ impl AvroData {
                 )
             }
             (Kind::Array(entry), Value::Map(entries)) => {
-                let (Some(ks), Some(vs)) = (schema.key_schema.as_deref(), schema.value_schema.as_deref())
+                let (Some(ks), Some(vs)) =
+                    (schema.key_schema.as_deref(), schema.value_schema.as_deref())
                 else {
                     return Err(mismatch());
                 };
@@ -838,10 +858,11 @@ impl AvroData {
                         )?),
                         // A field the registered (newer) schema added: its default.
                         None => match &af.default {
-                            Some(d) => out.push(
-                                crate::json::from_avro_default(avro, af.ty, d)
-                                    .map_err(|e| data_err(format!("default of {}: {e}", af.name)))?,
-                            ),
+                            Some(d) => {
+                                out.push(crate::json::from_avro_default(avro, af.ty, d).map_err(
+                                    |e| data_err(format!("default of {}: {e}", af.name)),
+                                )?)
+                            }
                             None => {
                                 return Err(data_err(format!(
                                     "Avro record {name} has field {} without a default, which the Connect struct lacks",
@@ -905,7 +926,8 @@ fn default_json(schema: &Schema, v: &Value) -> Result<Json, ConnectError> {
             )
         }
         Value::Map(entries) => {
-            let (Some(ks), Some(vs)) = (schema.key_schema.as_deref(), schema.value_schema.as_deref())
+            let (Some(ks), Some(vs)) =
+                (schema.key_schema.as_deref(), schema.value_schema.as_deref())
             else {
                 return Err(data_err("map schema without key or value schema"));
             };
@@ -929,7 +951,10 @@ fn default_json(schema: &Schema, v: &Value) -> Result<Json, ConnectError> {
         Value::Struct(st) => {
             let mut m = Map::new();
             for f in &st.schema.fields {
-                m.insert(f.name.clone(), default_json(&f.schema, &st.values[f.index])?);
+                m.insert(
+                    f.name.clone(),
+                    default_json(&f.schema, &st.values[f.index])?,
+                );
             }
             Json::Object(m)
         }
@@ -954,13 +979,19 @@ mod tests {
     fn order() -> SchemaRef {
         Schema::structure(vec![
             ("small".into(), Schema::new(Type::Int16).into_ref()),
-            ("name".into(), Schema::new(Type::String).optional().into_ref()),
+            (
+                "name".into(),
+                Schema::new(Type::String).optional().into_ref(),
+            ),
             ("price".into(), Schema::decimal(2).into_ref()),
             ("day".into(), Schema::date().into_ref()),
             (
                 "attrs".into(),
-                Schema::map(Schema::new(Type::Int32).into_ref(), Schema::new(Type::String).into_ref())
-                    .into_ref(),
+                Schema::map(
+                    Schema::new(Type::Int32).into_ref(),
+                    Schema::new(Type::String).into_ref(),
+                )
+                .into_ref(),
             ),
         ])
         .named("shop.Order")
@@ -975,13 +1006,17 @@ mod tests {
         assert_eq!(j["namespace"], "shop");
         assert_eq!(j["connect.name"], "shop.Order");
         let f = &j["fields"];
-        assert_eq!(f[0]["type"], json!({"type": "int", "connect.type": "int16"}));
+        assert_eq!(
+            f[0]["type"],
+            json!({"type": "int", "connect.type": "int16"})
+        );
         assert_eq!(f[1]["type"], json!(["null", "string"]));
         assert_eq!(f[1]["default"], Json::Null);
-        // Confluent's property order: scale, precision, connect.*, logicalType.
+        // Confluent's property order: scale, precision, connect.*, logicalType (this model's
+        // Decimal schema has no version, so no connect.version).
         assert_eq!(
             f[2]["type"].to_string(),
-            r#"{"type":"bytes","scale":2,"precision":64,"connect.version":1,"connect.parameters":{"scale":"2"},"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}"#
+            r#"{"type":"bytes","scale":2,"precision":64,"connect.parameters":{"scale":"2"},"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}"#
         );
         assert_eq!(
             f[3]["type"],
@@ -989,7 +1024,10 @@ mod tests {
         );
         assert_eq!(f[4]["type"]["type"], "array");
         assert_eq!(f[4]["type"]["items"]["name"], "MapEntry");
-        assert_eq!(f[4]["type"]["items"]["namespace"], "io.confluent.connect.avro");
+        assert_eq!(
+            f[4]["type"]["items"]["namespace"],
+            "io.confluent.connect.avro"
+        );
     }
 
     #[test]
@@ -999,10 +1037,21 @@ mod tests {
         let avro = data.from_connect_schema(&schema).unwrap();
         let mut st = Struct::new(schema.clone());
         st.put("small", Value::Int16(-7));
-        st.put("price", Value::Decimal(Decimal { unscaled: -1234, scale: 2 }));
+        st.put(
+            "price",
+            Value::Decimal(Decimal {
+                unscaled: -1234,
+                scale: 2,
+            }),
+        );
         st.put("day", Value::Date(19000));
-        st.put("attrs", Value::Map(vec![(Value::Int32(1), Value::String("x".into()))]));
-        let datum = data.from_connect_data(&schema, &avro, &Value::Struct(st.clone())).unwrap();
+        st.put(
+            "attrs",
+            Value::Map(vec![(Value::Int32(1), Value::String("x".into()))]),
+        );
+        let datum = data
+            .from_connect_data(&schema, &avro, &Value::Struct(st.clone()))
+            .unwrap();
         let mut bytes = Vec::new();
         binary::encode(&avro, &datum, &mut bytes).unwrap();
         // The schema read back from its JSON, as a reader gets it from the registry.
@@ -1011,7 +1060,9 @@ mod tests {
         let back = data
             .to_connect_data(&read, &binary::decode(&read, &bytes).unwrap(), &back_schema)
             .unwrap();
-        let Value::Struct(b) = back else { panic!("not a struct") };
+        let Value::Struct(b) = back else {
+            panic!("not a struct")
+        };
         assert_eq!(b.values, st.values);
         assert_eq!(back_schema.name.as_deref(), Some("shop.Order"));
         let small = &back_schema.field("small").unwrap().schema;
@@ -1029,7 +1080,12 @@ mod tests {
         let schema = order();
         let avro = data.from_connect_schema(&schema).unwrap();
         let st = Struct::new(schema.clone());
-        let e = data.from_connect_data(&schema, &avro, &Value::Struct(st)).unwrap_err();
-        assert_eq!(e.message.as_deref(), Some("Found null value for non-optional schema"));
+        let e = data
+            .from_connect_data(&schema, &avro, &Value::Struct(st))
+            .unwrap_err();
+        assert_eq!(
+            e.message.as_deref(),
+            Some("Found null value for non-optional schema")
+        );
     }
 }

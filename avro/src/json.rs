@@ -45,7 +45,10 @@ fn decimal_scale(schema: &AvroSchema, id: NodeId) -> Option<u32> {
     if node.logical_type() != Some("decimal") {
         return None;
     }
-    node.props.get("scale").and_then(Json::as_u64).map(|s| s as u32)
+    node.props
+        .get("scale")
+        .and_then(Json::as_u64)
+        .map(|s| s as u32)
 }
 
 fn node_to_json(schema: &AvroSchema, id: NodeId, d: &Datum) -> Json {
@@ -55,7 +58,9 @@ fn node_to_json(schema: &AvroSchema, id: NodeId, d: &Datum) -> Json {
         Datum::Boolean(b) => json!(b),
         Datum::Int(i) => json!(i),
         Datum::Long(l) => json!(l),
-        Datum::Float(f) => serde_json::Number::from_f64(f64::from(*f)).map_or(Json::Null, Json::Number),
+        Datum::Float(f) => {
+            serde_json::Number::from_f64(f64::from(*f)).map_or(Json::Null, Json::Number)
+        }
         Datum::Double(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
         Datum::String(s) => json!(s),
         Datum::Bytes(b) | Datum::Fixed(b) => match decimal_scale(schema, id)
@@ -73,7 +78,12 @@ fn node_to_json(schema: &AvroSchema, id: NodeId, d: &Datum) -> Json {
                 Kind::Array(item) => item,
                 _ => id,
             };
-            Json::Array(items.iter().map(|d| node_to_json(schema, item, d)).collect())
+            Json::Array(
+                items
+                    .iter()
+                    .map(|d| node_to_json(schema, item, d))
+                    .collect(),
+            )
         }
         Datum::Map(entries) => {
             let value = match node.kind {
@@ -159,7 +169,13 @@ fn node_from_json(
     path: &str,
 ) -> Result<Datum, JsonError> {
     let node = schema.node(id);
-    let here = || if path.is_empty() { "the value".to_owned() } else { path.to_owned() };
+    let here = || {
+        if path.is_empty() {
+            "the value".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
     let bad = || {
         JsonError(format!(
             "{}: expected Avro {}, found {}",
@@ -190,7 +206,11 @@ fn node_from_json(
         Kind::String => Datum::String(j.as_str().ok_or_else(bad)?.to_owned()),
         Kind::Bytes | Kind::Fixed { .. } => {
             let bytes = if avro_default {
-                j.as_str().ok_or_else(bad)?.chars().map(|c| c as u32 as u8).collect()
+                j.as_str()
+                    .ok_or_else(bad)?
+                    .chars()
+                    .map(|c| c as u32 as u8)
+                    .collect()
             } else if let Some(scale) = decimal_scale(schema, id) {
                 let unscaled = match j {
                     Json::String(s) => parse_decimal(s, scale),
@@ -232,7 +252,11 @@ fn node_from_json(
         Kind::Enum { symbols, name, .. } => {
             let s = j.as_str().ok_or_else(bad)?;
             Datum::Enum(symbols.iter().position(|x| x == s).ok_or_else(|| {
-                JsonError(format!("{}: {s} is not a symbol of enum {name} ({})", here(), symbols.join(", ")))
+                JsonError(format!(
+                    "{}: {s} is not a symbol of enum {name} ({})",
+                    here(),
+                    symbols.join(", ")
+                ))
             })?)
         }
         Kind::Array(item) => Datum::Array(
@@ -240,7 +264,9 @@ fn node_from_json(
                 .ok_or_else(bad)?
                 .iter()
                 .enumerate()
-                .map(|(i, v)| node_from_json(schema, *item, v, avro_default, &format!("{path}[{i}]")))
+                .map(|(i, v)| {
+                    node_from_json(schema, *item, v, avro_default, &format!("{path}[{i}]"))
+                })
                 .collect::<Result<_, _>>()?,
         ),
         Kind::Map(value) => Datum::Map(
@@ -261,12 +287,20 @@ fn node_from_json(
                 return Err(JsonError(format!(
                     "{}: record {name} has no field {unknown} (fields: {})",
                     here(),
-                    fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                    fields
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
             let mut values = Vec::with_capacity(fields.len());
             for f in fields {
-                let sub = if path.is_empty() { f.name.clone() } else { format!("{path}.{}", f.name) };
+                let sub = if path.is_empty() {
+                    f.name.clone()
+                } else {
+                    format!("{path}.{}", f.name)
+                };
                 values.push(match obj.get(&f.name) {
                     Some(v) => node_from_json(schema, f.ty, v, avro_default, &sub)?,
                     None => match &f.default {
@@ -288,7 +322,9 @@ fn node_from_json(
                 return Ok(Datum::Union(0, Box::new(d)));
             }
             if j.is_null()
-                && let Some(i) = branches.iter().position(|b| schema.node(*b).kind == Kind::Null)
+                && let Some(i) = branches
+                    .iter()
+                    .position(|b| schema.node(*b).kind == Kind::Null)
             {
                 return Ok(Datum::Union(i, Box::new(Datum::Null)));
             }
@@ -336,7 +372,11 @@ mod tests {
         let d = from_json(&s, &json!({"id": 1, "price": "3", "kind": "A", "tags": {}})).unwrap();
         assert_eq!(to_json(&s, &d)["raw"], json!({"base64": "/w=="}));
         assert_eq!(to_json(&s, &d)["price"], json!("3.00"));
-        let e = from_json(&s, &json!({"id": 1, "price": "3.001", "kind": "A", "tags": {}})).unwrap_err();
+        let e = from_json(
+            &s,
+            &json!({"id": 1, "price": "3.001", "kind": "A", "tags": {}}),
+        )
+        .unwrap_err();
         assert!(e.0.starts_with("price: expected a decimal"), "{e}");
         let e = from_json(&s, &json!({"id": "x"})).unwrap_err();
         assert_eq!(e.0, "id: expected Avro long, found \"x\"");

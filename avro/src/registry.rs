@@ -28,7 +28,10 @@ pub struct RegistryConfig {
 impl std::fmt::Debug for RegistryConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RegistryConfig")
-            .field("urls", &self.urls.iter().map(|u| redact_url(u)).collect::<Vec<_>>())
+            .field(
+                "urls",
+                &self.urls.iter().map(|u| redact_url(u)).collect::<Vec<_>>(),
+            )
             .field("basic_auth", &self.basic_auth.as_ref().map(|_| "[hidden]"))
             .finish()
     }
@@ -128,7 +131,12 @@ impl RegistryClient {
             .timeout(config.timeout.unwrap_or(Duration::from_secs(30)))
             .build()
             .map_err(|e| RegistryError::Unreachable {
-                urls: config.urls.iter().map(|u| redact_url(u)).collect::<Vec<_>>().join(","),
+                urls: config
+                    .urls
+                    .iter()
+                    .map(|u| redact_url(u))
+                    .collect::<Vec<_>>()
+                    .join(","),
                 error: e.to_string(),
             })?;
         Ok(RegistryClient {
@@ -150,7 +158,12 @@ impl RegistryClient {
     }
 
     /// One request, tried against each URL until one answers.
-    fn call(&self, method: reqwest::Method, path: &str, body: Option<&Json>) -> Result<Json, RegistryError> {
+    fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Json>,
+    ) -> Result<Json, RegistryError> {
         let mut last = String::new();
         for base in &self.config.urls {
             let url = format!("{base}{path}");
@@ -163,7 +176,9 @@ impl RegistryClient {
                 req = req.header("Authorization", format!("Basic {token}"));
             }
             if let Some(body) = body {
-                req = req.header("Content-Type", CONTENT_TYPE).body(body.to_string());
+                req = req
+                    .header("Content-Type", CONTENT_TYPE)
+                    .body(body.to_string());
             }
             let resp = match req.send() {
                 Ok(r) => r,
@@ -218,7 +233,10 @@ impl RegistryClient {
         if let Some(ty) = answer.get("schemaType").and_then(Json::as_str)
             && ty != "AVRO"
         {
-            return Err(RegistryError::NotAvro { id, ty: ty.to_owned() });
+            return Err(RegistryError::NotAvro {
+                id,
+                ty: ty.to_owned(),
+            });
         }
         let text = answer
             .get("schema")
@@ -228,7 +246,8 @@ impl RegistryClient {
                 error: "no \"schema\" in the answer".into(),
             })?
             .to_owned();
-        let schema = AvroSchema::parse_str(&text).map_err(|error| RegistryError::Schema { id, error })?;
+        let schema =
+            AvroSchema::parse_str(&text).map_err(|error| RegistryError::Schema { id, error })?;
         let r = Arc::new(Registered { id, text, schema });
         lock(&self.by_id).insert(id, r.clone());
         Ok(r)
@@ -245,7 +264,12 @@ impl RegistryClient {
         self.id_for(subject, schema, false)
     }
 
-    fn id_for(&self, subject: &str, schema: &AvroSchema, register: bool) -> Result<u32, RegistryError> {
+    fn id_for(
+        &self,
+        subject: &str,
+        schema: &AvroSchema,
+        register: bool,
+    ) -> Result<u32, RegistryError> {
         let text = schema.to_json_string();
         let key = (subject.to_owned(), text.clone());
         if let Some(id) = lock(&self.ids).get(&key) {
@@ -256,7 +280,11 @@ impl RegistryClient {
         } else {
             format!("/subjects/{}", encode_path(subject))
         };
-        let answer = self.call(reqwest::Method::POST, &path, Some(&json!({ "schema": text })))?;
+        let answer = self.call(
+            reqwest::Method::POST,
+            &path,
+            Some(&json!({ "schema": text })),
+        )?;
         let id = answer
             .get("id")
             .and_then(Json::as_u64)
@@ -297,7 +325,11 @@ impl RegistryClient {
         if let Some(v) = lock(&self.versions).get(&id) {
             return Ok(v.clone());
         }
-        let answer = self.call(reqwest::Method::GET, &format!("/schemas/ids/{id}/versions"), None)?;
+        let answer = self.call(
+            reqwest::Method::GET,
+            &format!("/schemas/ids/{id}/versions"),
+            None,
+        )?;
         let list: Vec<SubjectVersion> = answer
             .as_array()
             .map(|a| {
@@ -326,7 +358,9 @@ fn encode_path(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -356,7 +390,10 @@ mod tests {
         assert_eq!(c.urls, ["http://a:1", "http://u:p@b:2"]);
         assert_eq!(redact_url(&c.urls[1]), "http://[hidden]@b:2");
         assert!(!format!("{c:?}").contains("u:p"));
-        assert!(matches!(RegistryClient::new(RegistryConfig::default()), Err(RegistryError::NoUrl)));
+        assert!(matches!(
+            RegistryClient::new(RegistryConfig::default()),
+            Err(RegistryError::NoUrl)
+        ));
     }
 
     #[test]
@@ -373,7 +410,10 @@ mod tests {
 
     #[test]
     fn unreachable_names_every_url() {
-        let c = RegistryClient::new(RegistryConfig::from_urls("http://127.0.0.1:9,http://127.0.0.1:10")).unwrap();
+        let c = RegistryClient::new(RegistryConfig::from_urls(
+            "http://127.0.0.1:9,http://127.0.0.1:10",
+        ))
+        .unwrap();
         let e = c.schema_by_id(1).unwrap_err().to_string();
         assert!(e.contains("http://127.0.0.1:9,http://127.0.0.1:10"), "{e}");
         assert!(e.contains("schema.registry.url"), "{e}");

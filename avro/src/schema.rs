@@ -384,7 +384,15 @@ impl Parser {
                 }
                 let inner_ns = full.rfind('.').map_or("", |i| &full[..i]).to_owned();
                 let known: &[&str] = match ty {
-                    "enum" => &["type", "name", "namespace", "doc", "symbols", "default", "aliases"],
+                    "enum" => &[
+                        "type",
+                        "name",
+                        "namespace",
+                        "doc",
+                        "symbols",
+                        "default",
+                        "aliases",
+                    ],
                     "fixed" => &["type", "name", "namespace", "size", "aliases"],
                     _ => &["type", "name", "namespace", "doc", "fields", "aliases"],
                 };
@@ -401,7 +409,9 @@ impl Parser {
                             .iter()
                             .map(|s| s.as_str().map(str::to_owned))
                             .collect::<Option<Vec<_>>>()
-                            .ok_or_else(|| SchemaError(format!("enum {full}: symbols must be strings")))?;
+                            .ok_or_else(|| {
+                                SchemaError(format!("enum {full}: symbols must be strings"))
+                            })?;
                         Kind::Enum {
                             name: full,
                             doc: str_of("doc"),
@@ -426,10 +436,9 @@ impl Parser {
                             .ok_or_else(|| SchemaError(format!("record {full} has no fields")))?;
                         let mut fields = Vec::with_capacity(fields_json.len());
                         for f in fields_json {
-                            let name = f
-                                .get("name")
-                                .and_then(Json::as_str)
-                                .ok_or_else(|| SchemaError(format!("a field of {full} has no name")))?;
+                            let name = f.get("name").and_then(Json::as_str).ok_or_else(|| {
+                                SchemaError(format!("a field of {full} has no name"))
+                            })?;
                             let fty = f.get("type").ok_or_else(|| {
                                 SchemaError(format!("field {name} of {full} has no type"))
                             })?;
@@ -502,8 +511,10 @@ mod tests {
 
     #[test]
     fn rejects_undefined_names() {
-        let e = AvroSchema::parse_str(r#"{"type":"record","name":"R","fields":[{"name":"x","type":"Nope"}]}"#)
-            .unwrap_err();
+        let e = AvroSchema::parse_str(
+            r#"{"type":"record","name":"R","fields":[{"name":"x","type":"Nope"}]}"#,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("undefined name: Nope"), "{e}");
     }
 }

@@ -11,7 +11,9 @@ pub const UNKNOWN_MAGIC_BYTE: &str = "Unknown magic byte!";
 pub enum WireError {
     #[error("{UNKNOWN_MAGIC_BYTE}")]
     UnknownMagicByte,
-    #[error("{0} bytes are too short for the Confluent wire format (magic byte and 4-byte schema id)")]
+    #[error(
+        "{0} bytes are too short for the Confluent wire format (magic byte and 4-byte schema id)"
+    )]
     TooShort(usize),
 }
 

@@ -41,6 +41,8 @@ fn apicurio_value_converter(config: &mut Value) {
     config["value.converter.apicurio.registry.auto-register"] = json!("true");
     config["value.converter.apicurio.registry.as-confluent"] = json!("true");
     config["value.converter.apicurio.registry.use-id"] = json!("contentId");
+    // Apicurio 2.x puts the id in Kafka headers by default; the Confluent framing needs this.
+    config["value.converter.apicurio.registry.headers.enabled"] = json!("false");
 }
 
 fn wait_lines(path: &std::path::Path, n: usize) -> String {
