@@ -57,7 +57,12 @@ pub struct GlobalArgs {
     pub kafka_property: Vec<String>,
     /// Schema Registry URL(s), comma-separated, to decode Avro keys and values in DLQ commands
     /// (Confluent wire format); user:password@ in the URL for basic auth
-    #[arg(long, global = true, env = "CONNECTCTL_SCHEMA_REGISTRY_URL", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "CONNECTCTL_SCHEMA_REGISTRY_URL",
+        value_name = "URL"
+    )]
     pub schema_registry: Option<String>,
 }
 

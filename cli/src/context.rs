@@ -350,8 +350,12 @@ impl Context {
         let key = "basic.auth.user.info";
         let (info, _) = secret(
             self.schema_registry.get(key).map(String::as_str),
-            self.schema_registry.get(&format!("{key}_env")).map(String::as_str),
-            self.schema_registry.get(&format!("{key}_command")).map(String::as_str),
+            self.schema_registry
+                .get(&format!("{key}_env"))
+                .map(String::as_str),
+            self.schema_registry
+                .get(&format!("{key}_command"))
+                .map(String::as_str),
             key,
         )
         .map_err(|what| ContextError::Secret {

@@ -35,7 +35,10 @@ fn connectctl() -> Command {
 }
 
 fn apicurio_value_converter(config: &mut Value) {
-    let url = env().apicurio_registry_url.clone().expect("apicurio_registry_url in env.json");
+    let url = env()
+        .apicurio_registry_url
+        .clone()
+        .expect("apicurio_registry_url in env.json");
     config["value.converter"] = json!("io.apicurio.registry.utils.converter.AvroConverter");
     config["value.converter.apicurio.registry.url"] = json!(url);
     config["value.converter.apicurio.registry.auto-register"] = json!("true");
@@ -74,7 +77,9 @@ fn avro_dlq_is_inspected_decoded_and_replayed_with_a_fix_that_java_reads_back() 
     )
     .unwrap();
     let registry = RegistryClient::new(RegistryConfig::from_urls(&registry_url())).unwrap();
-    let id = registry.register(&format!("{topic}-value"), &schema).unwrap();
+    let id = registry
+        .register(&format!("{topic}-value"), &schema)
+        .unwrap();
     let records: Vec<TestRecord> = (1..=3)
         .map(|i| {
             let datum = avro_json::from_json(
@@ -115,16 +120,34 @@ fn avro_dlq_is_inspected_decoded_and_replayed_with_a_fix_that_java_reads_back() 
         .args(["dlq", "inspect", &dlq, "--records", "-o", "jsonl"])
         .output()
         .unwrap();
-    assert!(raw.status.success(), "{}", String::from_utf8_lossy(&raw.stderr));
-    let first: Value = serde_json::from_str(String::from_utf8_lossy(&raw.stdout).lines().next().unwrap()).unwrap();
+    assert!(
+        raw.status.success(),
+        "{}",
+        String::from_utf8_lossy(&raw.stderr)
+    );
+    let first: Value =
+        serde_json::from_str(String::from_utf8_lossy(&raw.stdout).lines().next().unwrap()).unwrap();
     assert!(first["value"]["base64"].is_string(), "{first}");
     assert!(first.get("schema").is_none());
 
     let decoded = connectctl()
-        .args(["dlq", "inspect", &dlq, "--records", "-o", "jsonl", "--schema-registry", &registry_url()])
+        .args([
+            "dlq",
+            "inspect",
+            &dlq,
+            "--records",
+            "-o",
+            "jsonl",
+            "--schema-registry",
+            &registry_url(),
+        ])
         .output()
         .unwrap();
-    assert!(decoded.status.success(), "{}", String::from_utf8_lossy(&decoded.stderr));
+    assert!(
+        decoded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&decoded.stderr)
+    );
     let lines: Vec<Value> = String::from_utf8(decoded.stdout)
         .unwrap()
         .lines()
@@ -137,18 +160,31 @@ fn avro_dlq_is_inspected_decoded_and_replayed_with_a_fix_that_java_reads_back() 
     );
     assert_eq!(lines[0]["key"], json!("k1"));
     assert_eq!(lines[0]["schema"]["id"], json!(id));
-    assert_eq!(lines[0]["schema"]["subject"], json!(format!("{topic}-value")));
+    assert_eq!(
+        lines[0]["schema"]["subject"],
+        json!(format!("{topic}-value"))
+    );
     assert_eq!(lines[0]["schema"]["version"], json!(1));
     assert_eq!(lines[0]["stage"], json!("VALUE_CONVERTER"));
 
     // The one-record view says where the schema is registered.
     let show = connectctl()
-        .args(["dlq", "inspect", &dlq, "--show", "0:1", "--schema-registry", &registry_url()])
+        .args([
+            "dlq",
+            "inspect",
+            &dlq,
+            "--show",
+            "0:1",
+            "--schema-registry",
+            &registry_url(),
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&show.stdout);
     assert!(
-        text.contains(&format!("Value schema: Avro, id {id}, subject {topic}-value, version 1")),
+        text.contains(&format!(
+            "Value schema: Avro, id {id}, subject {topic}-value, version 1"
+        )),
         "{text}"
     );
     assert!(text.contains("\"item\": \"item2\""), "{text}");
@@ -156,20 +192,62 @@ fn avro_dlq_is_inspected_decoded_and_replayed_with_a_fix_that_java_reads_back() 
     // Replay with a fix: the value is decoded, fixed as JSON, re-encoded with schema `id`.
     let dry = connectctl()
         .args([
-            "dlq", "replay", &dlq, "--to", &fixed_topic, "--fix", "set value.note=\"checked\"",
-            "--schema-registry", &registry_url(), "--dry-run", "--preview", "1",
+            "dlq",
+            "replay",
+            &dlq,
+            "--to",
+            &fixed_topic,
+            "--fix",
+            "set value.note=\"checked\"",
+            "--schema-registry",
+            &registry_url(),
+            "--dry-run",
+            "--preview",
+            "1",
         ])
         .output()
         .unwrap();
-    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    // The preview shows the Avro value as JSON, before and after the fix.
+    let plan = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        plan.contains(&format!(
+            r#"{{"id":1,"item":"item1","price":"12.50","note":null}} (Avro, schema id {id})"#
+        )),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(&format!(
+            r#"{{"id":1,"item":"item1","price":"12.50","note":"checked"}} (Avro, schema id {id})"#
+        )),
+        "{plan}"
+    );
     let run = connectctl()
         .args([
-            "dlq", "replay", &dlq, "--to", &fixed_topic, "--fix", "set value.note=\"checked\"",
-            "--schema-registry", &registry_url(), "--yes", "-o", "json",
+            "dlq",
+            "replay",
+            &dlq,
+            "--to",
+            &fixed_topic,
+            "--fix",
+            "set value.note=\"checked\"",
+            "--schema-registry",
+            &registry_url(),
+            "--yes",
+            "-o",
+            "json",
         ])
         .output()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let summary: Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(summary["replayed"], 3, "{summary}");
 
@@ -199,24 +277,61 @@ fn avro_dlq_is_inspected_decoded_and_replayed_with_a_fix_that_java_reads_back() 
 fn an_id_the_registry_lacks_is_shown_as_such() {
     let dlq = unique("avro-unknown-id");
     create_topic(&dlq, 1);
-    produce(&dlq, &[TestRecord::value([0u8, 0x7f, 0xff, 0xff, 0x01, 0x02, 0x03])]);
+    produce(
+        &dlq,
+        &[TestRecord::value([0u8, 0x7f, 0xff, 0xff, 0x01, 0x02, 0x03])],
+    );
     let out = connectctl()
-        .args(["dlq", "inspect", &dlq, "--records", "-o", "jsonl", "--schema-registry", &registry_url()])
+        .args([
+            "dlq",
+            "inspect",
+            &dlq,
+            "--records",
+            "-o",
+            "jsonl",
+            "--schema-registry",
+            &registry_url(),
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["schema"]["id"], json!(0x7fffff01u32));
-    assert!(line["schema"]["error"].as_str().unwrap().contains("error code: 404"), "{line}");
-    assert!(line["value"]["base64"].is_string(), "the bytes are kept: {line}");
+    assert!(
+        line["schema"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("error code: 404"),
+        "{line}"
+    );
+    assert!(
+        line["value"]["base64"].is_string(),
+        "the bytes are kept: {line}"
+    );
 
     // An unreachable registry is named, never a crash.
     let out = connectctl()
-        .args(["dlq", "inspect", &dlq, "--records", "-o", "jsonl", "--schema-registry", "http://127.0.0.1:9"])
+        .args([
+            "dlq",
+            "inspect",
+            &dlq,
+            "--records",
+            "-o",
+            "jsonl",
+            "--schema-registry",
+            "http://127.0.0.1:9",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
     let line: Value = serde_json::from_slice(&out.stdout).unwrap();
     let error = line["schema"]["error"].as_str().unwrap();
-    assert!(error.contains("cannot reach the Schema Registry at http://127.0.0.1:9"), "{error}");
+    assert!(
+        error.contains("cannot reach the Schema Registry at http://127.0.0.1:9"),
+        "{error}"
+    );
 }

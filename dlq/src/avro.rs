@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use connect_avro::registry::{Registered, RegistryClient, RegistryConfig, RegistryError, SubjectVersion};
+use connect_avro::registry::{
+    Registered, RegistryClient, RegistryConfig, RegistryError, SubjectVersion,
+};
 use connect_avro::{binary, json as avro_json, wire};
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -34,7 +36,10 @@ pub struct Decoded {
 
 struct Known {
     registered: Arc<Registered>,
-    at: Option<SubjectVersion>,
+    /// Every subject and version the id is registered under: one schema registered under
+    /// several subjects (the same record type on several topics) has one id in both Confluent's
+    /// registry and Apicurio's.
+    at: Vec<SubjectVersion>,
 }
 
 impl std::fmt::Debug for AvroDecoder {
@@ -77,7 +82,7 @@ impl AvroDecoder {
             let registered = client.schema_by_id(id).map_err(|e| e.to_string())?;
             // Apicurio and Confluent both answer this; an older registry may not, and the
             // subject is then unknown rather than an error.
-            let at = client.subjects_of(id).ok().and_then(|v| v.into_iter().next());
+            let at = client.subjects_of(id).unwrap_or_default();
             Ok(Arc::new(Known { registered, at }))
         });
         self.schemas.insert(id, result.clone());
@@ -86,6 +91,17 @@ impl AvroDecoder {
 
     /// `None` when the bytes are not in the Confluent wire format (text, JSON, ...).
     pub fn decode(&mut self, bytes: Option<&[u8]>) -> Option<Decoded> {
+        self.decode_from(bytes, None)
+    }
+
+    /// [`AvroDecoder::decode`] for a key or value (`part`: "key" or "value") of a record from
+    /// `topic`: of the subjects the id is registered under, the topic's own (`topic-value`, as
+    /// TopicNameStrategy names it) is shown, else the first.
+    pub fn decode_from(
+        &mut self,
+        bytes: Option<&[u8]>,
+        origin: Option<(&str, &str)>,
+    ) -> Option<Decoded> {
         let (id, body) = wire::unframe(bytes?).ok()?;
         let mut schema = SchemaRef {
             id,
@@ -99,8 +115,13 @@ impl AvroDecoder {
                 Some(Decoded { schema, json: None })
             }
             Ok(k) => {
-                schema.subject = k.at.as_ref().map(|a| a.subject.clone());
-                schema.version = k.at.as_ref().map(|a| a.version);
+                let own = origin.map(|(topic, part)| format!("{topic}-{part}"));
+                let at =
+                    k.at.iter()
+                        .find(|a| Some(&a.subject) == own.as_ref())
+                        .or(k.at.first());
+                schema.subject = at.map(|a| a.subject.clone());
+                schema.version = at.map(|a| a.version);
                 match binary::decode(&k.registered.schema, body) {
                     Ok(d) => Some(Decoded {
                         json: Some(avro_json::to_json(&k.registered.schema, &d)),
@@ -126,7 +147,12 @@ impl AvroDecoder {
     }
 
     /// Registers `schema_text` under `subject` (an evolved schema) and encodes with it.
-    pub fn encode_registering(&mut self, subject: &str, schema_text: &str, json: &Json) -> Result<(u32, Vec<u8>), String> {
+    pub fn encode_registering(
+        &mut self,
+        subject: &str,
+        schema_text: &str,
+        json: &Json,
+    ) -> Result<(u32, Vec<u8>), String> {
         let schema = connect_avro::AvroSchema::parse_str(schema_text).map_err(|e| e.to_string())?;
         let client = self.client();
         let id = off_runtime(|| client.register(subject, &schema)).map_err(|e| e.to_string())?;

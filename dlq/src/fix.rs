@@ -438,7 +438,9 @@ pub fn apply_all_avro(
         match slot {
             Some((json, bytes, part)) => {
                 if json.is_none() {
-                    let framed = bytes.as_deref().filter(|b| connect_avro::wire::is_framed(b));
+                    let framed = bytes
+                        .as_deref()
+                        .filter(|b| connect_avro::wire::is_framed(b));
                     *json = Some(match (avro, framed) {
                         (Some(dec), Some(b)) => {
                             let mut dec = dec.lock().unwrap_or_else(|p| p.into_inner());

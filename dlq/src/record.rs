@@ -306,13 +306,15 @@ impl DeadLetter {
                 _ => None,
             }
         }
-        if let Some(d) = decoder.decode(raw(&self.key)) {
+        let topic = self.original.as_ref().map(|o| o.topic.clone());
+        let topic = topic.as_deref();
+        if let Some(d) = decoder.decode_from(raw(&self.key), topic.map(|t| (t, "key"))) {
             if let Some(j) = d.json {
                 self.key = Payload::Avro(j);
             }
             self.key_schema = Some(d.schema);
         }
-        if let Some(d) = decoder.decode(raw(&self.value)) {
+        if let Some(d) = decoder.decode_from(raw(&self.value), topic.map(|t| (t, "value"))) {
             if let Some(j) = d.json {
                 self.value = Payload::Avro(j);
             }
@@ -463,11 +465,13 @@ impl<'a> RecordJson<'a> {
     /// Shows Avro keys and values (Confluent wire format) as JSON decoded through the registry,
     /// with their schemas; other payloads stay as they are.
     pub fn decode_avro(mut self, decoder: &mut crate::avro::AvroDecoder) -> RecordJson<'a> {
-        if let Some(d) = decoder.decode(self.key.0) {
+        let topic = self.original.as_ref().map(|o| o.topic.clone());
+        let topic = topic.as_deref();
+        if let Some(d) = decoder.decode_from(self.key.0, topic.map(|t| (t, "key"))) {
             self.key.1 = d.json;
             self.key_schema = Some(d.schema);
         }
-        if let Some(d) = decoder.decode(self.value.0) {
+        if let Some(d) = decoder.decode_from(self.value.0, topic.map(|t| (t, "value"))) {
             self.value.1 = d.json;
             self.schema = Some(d.schema);
         }

@@ -303,11 +303,12 @@ pub(super) fn decide(
             source: candidate.source.clone(),
             target: candidate.target.clone(),
             partition,
-            before: PreviewRecord::new(msg.key(), msg.payload(), &original),
+            before: PreviewRecord::new(msg.key(), msg.payload(), &original, opts.avro.as_deref()),
             after: PreviewRecord::new(
                 candidate.record.key.as_deref(),
                 candidate.record.value.as_deref(),
                 &after,
+                opts.avro.as_deref(),
             ),
         });
     }

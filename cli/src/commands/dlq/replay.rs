@@ -171,8 +171,9 @@ pub async fn run(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<ExitCode> {
     opts.to = args.to.clone();
     opts.keep_partition = args.keep_partition;
     opts.max_replays = args.max_replays;
-    // Avro keys and values are fixed as JSON and re-encoded with their registered schema.
-    if !fixes.is_empty() {
+    // Avro keys and values are fixed as JSON and re-encoded with their registered schema, and
+    // shown as JSON in the preview; records replayed unchanged are never decoded.
+    if !fixes.is_empty() || args.dry_run {
         opts.avro = super::inspect::avro_decoder(ctx)?
             .map(|d| std::sync::Arc::new(std::sync::Mutex::new(d)));
     }
