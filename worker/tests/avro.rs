@@ -23,9 +23,15 @@ fn registry_url() -> String {
 }
 
 fn apicurio_converter(prefix: &str) -> Vec<(String, Json)> {
-    let url = env().apicurio_registry_url.clone().expect("apicurio_registry_url in env.json");
+    let url = env()
+        .apicurio_registry_url
+        .clone()
+        .expect("apicurio_registry_url in env.json");
     [
-        ("", json!("io.apicurio.registry.utils.converter.AvroConverter")),
+        (
+            "",
+            json!("io.apicurio.registry.utils.converter.AvroConverter"),
+        ),
         (".apicurio.registry.url", json!(url)),
         (".apicurio.registry.auto-register", json!("true")),
         (".apicurio.registry.as-confluent", json!("true")),
@@ -143,8 +149,14 @@ fn java_avro_reads_the_same_as_json() {
     let mut avro_conv = apicurio_converter("key.converter");
     avro_conv.extend(apicurio_converter("value.converter"));
     let json_conv = vec![
-        ("key.converter".to_owned(), json!("org.apache.kafka.connect.json.JsonConverter")),
-        ("value.converter".to_owned(), json!("org.apache.kafka.connect.json.JsonConverter")),
+        (
+            "key.converter".to_owned(),
+            json!("org.apache.kafka.connect.json.JsonConverter"),
+        ),
+        (
+            "value.converter".to_owned(),
+            json!("org.apache.kafka.connect.json.JsonConverter"),
+        ),
     ];
     api.create(&avro_prefix, debezium_config(&db, &avro_prefix, &avro_conv));
     api.create(&json_prefix, debezium_config(&db, &json_prefix, &json_conv));
@@ -162,8 +174,14 @@ fn java_avro_reads_the_same_as_json() {
     let key_json = JsonConverter::new(&json_config("key")).unwrap();
     let value_json = JsonConverter::new(&json_config("value")).unwrap();
     for (a, j) in avro_records.iter().zip(&json_records) {
-        assert_eq!(a.value.as_ref().unwrap()[0], 0, "Apicurio wrote the Confluent magic byte");
-        let av = value_avro.to_connect("t", a.value.as_deref()).expect("our Avro read of Java's record");
+        assert_eq!(
+            a.value.as_ref().unwrap()[0],
+            0,
+            "Apicurio wrote the Confluent magic byte"
+        );
+        let av = value_avro
+            .to_connect("t", a.value.as_deref())
+            .expect("our Avro read of Java's record");
         let jv = value_json.to_connect("t", j.value.as_deref()).unwrap();
         let (mut pa, mut pj) = (plain(&av.value), plain(&jv.value));
         // The topic names and the capture times differ between the two connectors.
@@ -181,7 +199,11 @@ fn java_avro_reads_the_same_as_json() {
             j["name"] = Json::Null;
             j
         };
-        assert_eq!(after(&sa), after(&sj), "same row schema through Avro and JSON");
+        assert_eq!(
+            after(&sa),
+            after(&sj),
+            "same row schema through Avro and JSON"
+        );
         let ka = key_avro.to_connect("t", a.key.as_deref()).unwrap();
         let kj = key_json.to_connect("t", j.key.as_deref()).unwrap();
         assert_eq!(plain(&ka.value), plain(&kj.value));
@@ -191,7 +213,9 @@ fn java_avro_reads_the_same_as_json() {
         assert_eq!(sa, sj, "same key schema (but its name's topic prefix)");
     }
     // The first row, spelled out, so a mapping that loses both ways still fails here.
-    let first = value_avro.to_connect("t", avro_records[0].value.as_deref()).unwrap();
+    let first = value_avro
+        .to_connect("t", avro_records[0].value.as_deref())
+        .unwrap();
     let after = plain(&first.value)["after"].clone();
     assert_eq!(after["small"], json!({"int16": 7}));
     assert_eq!(after["price"], json!({"decimal": ["1234", 2]}));
@@ -214,11 +238,17 @@ fn connect_worker_avro_is_read_by_the_java_converter() {
         ("name".into(), opt(Type::String)),
         ("missing".into(), opt(Type::String)),
         ("price".into(), Schema::decimal(2).into_ref()),
-        ("tags".into(), Schema::array(Schema::new(Type::String).into_ref()).into_ref()),
+        (
+            "tags".into(),
+            Schema::array(Schema::new(Type::String).into_ref()).into_ref(),
+        ),
         (
             "attrs".into(),
-            Schema::map(Schema::new(Type::String).into_ref(), Schema::new(Type::Int32).into_ref())
-                .into_ref(),
+            Schema::map(
+                Schema::new(Type::String).into_ref(),
+                Schema::new(Type::Int32).into_ref(),
+            )
+            .into_ref(),
         ),
         ("inner".into(), inner.clone()),
     ])
@@ -231,9 +261,21 @@ fn connect_worker_avro_is_read_by_the_java_converter() {
         ("id", Value::Int64(42)),
         ("small", Value::Int16(7)),
         ("name", Value::String("bob".into())),
-        ("price", Value::Decimal(Decimal { unscaled: 1234, scale: 2 })),
-        ("tags", Value::Array(vec![Value::String("a".into()), Value::String("b".into())])),
-        ("attrs", Value::Map(vec![(Value::String("k".into()), Value::Int32(1))])),
+        (
+            "price",
+            Value::Decimal(Decimal {
+                unscaled: 1234,
+                scale: 2,
+            }),
+        ),
+        (
+            "tags",
+            Value::Array(vec![Value::String("a".into()), Value::String("b".into())]),
+        ),
+        (
+            "attrs",
+            Value::Map(vec![(Value::String("k".into()), Value::Int32(1))]),
+        ),
         ("inner", Value::Struct(i)),
     ] {
         assert!(st.put(k, v));
@@ -270,8 +312,15 @@ fn connect_worker_avro_is_read_by_the_java_converter() {
             break text;
         }
         if let Some(s) = api.status(&name) {
-            let failed = s.tasks.iter().find(|t| t.state == connect_api::State::Failed);
-            assert!(failed.is_none(), "the Java converter failed: {:?}", failed.and_then(|t| t.trace.clone()));
+            let failed = s
+                .tasks
+                .iter()
+                .find(|t| t.state == connect_api::State::Failed);
+            assert!(
+                failed.is_none(),
+                "the Java converter failed: {:?}",
+                failed.and_then(|t| t.trace.clone())
+            );
         }
         std::thread::sleep(Duration::from_millis(300));
     };
@@ -286,12 +335,20 @@ fn connect_worker_avro_is_read_by_the_java_converter() {
 fn registry_errors_read_like_confluents() {
     let conv = our_avro("value");
     // An id the registry has never issued.
-    let e = conv.to_connect("t", Some(&[0, 0x7f, 0xff, 0xff, 0xf0, 2])).unwrap_err();
+    let e = conv
+        .to_connect("t", Some(&[0, 0x7f, 0xff, 0xff, 0xf0, 2]))
+        .unwrap_err();
     let cause = e.cause.as_deref().expect("cause");
-    assert_eq!(cause.message.as_deref(), Some("Error retrieving Avro value schema for id 2147483632"));
+    assert_eq!(
+        cause.message.as_deref(),
+        Some("Error retrieving Avro value schema for id 2147483632")
+    );
     let rest = cause.cause.as_deref().expect("the registry's error");
     assert!(
-        rest.message.as_deref().unwrap_or("").contains("error code: 404"),
+        rest.message
+            .as_deref()
+            .unwrap_or("")
+            .contains("error code: 404"),
         "{:?}",
         rest.message
     );
@@ -306,7 +363,20 @@ fn registry_errors_read_like_confluents() {
     let conv = AvroConverter::new(&config).unwrap();
     let topic = unique("avro-nosubject");
     let s = Schema::new(Type::String);
-    let e = conv.to_bytes(&topic, Some(&s), &Value::String("x".into())).unwrap_err();
-    let rest = e.cause.as_deref().and_then(|c| c.cause.as_deref()).expect("the registry's error");
-    assert!(rest.message.as_deref().unwrap_or("").contains("error code: 404"), "{:?}", rest.message);
+    let e = conv
+        .to_bytes(&topic, Some(&s), &Value::String("x".into()))
+        .unwrap_err();
+    let rest = e
+        .cause
+        .as_deref()
+        .and_then(|c| c.cause.as_deref())
+        .expect("the registry's error");
+    assert!(
+        rest.message
+            .as_deref()
+            .unwrap_or("")
+            .contains("error code: 404"),
+        "{:?}",
+        rest.message
+    );
 }

@@ -16,7 +16,7 @@ use connect_avro::registry::{RegistryClient, RegistryConfig, RegistryError};
 use connect_avro::schema::{AvroSchema, Kind};
 use connect_avro::{binary, wire};
 
-use crate::converters::{ConverterConfig, Converter, bool_setting};
+use crate::converters::{Converter, ConverterConfig, bool_setting};
 use crate::data::{Schema, SchemaAndValue, SchemaRef, Value};
 use crate::error::{ConnectError, class};
 use crate::plugin::config_def::{
@@ -61,36 +61,86 @@ const fn key(
 
 /// Confluent's keys that this converter reads (AvroConverterConfig and its parents).
 pub static CONFIG_DEF: &[ConfigKey] = &[
-    key("schema.registry.url", ConfigType::List, DefaultValue::None, Importance::High,
+    key(
+        "schema.registry.url",
+        ConfigType::List,
+        DefaultValue::None,
+        Importance::High,
         "Comma-separated list of URLs for Schema Registry instances that can be used to register or look up schemas. If you wish to get a connection to a mocked schema registry for testing, you can specify a scope using the 'mock://' pseudo-protocol.",
-        Validator::None),
-    key("basic.auth.credentials.source", ConfigType::String, DefaultValue::Value("URL"), Importance::Medium,
+        Validator::None,
+    ),
+    key(
+        "basic.auth.credentials.source",
+        ConfigType::String,
+        DefaultValue::Value("URL"),
+        Importance::Medium,
         "Specify how to pick the credentials for the Basic authentication header. The supported values are URL, USER_INFO and SASL_INHERIT",
-        Validator::OneOf(&["URL", "USER_INFO"])),
-    key("basic.auth.user.info", ConfigType::Password, DefaultValue::Value(""), Importance::Medium,
+        Validator::OneOf(&["URL", "USER_INFO"]),
+    ),
+    key(
+        "basic.auth.user.info",
+        ConfigType::Password,
+        DefaultValue::Value(""),
+        Importance::Medium,
         "Specify the user info for the Basic authentication in the form of {username}:{password}",
-        Validator::None),
-    key("auto.register.schemas", ConfigType::Boolean, DefaultValue::Value("true"), Importance::Medium,
+        Validator::None,
+    ),
+    key(
+        "auto.register.schemas",
+        ConfigType::Boolean,
+        DefaultValue::Value("true"),
+        Importance::Medium,
         "Specify if the Serializer should attempt to register the Schema with Schema Registry",
-        Validator::None),
-    key("use.latest.version", ConfigType::Boolean, DefaultValue::Value("false"), Importance::Low,
+        Validator::None,
+    ),
+    key(
+        "use.latest.version",
+        ConfigType::Boolean,
+        DefaultValue::Value("false"),
+        Importance::Low,
         "Specify if the Serializer should use the latest subject version for serialization",
-        Validator::None),
-    key("key.subject.name.strategy", ConfigType::Class, DefaultValue::Value(TOPIC_NAME_STRATEGY), Importance::Medium,
+        Validator::None,
+    ),
+    key(
+        "key.subject.name.strategy",
+        ConfigType::Class,
+        DefaultValue::Value(TOPIC_NAME_STRATEGY),
+        Importance::Medium,
         "Determines how to construct the subject name under which the key schema is registered with the schema registry. By default, <topic>-key is used as subject.",
-        Validator::None),
-    key("value.subject.name.strategy", ConfigType::Class, DefaultValue::Value(TOPIC_NAME_STRATEGY), Importance::Medium,
+        Validator::None,
+    ),
+    key(
+        "value.subject.name.strategy",
+        ConfigType::Class,
+        DefaultValue::Value(TOPIC_NAME_STRATEGY),
+        Importance::Medium,
         "Determines how to construct the subject name under which the value schema is registered with the schema registry. By default, <topic>-value is used as subject.",
-        Validator::None),
-    key("enhanced.avro.schema.support", ConfigType::Boolean, DefaultValue::Value("false"), Importance::Medium,
+        Validator::None,
+    ),
+    key(
+        "enhanced.avro.schema.support",
+        ConfigType::Boolean,
+        DefaultValue::Value("false"),
+        Importance::Medium,
         "Enable enhanced schema support to preserve package information and Enums.",
-        Validator::None),
-    key("connect.meta.data", ConfigType::Boolean, DefaultValue::Value("true"), Importance::Low,
+        Validator::None,
+    ),
+    key(
+        "connect.meta.data",
+        ConfigType::Boolean,
+        DefaultValue::Value("true"),
+        Importance::Low,
         "Allow the Connect converter to add its metadata to the output schema.",
-        Validator::None),
-    key("schemas.cache.config", ConfigType::Int, DefaultValue::Value("1000"), Importance::Low,
+        Validator::None,
+    ),
+    key(
+        "schemas.cache.config",
+        ConfigType::Int,
+        DefaultValue::Value("1000"),
+        Importance::Low,
         "Size of the converted schemas cache",
-        Validator::AtLeast(0)),
+        Validator::AtLeast(0),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -114,7 +164,10 @@ pub struct AvroConverter {
 }
 
 fn config_error(key: &str, msg: impl std::fmt::Display) -> ConnectError {
-    ConnectError::new(class::CONFIG, format!("Invalid value for configuration {key}: {msg}"))
+    ConnectError::new(
+        class::CONFIG,
+        format!("Invalid value for configuration {key}: {msg}"),
+    )
 }
 
 impl AvroConverter {
@@ -130,7 +183,10 @@ impl AvroConverter {
                 )
             })?;
         let mut registry = RegistryConfig::from_urls(urls);
-        match config.get("basic.auth.credentials.source").map(|s| s.trim()) {
+        match config
+            .get("basic.auth.credentials.source")
+            .map(|s| s.trim())
+        {
             None | Some("URL") => {
                 // user:password@ in the URL, as Confluent's UrlBasicAuthCredentialProvider reads it.
                 let mut info = None;
@@ -145,7 +201,10 @@ impl AvroConverter {
                 registry.basic_auth = info;
             }
             Some("USER_INFO") => {
-                let info = config.get("basic.auth.user.info").cloned().unwrap_or_default();
+                let info = config
+                    .get("basic.auth.user.info")
+                    .cloned()
+                    .unwrap_or_default();
                 if !info.contains(':') {
                     return Err(config_error(
                         "basic.auth.user.info",
@@ -305,14 +364,21 @@ impl Converter for AvroConverter {
                 wrap(
                     ConnectError::new(
                         class::SERIALIZATION,
-                        format!("Error retrieving latest version of Avro schema for subject {subject}"),
+                        format!(
+                            "Error retrieving latest version of Avro schema for subject {subject}"
+                        ),
                     )
                     .with_cause(self.registry_error(e)),
                 )
             })?;
             (latest.id, Arc::new(latest.schema.clone()))
         } else if self.auto_register {
-            (self.registry.register(&subject, &avro).map_err(registering)?, avro)
+            (
+                self.registry
+                    .register(&subject, &avro)
+                    .map_err(registering)?,
+                avro,
+            )
         } else {
             let id = self.registry.lookup(&subject, &avro).map_err(|e| {
                 wrap(
@@ -325,7 +391,10 @@ impl Converter for AvroConverter {
             })?;
             (id, avro)
         };
-        let datum = self.data.from_connect_data(schema, &writer, value).map_err(wrap)?;
+        let datum = self
+            .data
+            .from_connect_data(schema, &writer, value)
+            .map_err(wrap)?;
         let mut out = wire::header(id);
         binary::encode(&writer, &datum, &mut out)
             .map_err(|e| wrap(ConnectError::new(class::SERIALIZATION, e.to_string())))?;
@@ -377,7 +446,10 @@ impl Converter for AvroConverter {
                 format!("Error deserializing Avro message for id {id}: {e}"),
             ))
         })?;
-        let value = self.data.to_connect_data(&avro, &datum, &connect).map_err(wrap)?;
+        let value = self
+            .data
+            .to_connect_data(&avro, &datum, &connect)
+            .map_err(wrap)?;
         Ok(SchemaAndValue::new(Some(connect), value))
     }
 }
@@ -412,7 +484,14 @@ mod tests {
     #[test]
     fn config_errors_name_the_key() {
         let e = AvroConverter::new(&conf(&[])).err().unwrap();
-        assert!(e.message.as_deref().unwrap_or("").contains("schema.registry.url"), "{:?}", e.message);
+        assert!(
+            e.message
+                .as_deref()
+                .unwrap_or("")
+                .contains("schema.registry.url"),
+            "{:?}",
+            e.message
+        );
         let e = AvroConverter::new(&conf(&[
             ("schema.registry.url", "http://127.0.0.1:1"),
             ("basic.auth.credentials.source", "USER_INFO"),
@@ -420,22 +499,44 @@ mod tests {
         ]))
         .err()
         .unwrap();
-        assert!(e.message.as_deref().unwrap_or("").contains("basic.auth.user.info"), "{:?}", e.message);
-        assert!(!e.message.as_deref().unwrap_or("").contains("nocolon"), "the secret leaked: {:?}", e.message);
+        assert!(
+            e.message
+                .as_deref()
+                .unwrap_or("")
+                .contains("basic.auth.user.info"),
+            "{:?}",
+            e.message
+        );
+        assert!(
+            !e.message.as_deref().unwrap_or("").contains("nocolon"),
+            "the secret leaked: {:?}",
+            e.message
+        );
         let e = AvroConverter::new(&conf(&[
             ("schema.registry.url", "http://127.0.0.1:1"),
             ("value.subject.name.strategy", "com.example.Nope"),
         ]))
         .err()
         .unwrap();
-        assert!(e.message.as_deref().unwrap_or("").contains("value.subject.name.strategy"), "{:?}", e.message);
+        assert!(
+            e.message
+                .as_deref()
+                .unwrap_or("")
+                .contains("value.subject.name.strategy"),
+            "{:?}",
+            e.message
+        );
     }
 
     #[test]
     fn unknown_magic_byte_is_confluents_error() {
-        let c = AvroConverter::new(&conf(&[("schema.registry.url", "http://127.0.0.1:1")])).unwrap();
+        let c =
+            AvroConverter::new(&conf(&[("schema.registry.url", "http://127.0.0.1:1")])).unwrap();
         let e = c.to_connect("t", Some(b"{\"a\":1}")).unwrap_err();
-        assert_eq!(e.message.as_deref().unwrap(), "Failed to deserialize data for topic t to Avro: ");
+        assert_eq!(
+            e.message.as_deref().unwrap(),
+            "Failed to deserialize data for topic t to Avro: "
+        );
         let cause = e.cause.as_deref().unwrap();
         assert_eq!(cause.class, class::SERIALIZATION);
         assert_eq!(cause.message.as_deref().unwrap(), "Unknown magic byte!");
