@@ -56,6 +56,10 @@ fn data_err(msg: impl Into<String>) -> ConnectError {
     ConnectError::data(msg)
 }
 
+// The methods keep the names of Confluent's AvroData (toConnectSchema, fromConnectData, ...) so
+// the two can be read side by side; clippy reads `to_*`/`from_*` on a Copy type as conversions of
+// the type itself.
+#[allow(clippy::wrong_self_convention)]
 impl AvroData {
     // ---------------------------------------------------------------- Connect schema -> Avro
 

@@ -271,6 +271,89 @@ fn avro_dlq_is_inspected_decoded_and_replayed_with_a_fix_that_java_reads_back() 
          Struct{id=2,item=item2,price=12.50,note=checked}\n\
          Struct{id=3,item=item3,price=12.50,note=checked}\n"
     );
+
+    // --register: the fixed values are encoded with an evolved schema (one more field, with a
+    // default), registered under the target topic's value subject first.
+    let evolved_topic = unique("avro-orders-evolved");
+    create_topic(&evolved_topic, 1);
+    let evolved = dir.path().join("evolved.avsc");
+    std::fs::write(
+        &evolved,
+        r#"{"type":"record","name":"Order","namespace":"shop","fields":[
+            {"name":"id","type":"long"},
+            {"name":"item","type":"string"},
+            {"name":"price","type":{"type":"bytes","logicalType":"decimal","precision":9,"scale":2}},
+            {"name":"note","type":["null","string"],"default":null},
+            {"name":"checked_by","type":"string","default":"nobody"}]}"#,
+    )
+    .unwrap();
+    let run = connectctl()
+        .args([
+            "dlq",
+            "replay",
+            &dlq,
+            "--to",
+            &evolved_topic,
+            "--fix",
+            "set value.checked_by=\"ops\"",
+            "--register",
+            evolved.to_str().unwrap(),
+            "--schema-registry",
+            &registry_url(),
+            "--group",
+            &unique("avro-evolve"),
+            "--yes",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(summary["replayed"], 3, "{summary}");
+    let (_, version) = registry.latest(&format!("{evolved_topic}-value")).unwrap();
+    assert_eq!(version, 1);
+    let reader = unique("avro-java-reader");
+    let out = dir.path().join("evolved.txt");
+    let mut config = json!({
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        "topics": evolved_topic,
+        "file": out.to_str().unwrap(),
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "consumer.override.isolation.level": "read_committed",
+    });
+    apicurio_value_converter(&mut config);
+    api.create(&reader, config);
+    let text = wait_lines(&out, 3);
+    api.delete(&reader);
+    assert_eq!(
+        text.lines().next().unwrap_or(""),
+        "Struct{id=1,item=item1,price=12.50,checked_by=ops}",
+        "{text}"
+    );
+
+    // Without a registry --register is a usage error that says what to add.
+    let out = connectctl()
+        .args([
+            "dlq",
+            "replay",
+            &dlq,
+            "--to",
+            &evolved_topic,
+            "--fix",
+            "set value.note=\"x\"",
+            "--register",
+            evolved.to_str().unwrap(),
+            "--dry-run",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--schema-registry URL"));
 }
 
 #[test]

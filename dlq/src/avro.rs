@@ -53,7 +53,12 @@ impl std::fmt::Debug for AvroDecoder {
 pub struct AvroDecoder {
     client: Option<RegistryClient>,
     schemas: HashMap<u32, Result<Arc<Known>, String>>,
+    /// Schemas registered by `encode_registering`, by subject and text: parsed and registered
+    /// once per replay, not per record.
+    registered: HashMap<(String, String), RegisteredSchema>,
 }
+
+type RegisteredSchema = Result<(u32, Arc<connect_avro::AvroSchema>), String>;
 
 /// Runs a blocking registry call off the async runtime's thread.
 fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
@@ -66,6 +71,7 @@ impl AvroDecoder {
         Ok(AvroDecoder {
             client: Some(client),
             schemas: HashMap::new(),
+            registered: HashMap::new(),
         })
     }
 
@@ -153,9 +159,19 @@ impl AvroDecoder {
         schema_text: &str,
         json: &Json,
     ) -> Result<(u32, Vec<u8>), String> {
-        let schema = connect_avro::AvroSchema::parse_str(schema_text).map_err(|e| e.to_string())?;
-        let client = self.client();
-        let id = off_runtime(|| client.register(subject, &schema)).map_err(|e| e.to_string())?;
+        let key = (subject.to_owned(), schema_text.to_owned());
+        if !self.registered.contains_key(&key) {
+            let client = self.client();
+            let result = connect_avro::AvroSchema::parse_str(schema_text)
+                .map_err(|e| e.to_string())
+                .and_then(|schema| {
+                    let id = off_runtime(|| client.register(subject, &schema))
+                        .map_err(|e| format!("registering the new schema under {subject}: {e}"))?;
+                    Ok((id, Arc::new(schema)))
+                });
+            self.registered.insert(key.clone(), result);
+        }
+        let (id, schema) = self.registered[&key].clone()?;
         let datum = avro_json::from_json(&schema, json)
             .map_err(|e| format!("the fixed value does not fit the new schema: {e}"))?;
         let mut out = wire::header(id);

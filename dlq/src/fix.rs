@@ -392,15 +392,17 @@ fn parse_sed(s: &str) -> Result<(Regex, String), String> {
 /// Applies fixes in order. On the first failure the record is left as it was and the error
 /// says which fix failed and why.
 pub fn apply_all(fixes: &[Fix], record: &Editable) -> Result<Editable, (usize, FixError)> {
-    apply_all_avro(fixes, record, None)
+    apply_all_avro(fixes, record, None, None)
 }
 
 /// [`apply_all`], with keys and values in the Confluent Avro wire format decoded through the
-/// registry, fixed as JSON and re-encoded with the schema they were written with.
+/// registry, fixed as JSON and re-encoded with the schema they were written with, or, for a
+/// value, with `register`'s schema (subject, schema text), registered first.
 pub fn apply_all_avro(
     fixes: &[Fix],
     record: &Editable,
     avro: Option<&std::sync::Mutex<crate::avro::AvroDecoder>>,
+    register: Option<(&str, &str)>,
 ) -> Result<Editable, (usize, FixError)> {
     let mut out = record.clone();
     // The schema id of an Avro key and value, to encode them back with.
@@ -484,8 +486,13 @@ pub fn apply_all_avro(
                     .iter()
                     .rposition(|f| f.part() == Some(part))
                     .unwrap_or(0);
-                dec.encode(id, &v)
-                    .map_err(|reason| (last, FixError::Avro { part, reason }))?
+                match (part, register) {
+                    (Part::Value, Some((subject, schema))) => dec
+                        .encode_registering(subject, schema, &v)
+                        .map(|(_, bytes)| bytes),
+                    _ => dec.encode(id, &v),
+                }
+                .map_err(|reason| (last, FixError::Avro { part, reason }))?
             }
             _ => serde_json::to_vec(&v).expect("a JSON value always serialises"),
         });

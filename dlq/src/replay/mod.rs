@@ -89,6 +89,9 @@ pub struct ReplayOptions {
     pub skip_oversize: bool,
     /// Decodes and re-encodes Avro keys and values (Confluent wire format) for fixes.
     pub avro: Option<std::sync::Arc<std::sync::Mutex<crate::avro::AvroDecoder>>>,
+    /// An evolved Avro schema (its JSON text) to register under `TARGET-value` and encode fixed
+    /// Avro values with, instead of the schema they were written with.
+    pub avro_register: Option<String>,
 }
 
 impl ReplayOptions {
@@ -114,6 +117,7 @@ impl ReplayOptions {
             create_topics: false,
             skip_oversize: false,
             avro: None,
+            avro_register: None,
         }
     }
 }

@@ -230,7 +230,12 @@ pub(super) fn decide(
         headers: own,
     };
     if !opts.fixes.is_empty() {
-        match fix::apply_all_avro(&opts.fixes, &record, opts.avro.as_deref()) {
+        let subject = format!("{target}-value");
+        let register = opts
+            .avro_register
+            .as_deref()
+            .map(|schema| (subject.as_str(), schema));
+        match fix::apply_all_avro(&opts.fixes, &record, opts.avro.as_deref(), register) {
             Ok(fixed) => record = fixed,
             Err((index, error)) if opts.strict => {
                 return Err(ReplayError::Strict {
