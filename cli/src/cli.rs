@@ -55,6 +55,15 @@ pub struct GlobalArgs {
     /// librdkafka property for commands that use Kafka, e.g. -X security.protocol=SASL_SSL
     #[arg(short = 'X', global = true, value_name = "KEY=VALUE")]
     pub kafka_property: Vec<String>,
+    /// Schema Registry URL(s), comma-separated, to decode Avro keys and values in DLQ commands
+    /// (Confluent wire format); user:password@ in the URL for basic auth
+    #[arg(
+        long,
+        global = true,
+        env = "CONNECTCTL_SCHEMA_REGISTRY_URL",
+        value_name = "URL"
+    )]
+    pub schema_registry: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -56,6 +56,10 @@ pub struct Context {
     /// librdkafka properties for DLQ commands, including `bootstrap.servers`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub kafka: BTreeMap<String, String>,
+    /// The Schema Registry for Avro in DLQ commands: `url` (comma-separated), and
+    /// `basic.auth.user.info` (`user:password`) or its `_env` / `_command` form.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub schema_registry: BTreeMap<String, String>,
     /// Set for a Confluent Cloud context: the cluster's fully managed connectors through the
     /// Connect API v1 instead of a Connect REST URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -330,6 +334,38 @@ impl Context {
             }
         }
         Ok(out)
+    }
+}
+
+impl Context {
+    /// The `schema_registry` section as a registry client's settings; `None` without a `url`.
+    pub fn schema_registry_config(
+        &self,
+        name: &str,
+    ) -> Result<Option<connect_avro::RegistryConfig>, ContextError> {
+        let Some(url) = self.schema_registry.get("url") else {
+            return Ok(None);
+        };
+        let mut config = crate::commands::registry_from_url(url);
+        let key = "basic.auth.user.info";
+        let (info, _) = secret(
+            self.schema_registry.get(key).map(String::as_str),
+            self.schema_registry
+                .get(&format!("{key}_env"))
+                .map(String::as_str),
+            self.schema_registry
+                .get(&format!("{key}_command"))
+                .map(String::as_str),
+            key,
+        )
+        .map_err(|what| ContextError::Secret {
+            context: name.to_owned(),
+            what: format!("schema_registry {what}"),
+        })?;
+        if let Some(info) = info {
+            config.basic_auth = Some(info);
+        }
+        Ok(Some(config))
     }
 }
 

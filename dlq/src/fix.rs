@@ -119,6 +119,8 @@ pub enum FixError {
     Null { part: Part },
     #[error("{part} is not valid JSON: {reason}")]
     NotJson { part: Part, reason: String },
+    #[error("{part} is Avro: {reason}")]
+    Avro { part: Part, reason: String },
     #[error("{path} does not exist")]
     Missing { path: String },
     #[error("{path} is {found}, not an object")]
@@ -390,7 +392,21 @@ fn parse_sed(s: &str) -> Result<(Regex, String), String> {
 /// Applies fixes in order. On the first failure the record is left as it was and the error
 /// says which fix failed and why.
 pub fn apply_all(fixes: &[Fix], record: &Editable) -> Result<Editable, (usize, FixError)> {
+    apply_all_avro(fixes, record, None, None)
+}
+
+/// [`apply_all`], with keys and values in the Confluent Avro wire format decoded through the
+/// registry, fixed as JSON and re-encoded with the schema they were written with, or, for a
+/// value, with `register`'s schema (subject, schema text), registered first.
+pub fn apply_all_avro(
+    fixes: &[Fix],
+    record: &Editable,
+    avro: Option<&std::sync::Mutex<crate::avro::AvroDecoder>>,
+    register: Option<(&str, &str)>,
+) -> Result<Editable, (usize, FixError)> {
     let mut out = record.clone();
+    // The schema id of an Avro key and value, to encode them back with.
+    let mut avro_ids: [Option<u32>; 2] = [None, None];
     // A part whose only fix is wrap-schema (the usual replay of a schemas.enable mismatch) is
     // wrapped straight from its bytes, with the schema cached per record shape.
     let only_wrap = |part: Part| {
@@ -424,7 +440,31 @@ pub fn apply_all(fixes: &[Fix], record: &Editable) -> Result<Editable, (usize, F
         match slot {
             Some((json, bytes, part)) => {
                 if json.is_none() {
-                    *json = Some(decode(bytes.as_deref(), part).map_err(|e| (i, e))?);
+                    let framed = bytes
+                        .as_deref()
+                        .filter(|b| connect_avro::wire::is_framed(b));
+                    *json = Some(match (avro, framed) {
+                        (Some(dec), Some(b)) => {
+                            let mut dec = dec.lock().unwrap_or_else(|p| p.into_inner());
+                            let d = dec.decode(Some(b)).expect("framed bytes decode to Some");
+                            match d.json {
+                                Some(j) => {
+                                    avro_ids[part as usize] = Some(d.schema.id);
+                                    Some(j)
+                                }
+                                None => {
+                                    return Err((
+                                        i,
+                                        FixError::Avro {
+                                            part,
+                                            reason: d.schema.error.unwrap_or_default(),
+                                        },
+                                    ));
+                                }
+                            }
+                        }
+                        _ => decode(bytes.as_deref(), part).map_err(|e| (i, e))?,
+                    });
                 }
                 let doc = json.as_mut().unwrap();
                 let doc = doc.as_mut().ok_or((i, FixError::Null { part }))?;
@@ -433,11 +473,29 @@ pub fn apply_all(fixes: &[Fix], record: &Editable) -> Result<Editable, (usize, F
             None => apply_header(fix, &mut out.headers),
         }
     }
-    if let Some(Some(v)) = key_json {
-        out.key = Some(serde_json::to_vec(&v).expect("a JSON value always serialises"));
-    }
-    if let Some(Some(v)) = value_json {
-        out.value = Some(serde_json::to_vec(&v).expect("a JSON value always serialises"));
+    for (json, slot, part) in [
+        (key_json, &mut out.key, Part::Key),
+        (value_json, &mut out.value, Part::Value),
+    ] {
+        let Some(Some(v)) = json else { continue };
+        *slot = Some(match (avro_ids[part as usize], avro) {
+            (Some(id), Some(dec)) => {
+                let mut dec = dec.lock().unwrap_or_else(|p| p.into_inner());
+                // The index of the last fix of this part, for the error report.
+                let last = fixes
+                    .iter()
+                    .rposition(|f| f.part() == Some(part))
+                    .unwrap_or(0);
+                match (part, register) {
+                    (Part::Value, Some((subject, schema))) => dec
+                        .encode_registering(subject, schema, &v)
+                        .map(|(_, bytes)| bytes),
+                    _ => dec.encode(id, &v),
+                }
+                .map_err(|reason| (last, FixError::Avro { part, reason }))?
+            }
+            _ => serde_json::to_vec(&v).expect("a JSON value always serialises"),
+        });
     }
     Ok(out)
 }

@@ -7,6 +7,7 @@
 //! - [`record`]: a consumed record as a borrowed view and as the owned [`DeadLetter`] JSON model.
 //! - [`filter`], [`summary`], [`inspect`]: read-only reading, filtering and grouping of a topic.
 
+pub mod avro;
 pub mod cause;
 pub mod dialect;
 pub mod error;

@@ -125,6 +125,11 @@ pub struct DeadLetter {
     /// Spring's original timestamp (Connect keeps it as the record's own timestamp).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original_timestamp: Option<i64>,
+    /// The value's registered schema, when it is Avro and a registry was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<crate::avro::SchemaRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_schema: Option<crate::avro::SchemaRef>,
 }
 
 /// Where a record sits in the DLQ topic.
@@ -154,6 +159,8 @@ pub enum Payload {
     Null,
     Text(String),
     Binary(Vec<u8>),
+    /// Avro in the Confluent wire format, decoded through the registry.
+    Avro(serde_json::Value),
 }
 
 impl Payload {
@@ -173,6 +180,7 @@ impl Payload {
         let full = match self {
             Payload::Null => return "null".to_owned(),
             Payload::Text(s) => s.escape_debug().to_string(),
+            Payload::Avro(j) => j.to_string().escape_debug().to_string(),
             Payload::Binary(b) => {
                 let mut s = String::from("0x");
                 for byte in b.iter().take(max) {
@@ -190,6 +198,7 @@ impl Serialize for Payload {
         match self {
             Payload::Null => s.serialize_none(),
             Payload::Text(t) => s.serialize_str(t),
+            Payload::Avro(j) => j.serialize(s),
             Payload::Binary(b) => {
                 let mut m = s.serialize_map(Some(1))?;
                 m.serialize_entry(
@@ -216,7 +225,8 @@ impl Header {
         match &self.key {
             Payload::Text(t) => Cow::Borrowed(t),
             Payload::Binary(b) => String::from_utf8_lossy(b),
-            Payload::Null => Cow::Borrowed(""),
+            // Header names are never decoded.
+            Payload::Null | Payload::Avro(_) => Cow::Borrowed(""),
         }
     }
 
@@ -225,7 +235,7 @@ impl Header {
         match &self.key {
             Payload::Text(t) => t.as_bytes(),
             Payload::Binary(b) => b,
-            Payload::Null => &[],
+            Payload::Null | Payload::Avro(_) => &[],
         }
     }
 }
@@ -280,6 +290,35 @@ impl DeadLetter {
                 .collect(),
             stacktrace,
             original_timestamp: c.original_timestamp,
+            schema: None,
+            key_schema: None,
+        }
+    }
+
+    /// Decodes an Avro key and value (Confluent wire format) through the registry; other
+    /// payloads stay as they are. A value whose schema the registry lacks keeps its bytes and
+    /// says why in `schema.error`.
+    pub fn decode_avro(&mut self, decoder: &mut crate::avro::AvroDecoder) {
+        fn raw(p: &Payload) -> Option<&[u8]> {
+            match p {
+                Payload::Text(t) => Some(t.as_bytes()),
+                Payload::Binary(b) => Some(b),
+                _ => None,
+            }
+        }
+        let topic = self.original.as_ref().map(|o| o.topic.clone());
+        let topic = topic.as_deref();
+        if let Some(d) = decoder.decode_from(raw(&self.key), topic.map(|t| (t, "key"))) {
+            if let Some(j) = d.json {
+                self.key = Payload::Avro(j);
+            }
+            self.key_schema = Some(d.schema);
+        }
+        if let Some(d) = decoder.decode_from(raw(&self.value), topic.map(|t| (t, "value"))) {
+            if let Some(j) = d.json {
+                self.value = Payload::Avro(j);
+            }
+            self.schema = Some(d.schema);
         }
     }
 
@@ -311,6 +350,11 @@ pub struct RecordJson<'a> {
     headers: HeadersRef<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     original_timestamp: Option<i64>,
+    /// The value's registered schema, when it is Avro and a registry was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schema: Option<crate::avro::SchemaRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_schema: Option<crate::avro::SchemaRef>,
 }
 
 #[derive(Serialize)]
@@ -337,10 +381,13 @@ struct ExceptionRef<'a> {
     cause_class: Option<Cow<'a, str>>,
 }
 
-struct PayloadRef<'a>(Option<&'a [u8]>);
+struct PayloadRef<'a>(Option<&'a [u8]>, Option<serde_json::Value>);
 
 impl Serialize for PayloadRef<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if let Some(decoded) = &self.1 {
+            return decoded.serialize(s);
+        }
         match self.0 {
             None => s.serialize_none(),
             Some(b) => match std::str::from_utf8(b) {
@@ -368,8 +415,8 @@ impl Serialize for HeadersRef<'_> {
             value: PayloadRef<'a>,
         }
         s.collect_seq(self.0.iter().map(|(key, v)| One {
-            key: PayloadRef(Some(key)),
-            value: PayloadRef(v),
+            key: PayloadRef(Some(key), None),
+            value: PayloadRef(v, None),
         }))
     }
 }
@@ -406,11 +453,29 @@ impl<'a> RecordJson<'a> {
                 root_cause,
                 cause_class: s(c.cause_class),
             },
-            key: PayloadRef(v.key),
-            value: PayloadRef(v.value),
+            key: PayloadRef(v.key, None),
+            value: PayloadRef(v.value, None),
             headers: HeadersRef(v.headers),
             original_timestamp: c.original_timestamp,
+            schema: None,
+            key_schema: None,
         }
+    }
+
+    /// Shows Avro keys and values (Confluent wire format) as JSON decoded through the registry,
+    /// with their schemas; other payloads stay as they are.
+    pub fn decode_avro(mut self, decoder: &mut crate::avro::AvroDecoder) -> RecordJson<'a> {
+        let topic = self.original.as_ref().map(|o| o.topic.clone());
+        let topic = topic.as_deref();
+        if let Some(d) = decoder.decode_from(self.key.0, topic.map(|t| (t, "key"))) {
+            self.key.1 = d.json;
+            self.key_schema = Some(d.schema);
+        }
+        if let Some(d) = decoder.decode_from(self.value.0, topic.map(|t| (t, "value"))) {
+            self.value.1 = d.json;
+            self.schema = Some(d.schema);
+        }
+        self
     }
 }
 

@@ -55,6 +55,13 @@ pub struct Env {
     pub mariadb_jdbc_url: String,
     /// A directory with the PostgreSQL and MariaDB JDBC driver jars.
     pub jdbc_drivers_dir: String,
+    /// Apicurio Registry's Confluent-compatible API (`.../apis/ccompat/v7`); absent in an
+    /// environment started before the registry was part of it.
+    #[serde(default)]
+    pub schema_registry_url: Option<String>,
+    /// Apicurio's own v2 API, which Apicurio's Java Avro converter talks to.
+    #[serde(default)]
+    pub apicurio_registry_url: Option<String>,
 }
 
 impl Env {

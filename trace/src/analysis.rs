@@ -102,7 +102,9 @@ pub fn analyze_with(trace: &str, ctx: &HintContext<'_>) -> Analysis {
         })
         .collect();
     let root_cause = chain.last().cloned().unwrap_or_default();
-    let hint = hints::catalog().find(&chain).map(|h| h.render(ctx));
+    let hint = hints::catalog()
+        .find_with_captures(&chain)
+        .map(|(h, captures)| h.render(ctx).with_captures(&captures));
     let suppressed = parsed
         .suppressed
         .into_iter()

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::LazyLock;
 
-use regex::{RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Cause;
@@ -18,7 +18,8 @@ use crate::analysis::Cause;
 /// The built-in catalog, compiled into the binary.
 const CATALOG_TOML: &str = include_str!("hints.toml");
 
-/// Placeholders a `fix` template may use; anything else is a catalog error.
+/// Placeholders a `fix` template may use, besides the named groups of the entry's own message
+/// pattern (`(?P<subject>...)` makes `{subject}`); anything else is a catalog error.
 const PLACEHOLDERS: &[&str] = &["{connector}", "{dlq_topic}"];
 
 /// What to tell the user about a recognised failure.
@@ -82,6 +83,16 @@ impl<'a> HintContext<'a> {
 }
 
 impl Hint {
+    /// Fills the placeholders named after groups of the message pattern (`{subject}`) with what
+    /// the failing cause's message held there; a group that took no part reads `<subject>`.
+    pub fn with_captures(mut self, captures: &[(String, String)]) -> Hint {
+        for (name, value) in captures {
+            self.fix = self.fix.replace(&format!("{{{name}}}"), value);
+            self.summary = self.summary.replace(&format!("{{{name}}}"), value);
+        }
+        self
+    }
+
     /// Fills in the placeholders of the fix, picking the DLQ-specific variant when the config
     /// tells whether a DLQ exists. Unknown values become `<connector>` / `<dlq-topic>` so the
     /// text still reads as an instruction. Rendering an already rendered hint changes nothing.
@@ -129,7 +140,7 @@ pub enum CatalogError {
         /// The placeholder as written, braces included.
         placeholder: String,
     },
-    /// A message pattern does not compile.
+    /// A message or `within` pattern does not compile.
     #[error("hint `{id}` has an invalid message pattern")]
     Regex {
         /// The entry.
@@ -153,6 +164,10 @@ struct RawEntry {
     #[serde(default)]
     exception: OneOrMany,
     message: Option<String>,
+    /// A pattern that a cause further out in the chain (its class or its message) must match:
+    /// a root cause as plain as `Connection refused` says which system failed only through the
+    /// causes that wrap it.
+    within: Option<String>,
     #[serde(default)]
     fallback: bool,
     /// Required, so that no entry is added without deciding whether a restart can fix it.
@@ -179,6 +194,10 @@ struct Entry {
     exceptions: Vec<String>,
     /// Index of the message pattern in the catalog's `RegexSet`.
     pattern: Option<usize>,
+    /// The message pattern again, kept only when it has named groups for the fix.
+    captures: Option<Regex>,
+    /// See `RawEntry::within`.
+    within: Option<Regex>,
     fallback: bool,
 }
 
@@ -233,6 +252,19 @@ pub fn load_catalog(text: &str) -> Result<Catalog, CatalogError> {
         if exceptions.is_empty() && e.message.is_none() {
             return Err(CatalogError::NoMatcher(e.id));
         }
+        let compiled = e
+            .message
+            .as_deref()
+            .map(Regex::new)
+            .transpose()
+            .map_err(|source| CatalogError::Regex {
+                id: e.id.clone(),
+                source,
+            })?;
+        let groups: Vec<&str> = compiled
+            .as_ref()
+            .map(|r| r.capture_names().flatten().collect())
+            .unwrap_or_default();
         for fix in [
             Some(&e.fix),
             e.fix_with_dlq.as_ref(),
@@ -241,15 +273,20 @@ pub fn load_catalog(text: &str) -> Result<Catalog, CatalogError> {
         .into_iter()
         .flatten()
         {
-            check_placeholders(&e.id, fix)?;
+            check_placeholders(&e.id, fix, &groups)?;
         }
+        let within = e
+            .within
+            .as_deref()
+            .map(Regex::new)
+            .transpose()
+            .map_err(|source| CatalogError::Regex {
+                id: e.id.clone(),
+                source,
+            })?;
+        let captures = compiled.filter(|r| r.capture_names().flatten().next().is_some());
         let pattern = match e.message {
             Some(p) => {
-                // Compile alone first so a bad pattern is reported against its entry.
-                regex::Regex::new(&p).map_err(|source| CatalogError::Regex {
-                    id: e.id.clone(),
-                    source,
-                })?;
                 sources.push(p);
                 Some(sources.len() - 1)
             }
@@ -267,6 +304,8 @@ pub fn load_catalog(text: &str) -> Result<Catalog, CatalogError> {
             },
             exceptions,
             pattern,
+            captures,
+            within,
             fallback: e.fallback,
         });
     }
@@ -281,13 +320,17 @@ pub fn load_catalog(text: &str) -> Result<Catalog, CatalogError> {
     Ok(Catalog { entries, patterns })
 }
 
-fn check_placeholders(id: &str, fix: &str) -> Result<(), CatalogError> {
+fn check_placeholders(id: &str, fix: &str, groups: &[&str]) -> Result<(), CatalogError> {
     let mut rest = fix;
     while let Some(open) = rest.find('{') {
         let tail = &rest[open..];
         let end = tail.find('}').map_or(tail.len(), |i| i + 1);
         let placeholder = &tail[..end];
-        if !PLACEHOLDERS.contains(&placeholder) {
+        let group = placeholder
+            .strip_prefix('{')
+            .and_then(|p| p.strip_suffix('}'))
+            .is_some_and(|name| groups.contains(&name));
+        if !PLACEHOLDERS.contains(&placeholder) && !group {
             return Err(CatalogError::Placeholder {
                 id: id.to_string(),
                 placeholder: placeholder.to_string(),
@@ -330,13 +373,21 @@ impl Catalog {
     /// The best entry for a chain given outermost-first: regular entries on the root cause,
     /// then outward; only then fallback entries, in the same order.
     pub fn find(&self, chain: &[Cause]) -> Option<&Hint> {
+        self.find_with_captures(chain).map(|(h, _)| h)
+    }
+
+    /// [`Catalog::find`], with the values of the entry's named message groups in the matching
+    /// cause, for [`Hint::with_captures`].
+    pub fn find_with_captures(&self, chain: &[Cause]) -> Option<(&Hint, Vec<(String, String)>)> {
         let matches: Vec<_> = chain
             .iter()
             .rev()
             .map(|c| self.patterns.matches(&c.message))
             .collect();
         for fallback in [false, true] {
-            for (cause, found) in chain.iter().rev().zip(&matches) {
+            for (depth, (cause, found)) in chain.iter().rev().zip(&matches).enumerate() {
+                // The causes that wrap this one, for `within`.
+                let outer = &chain[..chain.len() - 1 - depth];
                 let hit = self.entries.iter().find(|e| {
                     e.fallback == fallback
                         && e.pattern.is_none_or(|i| found.matched(i))
@@ -344,9 +395,33 @@ impl Catalog {
                             || e.exceptions
                                 .iter()
                                 .any(|x| class_matches(x, &cause.exception)))
+                        && e.within.as_ref().is_none_or(|w| {
+                            outer
+                                .iter()
+                                .any(|o| w.is_match(&o.exception) || w.is_match(&o.message))
+                        })
                 });
                 if let Some(e) = hit {
-                    return Some(&e.hint);
+                    let captures = e
+                        .captures
+                        .as_ref()
+                        .and_then(|r| {
+                            let c = r.captures(&cause.message)?;
+                            Some(
+                                r.capture_names()
+                                    .flatten()
+                                    .map(|name| {
+                                        let value = c.name(name).map_or_else(
+                                            || format!("<{name}>"),
+                                            |m| m.as_str().to_owned(),
+                                        );
+                                        (name.to_owned(), value)
+                                    })
+                                    .collect(),
+                            )
+                        })
+                        .unwrap_or_default();
+                    return Some((&e.hint, captures));
                 }
             }
         }

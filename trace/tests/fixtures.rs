@@ -242,3 +242,59 @@ fn folding_keeps_causes_and_user_frames() {
     let (a, b) = (analyze(&trace), analyze(&f));
     assert_eq!((a.chain, a.frame, a.hint), (b.chain, b.frame, b.hint));
 }
+
+#[test]
+fn registry_hints_name_the_subject_and_the_config_key() {
+    let incompatible = analyze(&read("apicurio-converter-incompatible-schema.txt"));
+    let hint = incompatible.hint.unwrap();
+    assert_eq!(hint.id, "schema-registry-incompatible");
+    assert!(
+        hint.summary.contains("subject hintinc-16158-value"),
+        "{}",
+        hint.summary
+    );
+    assert!(
+        hint.fix.contains("PUT /config/hintinc-16158-value"),
+        "{}",
+        hint.fix
+    );
+    assert!(
+        hint.fix
+            .contains("value.converter.auto.register.schemas=false"),
+        "{}",
+        hint.fix
+    );
+
+    let missing = analyze(&read("confluent-schema-registry-subject-not-found.txt"));
+    let hint = missing.hint.unwrap();
+    assert!(hint.fix.contains("under `orders-value`"), "{}", hint.fix);
+    assert!(
+        hint.fix.contains("value.converter.schema.registry.url"),
+        "{}",
+        hint.fix
+    );
+
+    // A plain "Connection refused" is the registry's only when a wrapping cause says so.
+    let unreachable = analyze(&read("confluent-schema-registry-unreachable.txt"));
+    let hint = unreachable.hint.unwrap();
+    assert_eq!(hint.id, "schema-registry-unreachable");
+    assert!(hint.transient);
+    assert!(
+        hint.fix.contains("value.converter.schema.registry.url"),
+        "{}",
+        hint.fix
+    );
+    let elsewhere = analyze(
+        "org.apache.kafka.connect.errors.ConnectException: java.net.ConnectException: Connection refused\n\
+         Caused by: java.net.ConnectException: Connection refused\n",
+    );
+    assert_eq!(elsewhere.hint.unwrap().id, "connection-refused");
+
+    // connect-worker's own message for an unreachable registry.
+    let worker = analyze(
+        "org.apache.kafka.connect.errors.DataException: Failed to deserialize data for topic t to Avro: \n\
+         Caused by: org.apache.kafka.common.errors.SerializationException: Error retrieving Avro value schema for id 3\n\
+         Caused by: org.apache.kafka.common.errors.SerializationException: cannot reach the Schema Registry at http://127.0.0.1:9: error sending request (check schema.registry.url and that the registry runs)\n",
+    );
+    assert_eq!(worker.hint.unwrap().id, "schema-registry-unreachable");
+}

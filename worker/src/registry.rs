@@ -126,6 +126,10 @@ fn json_converter(c: &ConverterConfig) -> Result<Box<dyn Converter>, ConnectErro
     Ok(Box::new(converters::JsonConverter::new(c)?))
 }
 
+fn avro_converter(c: &ConverterConfig) -> Result<Box<dyn Converter>, ConnectError> {
+    Ok(Box::new(converters::AvroConverter::new(c)?))
+}
+
 fn string_converter(c: &ConverterConfig) -> Result<Box<dyn Converter>, ConnectError> {
     Ok(Box::new(converters::StringConverter::new(c)?))
 }
@@ -298,6 +302,15 @@ pub static BUILTIN: &[PluginEntry] = &[
         config_def: converters::json::CONFIG_DEF,
         task_class: None,
         factory: Factory::Converter(json_converter),
+    },
+    PluginEntry {
+        class: converters::avro::CLASS,
+        aliases: &["AvroConverter"],
+        types: &[PluginType::Converter, PluginType::HeaderConverter],
+        version: VERSION,
+        config_def: converters::avro::CONFIG_DEF,
+        task_class: None,
+        factory: Factory::Converter(avro_converter),
     },
     PluginEntry {
         class: converters::header::CLASS,

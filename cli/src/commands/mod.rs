@@ -73,6 +73,9 @@ pub struct Ctx {
     /// Kafka access for DLQ commands: bootstrap servers and extra librdkafka properties.
     pub bootstrap_servers: Option<String>,
     pub kafka_properties: Vec<String>,
+    /// The Schema Registry for Avro in DLQ commands (`--schema-registry` or the context's
+    /// `schema_registry` section).
+    pub schema_registry: Option<connect_avro::RegistryConfig>,
     /// Show secrets instead of masking them.
     pub reveal: bool,
     pub config_path: PathBuf,
@@ -157,6 +160,11 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
     settings.retry_timeout = Duration::from_secs(g.retry_timeout);
     let mut bootstrap_servers = g.bootstrap_servers.clone();
     let mut kafka_properties = g.kafka_property.clone();
+    let mut schema_registry = g
+        .schema_registry
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .map(registry_from_url);
     if let Some((name, c)) = &context {
         settings.headers = c
             .headers
@@ -183,6 +191,9 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
         }
+        if schema_registry.is_none() && uses_kafka {
+            schema_registry = c.schema_registry_config(name)?;
+        }
     }
     Ok(Ctx {
         url: urls[0].clone(),
@@ -190,6 +201,7 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
         output: g.output,
         bootstrap_servers,
         kafka_properties,
+        schema_registry,
         reveal: g.reveal,
         config_path: path,
         context,
@@ -257,4 +269,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             unreachable!("handled before resolving the context")
         }
     }
+}
+
+/// `--schema-registry URL[,URL]`: basic auth may ride in the URL (`https://user:pass@host`), as
+/// Confluent's `basic.auth.credentials.source=URL` reads it.
+pub fn registry_from_url(list: &str) -> connect_avro::RegistryConfig {
+    let mut config = connect_avro::RegistryConfig::from_urls(list);
+    for u in &mut config.urls {
+        if let Some((scheme, rest)) = u.split_once("://")
+            && let Some((creds, host)) = rest.split_once('@')
+        {
+            config.basic_auth = Some(creds.to_owned());
+            *u = format!("{scheme}://{host}");
+        }
+    }
+    config
 }

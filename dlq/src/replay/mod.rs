@@ -87,6 +87,11 @@ pub struct ReplayOptions {
     /// Leave records too large for the producer or the target topic in the DLQ (reported in
     /// `oversize`) instead of stopping at the first one.
     pub skip_oversize: bool,
+    /// Decodes and re-encodes Avro keys and values (Confluent wire format) for fixes.
+    pub avro: Option<std::sync::Arc<std::sync::Mutex<crate::avro::AvroDecoder>>>,
+    /// An evolved Avro schema (its JSON text) to register under `TARGET-value` and encode fixed
+    /// Avro values with, instead of the schema they were written with.
+    pub avro_register: Option<String>,
 }
 
 impl ReplayOptions {
@@ -111,6 +116,8 @@ impl ReplayOptions {
             from_offset: None,
             create_topics: false,
             skip_oversize: false,
+            avro: None,
+            avro_register: None,
         }
     }
 }
@@ -201,15 +208,34 @@ pub struct PreviewRecord {
 }
 
 impl PreviewRecord {
+    /// With a registry, an Avro key or value (Confluent wire format) is shown as its JSON
+    /// followed by ` (Avro, schema id N)`, so a fix's change can be read before it is made.
     fn new(
         key: Option<&[u8]>,
         value: Option<&[u8]>,
         headers: &[(Vec<u8>, Option<Vec<u8>>)],
+        avro: Option<&std::sync::Mutex<crate::avro::AvroDecoder>>,
     ) -> Self {
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let payload = |b: &[u8]| {
+            let decoded = avro
+                .filter(|_| connect_avro::wire::is_framed(b))
+                .and_then(|dec| {
+                    dec.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .decode(Some(b))
+                });
+            match decoded {
+                Some(crate::avro::Decoded {
+                    json: Some(json),
+                    schema,
+                }) => format!("{json} (Avro, schema id {})", schema.id),
+                _ => text(b),
+            }
+        };
         PreviewRecord {
-            key: key.map(text),
-            value: value.map(text),
+            key: key.map(payload),
+            value: value.map(payload),
             headers: headers
                 .iter()
                 .map(|(k, v)| (text(k), v.as_deref().map(text)))

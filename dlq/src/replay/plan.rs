@@ -230,7 +230,12 @@ pub(super) fn decide(
         headers: own,
     };
     if !opts.fixes.is_empty() {
-        match fix::apply_all(&opts.fixes, &record) {
+        let subject = format!("{target}-value");
+        let register = opts
+            .avro_register
+            .as_deref()
+            .map(|schema| (subject.as_str(), schema));
+        match fix::apply_all_avro(&opts.fixes, &record, opts.avro.as_deref(), register) {
             Ok(fixed) => record = fixed,
             Err((index, error)) if opts.strict => {
                 return Err(ReplayError::Strict {
@@ -303,11 +308,12 @@ pub(super) fn decide(
             source: candidate.source.clone(),
             target: candidate.target.clone(),
             partition,
-            before: PreviewRecord::new(msg.key(), msg.payload(), &original),
+            before: PreviewRecord::new(msg.key(), msg.payload(), &original, opts.avro.as_deref()),
             after: PreviewRecord::new(
                 candidate.record.key.as_deref(),
                 candidate.record.value.as_deref(),
                 &after,
+                opts.avro.as_deref(),
             ),
         });
     }

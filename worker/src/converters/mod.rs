@@ -1,6 +1,7 @@
 //! Converters translate between Kafka bytes and the Connect data model, under Apache's class
 //! names so that `key.converter`/`value.converter` settings carry over unchanged.
 
+pub mod avro;
 pub mod bytes;
 pub mod header;
 pub mod json;
@@ -9,6 +10,7 @@ pub mod string;
 
 use std::collections::BTreeMap;
 
+pub use avro::AvroConverter;
 pub use bytes::ByteArrayConverter;
 pub use header::SimpleHeaderConverter;
 pub use json::JsonConverter;

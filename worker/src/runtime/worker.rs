@@ -95,10 +95,20 @@ impl TaskContext {
             ),
         };
         let prefix = format!("{key}.");
-        let props: BTreeMap<String, String> = source
+        let mut props: BTreeMap<String, String> = source
             .iter()
             .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|k| (k.to_owned(), v.clone())))
             .collect();
+        // Apache's Plugins.newConverter tells a converter what it converts the same way, and
+        // converters that differ for keys (AvroConverter's subject names) read it.
+        let role = match key {
+            "key.converter" => "key",
+            "value.converter" => "value",
+            _ => "header",
+        };
+        props
+            .entry("converter.type".to_owned())
+            .or_insert_with(|| role.to_owned());
         let kind = if key == "header.converter" {
             PluginType::HeaderConverter
         } else {

@@ -207,6 +207,8 @@ pub fn run(ctx: &Ctx, args: ContextAddArgs) -> anyhow::Result<ExitCode> {
             insecure: args.insecure,
         },
         kafka,
+        // Written by hand in the config file (url, basic.auth.user.info_env/_command).
+        schema_registry: Default::default(),
         confluent_cloud: None,
     };
     save(&mut file, path, &args.name, context, args.use_it)

@@ -135,7 +135,10 @@ pub async fn run(ctx: &Ctx, args: InspectArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if let Some((partition, offset)) = args.show {
-        let record = inspect::fetch_one(&kafka, &topic, partition, offset)?;
+        let mut record = inspect::fetch_one(&kafka, &topic, partition, offset)?;
+        if let Some(mut decoder) = avro_decoder(ctx)? {
+            record.decode_avro(&mut decoder);
+        }
         show(ctx, &record)?;
         if record
             .headers
@@ -331,6 +334,7 @@ fn records(
     let mut n = 0u64;
     let mut analyzer = Analyzer::default();
     let mut non_utf8 = (0u64, None);
+    let mut avro = avro_decoder(ctx)?;
     inspect::for_each_match(reader, filter, limit, |v| {
         n += 1;
         if v.context.non_utf8_names {
@@ -342,23 +346,39 @@ fn records(
         }
         let res = match ctx.output {
             OutputFormat::Table => {
-                write_row(&mut out, &DeadLetter::from_view_with(v, &mut analyzer))
+                let mut d = DeadLetter::from_view_with(v, &mut analyzer);
+                if let Some(a) = avro.as_mut() {
+                    d.decode_avro(a);
+                }
+                write_row(&mut out, &d)
             }
             OutputFormat::Yaml => writeln!(out, "---").and_then(|()| {
-                let d = DeadLetter::from_view_with(v, &mut analyzer);
+                let mut d = DeadLetter::from_view_with(v, &mut analyzer);
+                if let Some(a) = avro.as_mut() {
+                    d.decode_avro(a);
+                }
                 serde_yaml::to_writer(&mut out, &d).map_err(std::io::Error::other)
             }),
             // `-o json` is one array, streamed element by element so memory stays flat.
             OutputFormat::Json => out
                 .write_all(if n == 1 { b"[\n" } else { b",\n" })
                 .and_then(|()| {
-                    serde_json::to_writer(&mut out, &RecordJson::new(v, &mut analyzer))
-                        .map_err(std::io::Error::other)
+                    let mut j = RecordJson::new(v, &mut analyzer);
+                    if let Some(a) = avro.as_mut() {
+                        j = j.decode_avro(a);
+                    }
+                    serde_json::to_writer(&mut out, &j).map_err(std::io::Error::other)
                 }),
             // JSON Lines, the hot path for large exports: serialised from the borrowed message.
-            _ => serde_json::to_writer(&mut out, &RecordJson::new(v, &mut analyzer))
-                .map_err(std::io::Error::other)
-                .and_then(|()| out.write_all(b"\n")),
+            _ => {
+                let mut j = RecordJson::new(v, &mut analyzer);
+                if let Some(a) = avro.as_mut() {
+                    j = j.decode_avro(a);
+                }
+                serde_json::to_writer(&mut out, &j)
+                    .map_err(std::io::Error::other)
+                    .and_then(|()| out.write_all(b"\n"))
+            }
         };
         // Following: show each record as it arrives rather than when the buffer fills.
         let res = res.and_then(|()| if follow { out.flush() } else { Ok(()) });
@@ -506,7 +526,13 @@ fn show(ctx: &Ctx, d: &DeadLetter) -> anyhow::Result<()> {
         }
     }
     writeln!(o, "Key:          {}", full(&d.key))?;
+    if let Some(s) = &d.key_schema {
+        writeln!(o, "Key schema:   {}", schema_line(s))?;
+    }
     writeln!(o, "Value:        {}", full(&d.value))?;
+    if let Some(s) = &d.schema {
+        writeln!(o, "Value schema: {}", schema_line(s))?;
+    }
     let own: Vec<_> = d
         .headers
         .iter()
@@ -539,6 +565,7 @@ fn full(p: &Payload) -> String {
     match p {
         Payload::Null => "null".to_owned(),
         Payload::Text(t) => t.clone(),
+        Payload::Avro(j) => serde_json::to_string_pretty(j).unwrap_or_default(),
         Payload::Binary(b) => {
             // The JSON form is `{"base64": ...}`; show the same encoding here.
             let json = serde_json::to_value(p).unwrap_or_default();
@@ -549,4 +576,30 @@ fn full(p: &Payload) -> String {
             )
         }
     }
+}
+
+/// The Avro decoder when a Schema Registry is configured (`--schema-registry` or the context).
+pub fn avro_decoder(ctx: &Ctx) -> anyhow::Result<Option<connect_dlq::avro::AvroDecoder>> {
+    match &ctx.schema_registry {
+        None => Ok(None),
+        Some(c) => Ok(Some(
+            connect_dlq::avro::AvroDecoder::new(c.clone())
+                .map_err(|e| anyhow::anyhow!("--schema-registry: {e}"))?,
+        )),
+    }
+}
+
+/// `id 3, subject orders-value, version 2` (and why it could not be decoded).
+fn schema_line(s: &connect_dlq::avro::SchemaRef) -> String {
+    let mut line = format!("Avro, id {}", s.id);
+    if let Some(subject) = &s.subject {
+        line.push_str(&format!(", subject {subject}"));
+    }
+    if let Some(v) = s.version {
+        line.push_str(&format!(", version {v}"));
+    }
+    if let Some(e) = &s.error {
+        line.push_str(&format!(" (not decoded: {e})"));
+    }
+    line
 }

@@ -72,6 +72,10 @@ pub struct ReplayArgs {
     /// Abort at the first record a fix cannot apply to (default: skip and report it)
     #[arg(long)]
     pub strict: bool,
+    /// Avro values: register the schema in FILE (an evolution of the records' schema) under the
+    /// target topic's value subject (TOPIC-value) and encode the fixed values with it
+    #[arg(long, value_name = "FILE")]
+    pub register: Option<std::path::PathBuf>,
     /// Show the routing plan and a before/after preview; write nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -171,6 +175,38 @@ pub async fn run(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<ExitCode> {
     opts.to = args.to.clone();
     opts.keep_partition = args.keep_partition;
     opts.max_replays = args.max_replays;
+    // Avro keys and values are fixed as JSON and re-encoded with their registered schema, and
+    // shown as JSON in the preview; records replayed unchanged are never decoded.
+    if !fixes.is_empty() || args.dry_run {
+        opts.avro = super::inspect::avro_decoder(ctx)?
+            .map(|d| std::sync::Arc::new(std::sync::Mutex::new(d)));
+    }
+    if let Some(path) = &args.register {
+        if fixes.is_empty() {
+            return Err(Usage(
+                "--register re-encodes the records a fix changes: add --fix or --fix-file"
+                    .to_owned(),
+            )
+            .into());
+        }
+        if opts.avro.is_none() {
+            return Err(Usage(
+                "--register needs a Schema Registry: pass --schema-registry URL or set the \
+                 context's schema_registry url"
+                    .to_owned(),
+            )
+            .into());
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Usage(format!("cannot read --register {}: {e}", path.display())))?;
+        connect_avro::AvroSchema::parse_str(&text).map_err(|e| {
+            Usage(format!(
+                "--register {}: not an Avro schema: {e}",
+                path.display()
+            ))
+        })?;
+        opts.avro_register = Some(text);
+    }
     opts.fixes = fixes;
     opts.strict = args.strict;
     opts.filter = filter;
