@@ -3,3 +3,4 @@
 //! metadata, SQL errors shaped like Java's), [`sink`] the `JdbcSinkConnector`.
 
 pub mod dialect;
+pub mod source;
