@@ -9,7 +9,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  the target is unhealthy, or an operation failed (for bulk commands: any connector)
-  2  usage error (bad flags or arguments), in every command
+  2  usage error (bad flags or arguments, or a command Confluent Cloud's API has no
+     equivalent for), in every command
   3  doctor: at least one connector FAILED (1 is DEGRADED)";
 
 /// Troubleshoot and operate Kafka Connect clusters.
@@ -70,6 +71,14 @@ pub enum Command {
     Doctor(commands::doctor::DoctorArgs),
     /// Live view of connector and task states, calling out every transition
     Watch(commands::watch::WatchArgs),
+    /// Restart failed connectors and tasks whose root cause is transient, with backoff and a budget
+    ///
+    /// Configuration and data errors are never restarted: they are reported with their hint.
+    /// Unknown root causes are left alone unless --restart-unknown. Exit codes: 0 stopped
+    /// (Ctrl-C) or --once done, 1 a restart budget is spent, 2 a usage error.
+    Guard(commands::guard::GuardArgs),
+    /// Full-screen live view of every connector: state, tasks, throughput, lag, DLQ growth
+    Top(commands::top::TopArgs),
     /// Wait until a connector reaches a state (exit 1 on timeout or failure), for scripts
     Wait(commands::wait::WaitArgs),
     /// Show connectors in detail: grouped config, tasks, topics, status
@@ -116,6 +125,16 @@ pub enum Command {
     /// Inspect and replay dead letter queues
     #[command(subcommand)]
     Dlq(commands::dlq::DlqCommand),
+    /// Analyse worker logs: ERROR and WARN events grouped by connector, task and root cause
+    #[command(subcommand)]
+    Logs(commands::logs::LogsCommand),
+    /// Collect everything for a support ticket into one .tar.gz, secrets masked
+    ///
+    /// Worker info and plugins, every connector's status with root causes, masked config,
+    /// offsets and topics, loggers, doctor's report, DLQ summaries where Kafka is reachable, and
+    /// the analysis of the worker logs given with --logs. Exit 1 when a part could not be
+    /// collected (the archive is still written; manifest.json says why).
+    Bundle(commands::bundle::BundleArgs),
     /// Print the shell completion script (bash, zsh, fish, powershell, elvish)
     ///
     /// The script completes subcommands, flags and live values (connector names, tasks, plugins,

@@ -2,6 +2,10 @@
 //!
 //! Everything a request needs beyond its path (auth, TLS, extra headers, failover URLs, retry
 //! budget) is resolved before the client is built, so the endpoint methods stay one-liners.
+//!
+//! [`Client`] is the seam the commands call: it is either a Connect REST client ([`RestClient`])
+//! or a Confluent Cloud Connect API v1 client ([`crate::cloud::CloudClient`]), both answering with
+//! the same `connect_api` shapes, so commands never ask which one they talk to.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -61,6 +65,13 @@ pub enum ClientError {
     },
     #[error("{0}")]
     Setup(String),
+    /// The backend has no equivalent of the call (e.g. loggers on Confluent Cloud); a usage
+    /// error, since the command cannot work against this context however often it is retried.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The server accepted a request and later reported that it failed (an offsets request).
+    #[error("{0}")]
+    Rejected(String),
 }
 
 impl ClientError {
@@ -79,6 +90,10 @@ impl ClientError {
             ClientError::Api { message, .. } => Some(message),
             _ => None,
         }
+    }
+
+    pub fn is_unsupported(&self) -> bool {
+        matches!(self, ClientError::Unsupported(_))
     }
 
     /// A 404/405 from the JAX-RS router itself (no such route) rather than from a resource
@@ -111,6 +126,12 @@ pub enum Auth {
         token: String,
         source: String,
     },
+    /// A Confluent Cloud API key and secret, sent as HTTP Basic; messages name the key only.
+    CloudApiKey {
+        key: String,
+        secret: String,
+        source: String,
+    },
 }
 
 impl Auth {
@@ -123,6 +144,9 @@ impl Auth {
                 format!("basic auth as user '{username}' ({source})")
             }
             Auth::Bearer { source, .. } => format!("a bearer token ({source})"),
+            Auth::CloudApiKey { key, source, .. } => {
+                format!("Cloud API key '{key}' ({source})")
+            }
         }
     }
 }
@@ -160,7 +184,7 @@ impl ClientSettings {
     }
 }
 
-pub struct Client {
+pub struct RestClient {
     http: reqwest::Client,
     bases: Vec<String>,
     settings: ClientSettings,
@@ -168,15 +192,17 @@ pub struct Client {
 }
 
 /// A raw answer: status, content type and body bytes.
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     content_type: String,
-    body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
+    /// `Retry-After` in seconds, on a 429.
+    retry_after: Option<Duration>,
 }
 
 impl Answer {
     /// The decode error for this answer, saying what came back instead of JSON.
-    fn decode_error(&self, url: String, source: serde_json::Error) -> ClientError {
+    pub(crate) fn decode_error(&self, url: String, source: serde_json::Error) -> ClientError {
         ClientError::Decode {
             url,
             status: self.status,
@@ -238,7 +264,7 @@ fn is_rebalance(status: u16, body: &[u8]) -> bool {
     }
 }
 
-impl Client {
+impl RestClient {
     pub fn new(settings: ClientSettings) -> Result<Self, ClientError> {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
@@ -323,7 +349,7 @@ impl Client {
                 "no Kafka Connect URL configured".to_owned(),
             ));
         }
-        Ok(Client {
+        Ok(RestClient {
             http,
             bases,
             settings,
@@ -336,8 +362,9 @@ impl Client {
         &self.bases[0]
     }
 
-    /// Sends one request, failing over between URLs and retrying while Connect rebalances.
-    async fn send(
+    /// Sends one request, failing over between URLs, retrying while Connect rebalances and,
+    /// on a 429, after the `Retry-After` the server asked for (Confluent Cloud rate limits).
+    pub(crate) async fn send(
         &self,
         method: Method,
         path: &str,
@@ -346,9 +373,35 @@ impl Client {
     ) -> Result<Answer, ClientError> {
         let mut delay = Duration::from_millis(100);
         let mut told = false;
+        let mut told_rate = false;
         loop {
             let t0 = Instant::now();
             let answer = self.send_once(method.clone(), path, query, body).await?;
+            if answer.status == 429 {
+                self.retry.add(t0.elapsed());
+                let left = self
+                    .settings
+                    .retry_timeout
+                    .saturating_sub(self.retry.spent());
+                // Without Retry-After, back off as for a rebalance.
+                let wait = answer.retry_after.unwrap_or(delay);
+                if wait > left {
+                    return Ok(answer);
+                }
+                if !told_rate {
+                    eprintln!(
+                        "rate limited (429); retrying after {}s as the server asks, for up to {}s \
+                         more (--retry-timeout)",
+                        wait.as_secs_f32(),
+                        left.as_secs()
+                    );
+                    told_rate = true;
+                }
+                tokio::time::sleep(wait).await;
+                self.retry.add(wait);
+                delay = (delay * 2).min(Duration::from_secs(2));
+                continue;
+            }
             if !is_rebalance(answer.status, &answer.body) {
                 return Ok(answer);
             }
@@ -393,6 +446,7 @@ impl Client {
                     username, password, ..
                 } => req.basic_auth(username, Some(password)),
                 Auth::Bearer { token, .. } => req.bearer_auth(token),
+                Auth::CloudApiKey { key, secret, .. } => req.basic_auth(key, Some(secret)),
             };
             for (k, v) in &self.settings.headers {
                 req = req.header(k, v);
@@ -461,6 +515,12 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("")
                 .to_owned();
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
             let body = read_body(resp, MAX_BODY_BYTES).await.map_err(|reason| {
                 ClientError::Unreachable {
                     url: redact_url(base),
@@ -490,17 +550,18 @@ impl Client {
                 status,
                 content_type,
                 body,
+                retry_after,
             });
         }
         Err(last_err.unwrap_or_else(|| ClientError::Setup("no Kafka Connect URL".to_owned())))
     }
 
     /// The URL of `path` on the first worker, redacted, for messages.
-    fn shown(&self, path: &str) -> String {
+    pub(crate) fn shown(&self, path: &str) -> String {
         redact_url(&format!("{}{path}", self.base()))
     }
 
-    fn check(&self, path: &str, answer: &Answer) -> Result<(), ClientError> {
+    pub(crate) fn check(&self, path: &str, answer: &Answer) -> Result<(), ClientError> {
         if answer.status >= 400 {
             return Err(ClientError::Api {
                 url: self.shown(path),
@@ -511,7 +572,7 @@ impl Client {
         Ok(())
     }
 
-    async fn call<T: DeserializeOwned>(
+    pub(crate) async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
@@ -530,7 +591,7 @@ impl Client {
     }
 
     /// A call whose answer body does not matter; returns the status.
-    async fn call_empty(
+    pub(crate) async fn call_empty(
         &self,
         method: Method,
         path: &str,
@@ -810,6 +871,153 @@ impl Client {
     }
 }
 
+/// The backend a command talks to. Both answer with Connect's REST shapes; a call the backend
+/// has no equivalent for fails with [`ClientError::Unsupported`].
+pub enum Client {
+    Rest(RestClient),
+    Cloud(crate::cloud::CloudClient),
+}
+
+/// Forwards a call to whichever backend this is.
+macro_rules! dispatch {
+    ($self:ident . $m:ident ( $($a:expr),* )) => {
+        match $self {
+            Client::Rest(c) => c.$m($($a),*).await,
+            Client::Cloud(c) => c.$m($($a),*).await,
+        }
+    };
+}
+
+impl Client {
+    pub fn is_cloud(&self) -> bool {
+        matches!(self, Client::Cloud(_))
+    }
+
+    /// Whether altering offsets needs the connector STOPPED first (Apache, KIP-875). Cloud's
+    /// offsets request API handles the connector itself.
+    pub fn offsets_need_stop(&self) -> bool {
+        !self.is_cloud()
+    }
+
+    /// Makes a live config comparable with a desired one before `diff`/`apply` compare them.
+    /// Connect returns configs as stored: nothing to do. Confluent Cloud adds keys of its own and
+    /// masks secrets ([`crate::cloud::comparable`]); returns the keys it could not compare.
+    pub fn comparable(&self, live: &mut ConfigMap, desired: &ConfigMap) -> Vec<String> {
+        match self {
+            Client::Rest(_) => Vec::new(),
+            Client::Cloud(_) => crate::cloud::comparable(live, desired),
+        }
+    }
+
+    pub async fn server_info(&self) -> Result<ServerInfo, ClientError> {
+        dispatch!(self.server_info())
+    }
+    pub async fn health(&self) -> Result<(u16, WorkerStatus), ClientError> {
+        dispatch!(self.health())
+    }
+    pub async fn connector_names(&self) -> Result<Vec<String>, ClientError> {
+        dispatch!(self.connector_names())
+    }
+    pub async fn connectors_expanded(&self) -> Result<Option<ExpandedConnectors>, ClientError> {
+        dispatch!(self.connectors_expanded())
+    }
+    pub async fn connector(&self, name: &str) -> Result<ConnectorInfo, ClientError> {
+        dispatch!(self.connector(name))
+    }
+    pub async fn config(&self, name: &str) -> Result<ConfigMap, ClientError> {
+        dispatch!(self.config(name))
+    }
+    pub async fn status(&self, name: &str) -> Result<ConnectorStateInfo, ClientError> {
+        dispatch!(self.status(name))
+    }
+    pub async fn tasks(&self, name: &str) -> Result<Vec<TaskInfo>, ClientError> {
+        dispatch!(self.tasks(name))
+    }
+    pub async fn topics(&self, name: &str) -> Result<ConnectorTopics, ClientError> {
+        dispatch!(self.topics(name))
+    }
+    pub async fn reset_topics(&self, name: &str) -> Result<(), ClientError> {
+        dispatch!(self.reset_topics(name))
+    }
+    pub async fn create(&self, req: &CreateConnectorRequest) -> Result<ConnectorInfo, ClientError> {
+        dispatch!(self.create(req))
+    }
+    pub async fn put_config(
+        &self,
+        name: &str,
+        config: &ConfigMap,
+    ) -> Result<(bool, ConnectorInfo), ClientError> {
+        dispatch!(self.put_config(name, config))
+    }
+    pub async fn patch_config(
+        &self,
+        name: &str,
+        patch: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<ConnectorInfo, ClientError> {
+        dispatch!(self.patch_config(name, patch))
+    }
+    pub async fn validate(
+        &self,
+        plugin: &str,
+        config: &ConfigMap,
+    ) -> Result<ConfigInfos, ClientError> {
+        dispatch!(self.validate(plugin, config))
+    }
+    pub async fn pause(&self, name: &str) -> Result<(), ClientError> {
+        dispatch!(self.pause(name))
+    }
+    pub async fn resume(&self, name: &str) -> Result<(), ClientError> {
+        dispatch!(self.resume(name))
+    }
+    pub async fn stop(&self, name: &str) -> Result<(), ClientError> {
+        dispatch!(self.stop(name))
+    }
+    pub async fn restart(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> Result<Option<ConnectorStateInfo>, ClientError> {
+        dispatch!(self.restart(name, include_tasks, only_failed))
+    }
+    pub async fn restart_task(&self, name: &str, task: u32) -> Result<(), ClientError> {
+        dispatch!(self.restart_task(name, task))
+    }
+    pub async fn delete(&self, name: &str) -> Result<(), ClientError> {
+        dispatch!(self.delete(name))
+    }
+    pub async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, ClientError> {
+        dispatch!(self.offsets(name))
+    }
+    pub async fn alter_offsets(
+        &self,
+        name: &str,
+        offsets: &ConnectorOffsets,
+    ) -> Result<Message, ClientError> {
+        dispatch!(self.alter_offsets(name, offsets))
+    }
+    pub async fn reset_offsets(&self, name: &str) -> Result<Message, ClientError> {
+        dispatch!(self.reset_offsets(name))
+    }
+    pub async fn plugins(&self, connectors_only: bool) -> Result<Vec<PluginInfo>, ClientError> {
+        dispatch!(self.plugins(connectors_only))
+    }
+    pub async fn plugin_config(&self, plugin: &str) -> Result<Vec<ConfigKeyInfo>, ClientError> {
+        dispatch!(self.plugin_config(plugin))
+    }
+    pub async fn loggers(&self) -> Result<Loggers, ClientError> {
+        dispatch!(self.loggers())
+    }
+    pub async fn set_logger(
+        &self,
+        name: &str,
+        level: &str,
+        scope: Option<&str>,
+    ) -> Result<Vec<String>, ClientError> {
+        dispatch!(self.set_logger(name, level, scope))
+    }
+}
+
 /// Percent-encodes a path segment: connector names may hold spaces, slashes or `?`.
 pub fn enc(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
@@ -854,6 +1062,10 @@ const FIRST_LINE_CHARS: usize = 300;
 pub fn error_message(body: &[u8]) -> String {
     let msg = match serde_json::from_slice::<ErrorMessage>(body) {
         Ok(e) => e.message,
+        // Confluent Cloud's `{"error": {"code", "message"}}`, and its `{"code", "message"}`.
+        Err(_) if crate::cloud::error_message(body).is_some() => {
+            crate::cloud::error_message(body).unwrap_or_default()
+        }
         Err(_) => {
             let text = String::from_utf8_lossy(body);
             if looks_like_html(&text) {

@@ -232,7 +232,7 @@ async fn fetch_connectors(ctx: &Ctx) -> anyhow::Result<Vec<ConnectorSummary>> {
                 .map(|s| {
                     s.tasks
                         .iter()
-                        .filter(|t| t.state == connect_api::State::Failed)
+                        .filter(|t| crate::health::is_failed(&t.state))
                         .map(|t| t.id)
                         .collect()
                 })
@@ -395,6 +395,27 @@ pub fn states() -> Vec<CompletionCandidate> {
     STATES
         .iter()
         .map(|s| CompletionCandidate::new(*s))
+        .collect()
+}
+
+/// `ls --where` starts: the config keys operators filter a fleet by, ready for `=` or `~`.
+pub fn config_keys() -> Vec<CompletionCandidate> {
+    const KEYS: &[&str] = &[
+        "connector.class",
+        "value.converter",
+        "key.converter",
+        "header.converter",
+        "topics",
+        "topics.regex",
+        "topic",
+        "tasks.max",
+        "transforms",
+        "errors.tolerance",
+        "errors.deadletterqueue.topic.name",
+        "value.converter.schemas.enable",
+    ];
+    KEYS.iter()
+        .map(|k| CompletionCandidate::new(format!("{k}=")))
         .collect()
 }
 

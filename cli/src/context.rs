@@ -42,8 +42,9 @@ pub struct ConfigFile {
 /// One cluster.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Context {
-    /// Connect REST URLs; the next one is tried when a worker is unreachable.
-    #[serde(default)]
+    /// Connect REST URLs; the next one is tried when a worker is unreachable (none for a
+    /// Confluent Cloud context).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
     #[serde(default, skip_serializing_if = "AuthConfig::is_empty")]
     pub auth: AuthConfig,
@@ -55,6 +56,42 @@ pub struct Context {
     /// librdkafka properties for DLQ commands, including `bootstrap.servers`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub kafka: BTreeMap<String, String>,
+    /// Set for a Confluent Cloud context: the cluster's fully managed connectors through the
+    /// Connect API v1 instead of a Connect REST URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confluent_cloud: Option<CloudContext>,
+}
+
+/// A Kafka cluster on Confluent Cloud. The API secret is never kept in the file: it comes from
+/// an environment variable or a command.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CloudContext {
+    /// `env-xxxxx`
+    pub environment: String,
+    /// `lkc-xxxxx`
+    pub cluster: String,
+    /// The Cloud API key (its id, not a secret).
+    pub api_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_secret_env: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_secret_command: Option<String>,
+    /// The API's base URL; `https://api.confluent.cloud` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl CloudContext {
+    pub fn cloud_url(&self) -> &str {
+        self.url
+            .as_deref()
+            .unwrap_or(crate::cloud::DEFAULT_CLOUD_URL)
+    }
+
+    /// The cluster's Connect API base, every request's prefix.
+    pub fn base(&self) -> String {
+        crate::cloud::cluster_base(self.cloud_url(), &self.environment, &self.cluster)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -198,6 +235,14 @@ fn warn_if_world_readable(path: &Path) {
 }
 
 impl Context {
+    /// Where requests go: the Connect URLs, or a Cloud context's cluster API base.
+    pub fn endpoints(&self) -> Vec<String> {
+        match &self.confluent_cloud {
+            Some(cc) => vec![cc.base()],
+            None => self.urls.clone(),
+        }
+    }
+
     /// Resolves the credentials, running `*_command` or reading `*_env` as configured.
     pub fn auth(&self, name: &str) -> Result<Auth, ContextError> {
         let a = &self.auth;
@@ -205,6 +250,27 @@ impl Context {
             context: name.to_owned(),
             what,
         };
+        if let Some(cc) = &self.confluent_cloud {
+            if cc.api_secret_env.is_none() && cc.api_secret_command.is_none() {
+                return Err(err(
+                    "a Confluent Cloud context needs api_secret_env or api_secret_command (add it \
+                     again with --api-secret-env VAR or --api-secret-command CMD)"
+                        .to_owned(),
+                ));
+            }
+            let (secret, source) = secret(
+                None,
+                cc.api_secret_env.as_deref(),
+                cc.api_secret_command.as_deref(),
+                "api_secret",
+            )
+            .map_err(err)?;
+            return Ok(Auth::CloudApiKey {
+                key: cc.api_key.clone(),
+                secret: secret.unwrap_or_default(),
+                source: format!("context '{name}', {source}"),
+            });
+        }
         if let Some(username) = &a.username {
             let (password, source) = secret(
                 a.password.as_deref(),

@@ -37,6 +37,16 @@ impl std::fmt::Display for Health {
     }
 }
 
+/// Whether a task or connector state means it failed: Connect's FAILED, and Confluent Cloud's
+/// USER_ACTIONABLE_ERROR (the user's config or external system is at fault) and SYSTEM_ERROR.
+pub fn is_failed(state: &State) -> bool {
+    match state {
+        State::Failed => true,
+        State::Other(s) => s == "USER_ACTIONABLE_ERROR" || s == "SYSTEM_ERROR",
+        _ => false,
+    }
+}
+
 /// The health of a connector. `expected_tasks` is the number of tasks its config generated (from
 /// `info.tasks`), when known: fewer task states than that means tasks are missing.
 pub fn health(status: &ConnectorStateInfo, expected_tasks: Option<usize>) -> Health {
@@ -48,20 +58,23 @@ pub fn health(status: &ConnectorStateInfo, expected_tasks: Option<usize>) -> Hea
         State::Unassigned => return Health::Unassigned,
         State::Restarting => return Health::Restarting,
         State::Running => {}
-        // Confluent Cloud's own states: only its DEGRADED maps cleanly; treat the rest as
-        // "not known to be fine".
+        // Confluent Cloud's own connector states: PROVISIONING (and NONE) means not placed yet;
+        // DEGRADED is ours too; anything else is "not known to be fine".
+        State::Other(s) if s == "PROVISIONING" || s == "NONE" => return Health::Unassigned,
+        State::Other(s) if s == "DEGRADED" => {}
         State::Other(_) => return Health::Degraded,
     }
     if tasks.iter().any(|t| t.state == State::Restarting) {
         return Health::Restarting;
     }
-    let failed = tasks.iter().filter(|t| t.state == State::Failed).count();
+    let failed = tasks.iter().filter(|t| is_failed(&t.state)).count();
     if !tasks.is_empty() && failed == tasks.len() {
         return Health::Failed;
     }
     let missing = tasks.is_empty() || expected_tasks.is_some_and(|n| tasks.len() < n);
     let not_running = tasks.iter().any(|t| t.state != State::Running);
-    if failed > 0 || missing || not_running {
+    let cloud_degraded = status.connector.state == State::Other("DEGRADED".to_owned());
+    if failed > 0 || missing || not_running || cloud_degraded {
         return Health::Degraded;
     }
     Health::Healthy
@@ -116,6 +129,30 @@ mod tests {
         assert_eq!(health(&status("PAUSED", &["PAUSED"]), None), Health::Paused);
         assert_eq!(health(&status("STOPPED", &[]), None), Health::Stopped);
         assert_eq!(health(&status("UNASSIGNED", &[]), None), Health::Unassigned);
+    }
+
+    #[test]
+    fn cloud_states() {
+        assert_eq!(
+            health(&status("RUNNING", &["USER_ACTIONABLE_ERROR"]), Some(1)),
+            Health::Failed
+        );
+        assert_eq!(
+            health(&status("RUNNING", &["RUNNING", "SYSTEM_ERROR"]), Some(2)),
+            Health::Degraded
+        );
+        assert_eq!(
+            health(&status("DEGRADED", &["RUNNING"]), Some(1)),
+            Health::Degraded
+        );
+        assert_eq!(
+            health(&status("PROVISIONING", &[]), None),
+            Health::Unassigned
+        );
+        assert_eq!(
+            health(&status("RUNNING", &["RUNNING"]), Some(1)),
+            Health::Healthy
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod cli;
 mod client;
+mod cloud;
 mod commands;
 mod complete;
 mod context;
@@ -27,7 +28,7 @@ fn main() -> ExitCode {
     clap_complete::CompleteEnv::with_factory(cli::Cli::command)
         .var(commands::completions::COMPLETE_VAR)
         .complete();
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_from(commands::bundle::archive_flag(std::env::args_os()));
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -105,6 +105,55 @@ pub fn mask_value<'a>(
     std::borrow::Cow::Borrowed(value)
 }
 
+/// `key=value`, `key: value`, `"key":"value"` and `key -> value` pairs in free text (log lines,
+/// exception messages), the key a dotted or underscored identifier.
+static TEXT_PAIR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r#"(?P<key>[A-Za-z][A-Za-z0-9_.\-]*)(?P<sep>"?\s*(?:=|:|->)\s*"?)(?P<value>[^\s,;"'}\])&]+)"#,
+    )
+    .expect("pair pattern is valid")
+});
+
+/// Masks secrets in free text such as a log line: the value of every `key=value` (or
+/// `key: value`, `"key": "value"`) pair whose key looks like a credential, and the credentials
+/// inside URLs (`scheme://user:pw@host`, `?password=`). Used for log samples and messages, which
+/// Connect does not mask itself (a connector may log its own config or connection URL).
+pub fn mask_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = std::borrow::Cow::Borrowed(text);
+    if TEXT_PAIR.is_match(text) {
+        let replaced = TEXT_PAIR.replace_all(text, |c: &regex::Captures<'_>| {
+            let (key, sep, value) = (&c["key"], &c["sep"], &c["value"]);
+            let placeholder = value.starts_with("${");
+            if is_secret_key(key) && !placeholder && value != MASK && value != "[hidden]" {
+                format!("{key}{sep}{MASK}")
+            } else {
+                c[0].to_owned()
+            }
+        });
+        if let std::borrow::Cow::Owned(s) = replaced {
+            out = std::borrow::Cow::Owned(s);
+        }
+    }
+    if out.contains("://") || out.contains('?') || out.contains(';') {
+        // Each whitespace-separated word that holds a URL loses its credentials.
+        let mut changed = false;
+        let words: Vec<String> = out
+            .split(' ')
+            .map(|w| match looks_like_url(w).then(|| mask_url(w)).flatten() {
+                Some(m) => {
+                    changed = true;
+                    m
+                }
+                None => w.to_owned(),
+            })
+            .collect();
+        if changed {
+            out = std::borrow::Cow::Owned(words.join(" "));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +232,20 @@ mod tests {
             "mongodb://a:********@h1:27017,h2:27017/db?authSource=admin"
         );
         assert_eq!(cfg["plain.url"], "http://h:8080/x?q=1");
+    }
+    #[test]
+    fn masks_secrets_in_free_text() {
+        let line = "Connecting with connection.password=hunter2, user=bob to jdbc:postgresql://bob:s3cr3t@db:5432/x ({\"api.secret\": \"abc123\"}) token: tk-9 key.converter=JsonConverter ${file:/x:pw}";
+        let m = mask_text(line);
+        for secret in ["hunter2", "s3cr3t", "abc123", "tk-9"] {
+            assert!(!m.contains(secret), "{secret} leaked: {m}");
+        }
+        assert!(m.contains("user=bob"), "{m}");
+        assert!(m.contains("key.converter=JsonConverter"), "{m}");
+        assert!(
+            m.contains("jdbc:postgresql://bob:********@db:5432/x"),
+            "{m}"
+        );
+        assert_eq!(mask_text("nothing secret here"), "nothing secret here");
     }
 }

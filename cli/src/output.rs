@@ -63,9 +63,13 @@ pub fn state_cell(s: &str) -> comfy_table::Cell {
     }
     match s {
         "RUNNING" | "HEALTHY" => cell.fg(Color::Green),
-        "FAILED" => cell.fg(Color::Red).add_attribute(Attribute::Bold),
+        "FAILED" | "USER_ACTIONABLE_ERROR" | "SYSTEM_ERROR" => {
+            cell.fg(Color::Red).add_attribute(Attribute::Bold)
+        }
         "DEGRADED" => cell.fg(Color::Red),
-        "PAUSED" | "STOPPED" | "UNASSIGNED" | "RESTARTING" => cell.fg(Color::Yellow),
+        "PAUSED" | "STOPPED" | "UNASSIGNED" | "RESTARTING" | "PROVISIONING" => {
+            cell.fg(Color::Yellow)
+        }
         _ => cell,
     }
 }
@@ -98,9 +102,11 @@ pub fn paint_state(s: &str) -> String {
     let s = &*esc(s);
     match s {
         "RUNNING" | "HEALTHY" => s.green().to_string(),
-        "FAILED" => s.red().bold().to_string(),
+        "FAILED" | "USER_ACTIONABLE_ERROR" | "SYSTEM_ERROR" => s.red().bold().to_string(),
         "DEGRADED" => s.red().to_string(),
-        "PAUSED" | "STOPPED" | "UNASSIGNED" | "RESTARTING" => s.yellow().to_string(),
+        "PAUSED" | "STOPPED" | "UNASSIGNED" | "RESTARTING" | "PROVISIONING" => {
+            s.yellow().to_string()
+        }
         _ => s.to_owned(),
     }
 }

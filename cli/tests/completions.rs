@@ -1,6 +1,6 @@
 //! Shell completion: the checked-in scripts match what the binary prints, and real bash, zsh
 //! and fish, driven through tmux, complete connector names that exist on the real Apache Kafka
-//! Connect worker.
+//! Connect worker; every shell's callback offers the guard and top subcommands and flags.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -268,4 +268,72 @@ fn zsh_completes_live_connector_names() {
 #[test]
 fn fish_completes_live_connector_names() {
     drive("fish");
+}
+
+/// What the binary answers when a shell's script calls back for `words` (the way each script
+/// does: COMPLETE=<shell> and the index of the word being completed).
+fn candidates(shell: &str, words: &[&str], home: &Path) -> String {
+    let out = Command::new(BIN)
+        .arg("--")
+        .args(words)
+        .env("COMPLETE", shell)
+        .env("_CLAP_COMPLETE_INDEX", (words.len() - 1).to_string())
+        .env("_CLAP_COMPLETE_COMP_TYPE", "9")
+        .env("_CLAP_COMPLETE_SPACE", "true")
+        .env("_CLAP_IFS", "\n")
+        .env("CONNECTCTL_URL", &env().connect_url)
+        .env("CONNECTCTL_CONFIG", home.join("config.toml"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{shell} {words:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn guard_and_top_complete_in_every_shell() {
+    let home = tempfile::tempdir().unwrap();
+    let (prefix, _cleanup) = two_connectors(home.path());
+    for (shell, _) in SCRIPTS {
+        let offered = |words: &[&str], want: &[&str]| {
+            let got = candidates(shell, words, home.path());
+            for w in want {
+                assert!(
+                    got.lines()
+                        .any(|l| l.split([':', '\t', ' ']).next() == Some(*w)),
+                    "{shell}: {words:?} did not offer {w}:\n{got}"
+                );
+            }
+        };
+        offered(&["connectctl", "gu"], &["guard"]);
+        offered(&["connectctl", "to"], &["top"]);
+        offered(
+            &["connectctl", "guard", "--"],
+            &[
+                "--all",
+                "--regex",
+                "--interval",
+                "--backoff",
+                "--max-backoff",
+                "--budget",
+                "--window",
+                "--once",
+                "--state",
+                "--restart-unknown",
+                "--dry-run",
+            ],
+        );
+        offered(
+            &["connectctl", "top", "--"],
+            &["--interval", "--filter", "--no-kafka"],
+        );
+        // guard takes live connector names.
+        let alpha = format!("{prefix}-alpha");
+        let beta = format!("{prefix}-beta");
+        offered(&["connectctl", "guard", &prefix], &[&alpha, &beta]);
+    }
 }

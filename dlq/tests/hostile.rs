@@ -550,12 +550,13 @@ fn oversize_records_are_named_with_the_limit_and_the_fix() {
 }
 
 /// Terminal escapes in a DLQ record (its message, key, value, a header) reach neither the summary
-/// table nor `--show` raw: they are printed as visible `\x1b` text. JSON keeps them exactly.
+/// table, `--show` nor the replay preview raw: they are printed as visible `\x1b` text. JSON keeps them exactly.
 #[test]
 fn control_characters_in_records_are_escaped_in_text_views() {
     let dlq = unique("hostile-escapes-dlq");
     let target = unique("hostile-escapes-target");
     create_topic(&dlq, 1);
+    create_topic(&target, 1);
     let mut headers = connect_headers(target.as_bytes(), b"0", b"3");
     headers.pop();
     headers.push(h(
@@ -573,6 +574,7 @@ fn control_characters_in_records_are_escaped_in_text_views() {
     for args in [
         vec!["dlq", "inspect", &dlq],
         vec!["dlq", "inspect", &dlq, "--show", "0:0"],
+        vec!["dlq", "replay", &dlq, "--dry-run", "--preview", "1"],
     ] {
         let out = connectctl(&args);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));

@@ -182,7 +182,7 @@ impl ConfigKey {
     /// [`ConfigKey::parse`], naming the key `name` in errors (a plugin key embedded under a
     /// prefix, as `ConfigDef.embed` does, is parsed under its full name).
     fn parse_as(&self, name: &str, raw: &str) -> Result<Parsed, String> {
-        let t = raw.trim();
+        let t = java_trim(raw);
         let number = |ty: &str| invalid(name, raw, &format!("Not a number of type {ty}"));
         Ok(match self.ty {
             ConfigType::Boolean => {
@@ -358,12 +358,24 @@ impl ConfigKey {
     }
 }
 
-/// Splits a LIST value: comma separated, trimmed, empty string is an empty list.
+/// Java's `String.trim()`: strips the characters up to U+0020 (controls and the space) and
+/// nothing else. Rust's `trim` also strips Unicode white space such as U+0085 or U+00A0, which
+/// would make a value Apache keeps verbatim differ from ours.
+pub fn java_trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c <= ' ')
+}
+
+/// Splits a LIST value as Apache does: the value trimmed, split on commas with the white space
+/// of Java regex `\s` around them; an empty string is an empty list.
 pub fn split_list(s: &str) -> Vec<String> {
-    if s.trim().is_empty() {
+    let s = java_trim(s);
+    if s.is_empty() {
         return Vec::new();
     }
-    s.split(',').map(|p| p.trim().to_owned()).collect()
+    let regex_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r');
+    s.split(',')
+        .map(|p| p.trim_matches(regex_space).to_owned())
+        .collect()
 }
 
 /// Typed access to a flat string config, for plugins parsing their own settings once.
@@ -372,7 +384,7 @@ pub struct Props<'a>(pub &'a BTreeMap<String, String>);
 
 impl Props<'_> {
     pub fn str(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(|s| s.trim())
+        self.0.get(key).map(|s| java_trim(s))
     }
 
     /// Parses `key` with its definition (falling back to the default), failing with
@@ -392,6 +404,18 @@ impl Props<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn values_are_trimmed_as_java_trims() {
+        // U+0085 and U+00A0 are Unicode white space but above U+0020: Java keeps them.
+        assert_eq!(super::java_trim("\t name\u{85}\n"), "name\u{85}");
+        assert_eq!(super::java_trim("\u{a0}x\u{0}"), "\u{a0}x");
+        assert_eq!(
+            super::split_list(" a ,\u{a0}b\u{a0}, c\u{85}"),
+            vec!["a", "\u{a0}b\u{a0}", "c\u{85}"]
+        );
+        assert!(super::split_list(" \u{1f} ").is_empty());
+    }
+
     use super::*;
 
     const TASKS_MAX: ConfigKey = ConfigKey {

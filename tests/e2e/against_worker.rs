@@ -302,6 +302,33 @@ impl Compare {
         (a, o)
     }
 
+    /// As `same` for a plugin listing: this worker may offer plugins Apache's worker does not ship
+    /// (the JDBC connectors), which are left out of the comparison.
+    fn same_plugins(&mut self, args: &[&str]) {
+        self.commands += 1;
+        let a = self.apache.run(args);
+        let mut o = self.ours.run(args);
+        if let Value::Array(items) = &mut o.stdout {
+            items.retain(|p| {
+                !p["class"].as_str().is_some_and(|c| {
+                    c.starts_with("io.confluent.") || c.starts_with("io.debezium.")
+                })
+            });
+        }
+        let label = format!("connectctl {}", args.join(" "));
+        if a.code != o.code {
+            self.diffs.push(format!(
+                "{label}: exit code apache {:?} ours {:?}",
+                a.code, o.code
+            ));
+        }
+        let mut d = Vec::new();
+        json_diff("stdout", &a.stdout, &o.stdout, &mut d);
+        for d in d {
+            self.diffs.push(format!("{label}: {d}"));
+        }
+    }
+
     fn expect_code(&mut self, what: &str, o: &Outcome, code: i32) {
         if o.code != Some(code) {
             self.diffs.push(format!(
@@ -402,8 +429,8 @@ fn connectctl_behaves_the_same_against_both_workers() {
     });
 
     // Plugins and validation.
-    c.same(&["plugins", "--type", "source", "-o", "json"]);
-    c.same(&["plugins", "--type", "sink", "-o", "json"]);
+    c.same_plugins(&["plugins", "--type", "source", "-o", "json"]);
+    c.same_plugins(&["plugins", "--type", "sink", "-o", "json"]);
     c.same(&["plugins", "describe", "FileStreamSink"]);
     let (a, _) = c.same(&["validate", "-f", "{dir}/bad.properties"]);
     c.expect_code("validate bad", &a, 1);

@@ -234,6 +234,23 @@ fn connectctl_status_doctor_and_offsets_on_a_real_debezium_source() {
         (me["tasks_running"].as_u64(), me["tasks_total"].as_u64()),
         (Some(1), Some(1))
     );
+    // doctor shows where the source is in its input: Debezium's partition and LSN.
+    assert_eq!(
+        me["offsets"][0]["partition"],
+        json!({"server": name}),
+        "{me}"
+    );
+    assert!(
+        me["offsets"][0]["offset"]["lsn"].as_u64().unwrap() >= lsn,
+        "{me}"
+    );
+    let out = connectctl(&["doctor", "--no-kafka"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let row = text
+        .lines()
+        .find(|l| l.contains(name.as_str()))
+        .unwrap_or_else(|| panic!("{name} not in doctor's table: {text}"));
+    assert!(row.contains("lsn="), "{row}");
     let mine = format!("{name}/");
     assert!(
         !report["causes"]

@@ -51,8 +51,24 @@ pub struct RootCause {
     pub chain: Vec<Cause>,
     /// First frame outside the Connect runtime and the JDK, or null.
     pub frame: Option<String>,
-    /// Null, or `{id, summary, fix, docs}`.
+    /// Null, or `{id, summary, fix, docs, transient}`.
     pub hint: Option<Hint>,
+}
+
+impl Analysis {
+    /// Whether the catalog knows this failure as transient (`Some(true)`: an outage or a
+    /// rebalance, a restart can fix it), as a configuration or data error (`Some(false)`), or
+    /// does not know it (`None`).
+    pub fn transient(&self) -> Option<bool> {
+        self.hint.as_ref().map(|h| h.transient)
+    }
+}
+
+impl RootCause {
+    /// As [`Analysis::transient`].
+    pub fn transient(&self) -> Option<bool> {
+        self.hint.as_ref().map(|h| h.transient)
+    }
 }
 
 impl From<Analysis> for RootCause {

@@ -35,6 +35,10 @@ pub struct Hint {
     pub fix: String,
     /// Where to read more.
     pub docs: Option<String>,
+    /// Whether the failure passes by itself (network, timeout, broker or database unavailable,
+    /// rebalance), so restarting once the other side is back fixes it; `false` for a
+    /// configuration or data error, where a restart fails the same way again.
+    pub transient: bool,
     /// Alternative fix when the connector config is known and sets a DLQ topic.
     #[serde(skip)]
     fix_with_dlq: Option<String>,
@@ -95,6 +99,7 @@ impl Hint {
             summary: self.summary.clone(),
             fix,
             docs: self.docs.clone(),
+            transient: self.transient,
             fix_with_dlq: None,
             fix_without_dlq: None,
         }
@@ -150,6 +155,8 @@ struct RawEntry {
     message: Option<String>,
     #[serde(default)]
     fallback: bool,
+    /// Required, so that no entry is added without deciding whether a restart can fix it.
+    transient: bool,
     summary: String,
     fix: String,
     fix_with_dlq: Option<String>,
@@ -254,6 +261,7 @@ pub fn load_catalog(text: &str) -> Result<Catalog, CatalogError> {
                 summary: e.summary,
                 fix: e.fix,
                 docs: e.docs,
+                transient: e.transient,
                 fix_with_dlq: e.fix_with_dlq,
                 fix_without_dlq: e.fix_without_dlq,
             },
@@ -387,29 +395,28 @@ mod tests {
 
     #[test]
     fn bad_catalogs_are_rejected() {
-        let no_matcher = "[[hint]]\nid = \"a\"\nsummary = \"s\"\nfix = \"f\"\n";
+        let no_matcher = "[[hint]]\nid = \"a\"\ntransient = false\nsummary = \"s\"\nfix = \"f\"\n";
         assert!(matches!(
             load_catalog(no_matcher),
             Err(CatalogError::NoMatcher(_))
         ));
-        let bad_regex = "[[hint]]\nid = \"a\"\nmessage = \"(\"\nsummary = \"s\"\nfix = \"f\"\n";
+        let bad_regex = "[[hint]]\nid = \"a\"\nmessage = \"(\"\ntransient = false\nsummary = \"s\"\nfix = \"f\"\n";
         assert!(matches!(
             load_catalog(bad_regex),
             Err(CatalogError::Regex { .. })
         ));
-        let placeholder =
-            "[[hint]]\nid = \"a\"\nmessage = \"x\"\nsummary = \"s\"\nfix = \"run {cmd}\"\n";
+        let placeholder = "[[hint]]\nid = \"a\"\nmessage = \"x\"\ntransient = false\nsummary = \"s\"\nfix = \"run {cmd}\"\n";
         assert!(matches!(
             load_catalog(placeholder),
             Err(CatalogError::Placeholder { .. })
         ));
-        let dup = "[[hint]]\nid = \"a\"\nmessage = \"x\"\nsummary = \"s\"\nfix = \"f\"\n\
-                   [[hint]]\nid = \"a\"\nmessage = \"y\"\nsummary = \"s\"\nfix = \"f\"\n";
+        let dup = "[[hint]]\nid = \"a\"\nmessage = \"x\"\ntransient = false\nsummary = \"s\"\nfix = \"f\"\n\
+                   [[hint]]\nid = \"a\"\nmessage = \"y\"\ntransient = false\nsummary = \"s\"\nfix = \"f\"\n";
         assert!(matches!(
             load_catalog(dup),
             Err(CatalogError::DuplicateId(_))
         ));
-        let unknown = "[[hint]]\nid = \"a\"\nmesage = \"x\"\nsummary = \"s\"\nfix = \"f\"\n";
+        let unknown = "[[hint]]\nid = \"a\"\nmesage = \"x\"\ntransient = false\nsummary = \"s\"\nfix = \"f\"\n";
         assert!(matches!(load_catalog(unknown), Err(CatalogError::Toml(_))));
     }
 
@@ -421,18 +428,21 @@ mod tests {
 id = "wrapper"
 message = "Tolerance exceeded"
 fallback = true
+transient = false
 summary = "s"
 fix = "f"
 
 [[hint]]
 id = "outer"
 message = "outer problem"
+transient = false
 summary = "s"
 fix = "f"
 
 [[hint]]
 id = "root"
 exception = "RootException"
+transient = false
 summary = "s"
 fix = "f"
 "#,
@@ -450,12 +460,61 @@ fix = "f"
     }
 
     #[test]
+    fn an_entry_without_a_transient_mark_is_rejected() {
+        let unmarked = "[[hint]]\nid = \"a\"\nmessage = \"x\"\nsummary = \"s\"\nfix = \"f\"\n";
+        let err = load_catalog(unmarked).unwrap_err();
+        assert!(matches!(err, CatalogError::Toml(_)), "{err:?}");
+    }
+
+    #[test]
+    fn outages_are_transient_and_configuration_errors_are_not() {
+        let transient: Vec<&str> = crate::catalog()
+            .hints()
+            .filter(|h| h.transient)
+            .map(|h| h.id.as_str())
+            .collect();
+        for id in [
+            "postgres-connection-lost",
+            "connection-refused",
+            "network-timeout",
+            "rebalance-in-progress",
+            "kafka-metadata-timeout",
+            "producer-expiring-records",
+            "not-enough-replicas",
+        ] {
+            assert!(transient.contains(&id), "{id} should be transient");
+        }
+        for id in [
+            "jdbc-table-missing-auto-create",
+            "postgres-relation-missing",
+            "postgres-password-auth",
+            "filestream-file",
+            "json-schemas-enable-plain-json",
+            "config-invalid",
+            "tolerance-exceeded",
+            "unknown-host",
+        ] {
+            assert!(!transient.contains(&id), "{id} should not be transient");
+        }
+    }
+
+    #[test]
+    fn render_keeps_the_transient_mark() {
+        let hint = crate::catalog()
+            .hints()
+            .find(|h| h.id == "connection-refused")
+            .unwrap();
+        assert!(hint.render(&HintContext::new("c")).transient);
+    }
+
+    #[test]
     fn render_picks_dlq_variant() {
         let catalog = load_catalog(
             r#"
 [[hint]]
 id = "t"
 message = "x"
+transient = false
 summary = "s"
 fix = "inspect {connector} in {dlq_topic}"
 fix_with_dlq = "connectctl dlq inspect --connector {connector} ({dlq_topic})"

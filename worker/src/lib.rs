@@ -2,9 +2,34 @@
 //! API, configuration keys, plugin class names and DLQ format.
 //!
 //! Known differences from Apache Kafka Connect 4.3.1, each deliberate or not yet done:
-//! - Standalone mode only; connectors created over REST are not persisted across restarts
+//! - Standalone mode: connectors created over REST are not persisted across restarts
 //!   (as in Apache standalone without `connector.config` files). Source offsets are persisted,
 //!   as JSON (offsets-topic key/value encoding) rather than Java serialization.
+//! - Distributed mode ([`distributed`]) speaks Apache's group protocol and internal topic
+//!   formats, and joins groups of Apache workers, with these differences:
+//!   - Only the eager protocol (`default`, version 0) is offered, whatever `connect.protocol`
+//!     says; a group with a connect-worker in it therefore runs eager, and Apache workers log
+//!     that the protocol was downgraded from `sessioned` and internal request validation is
+//!     off. The incremental cooperative protocols (`compatible`, `sessioned`), Apache's
+//!     incremental assignor, `scheduled.rebalance.max.delay.ms` (parsed, not used), the session
+//!     key (read from the config topic, never written) and the HMAC signatures of internal
+//!     requests are not implemented; `inter.worker.*` keys are parsed only.
+//!   - Any change of the config topic that alters what runs (a connector created, updated or
+//!     deleted, new task configs committed, a target state changed) makes a connect-worker
+//!     rejoin, so the group rebalances (eager: every worker stops and restarts its work); Apache
+//!     restarts a reconfigured connector on its worker without a rebalance.
+//!   - Task statuses are not tombstoned when a connector's task count shrinks (a status topic
+//!     record of a task that no longer exists stays until the connector is deleted).
+//!   - Exactly-once source support (`exactly.once.source.support`, `PUT /connectors/{c}/fence`,
+//!     `tasks-fencing-*` records), transactional config-topic writes, cluster-wide logger levels
+//!     (`logger-cluster-*`) and CONFIG_MISMATCH-driven backoff (`worker.unsync.backoff.ms`) are
+//!     not implemented; those records are read and ignored.
+//!   - Offsets alteration and reset run on the leader (requests are forwarded) through the
+//!     standalone herder's code, untested in a group; Apache also fences zombies for
+//!     exactly-once connectors.
+//!   - Status writes are not guarded by generation (the newest write wins), and an offsets key
+//!     whose partition map has several fields is written in this worker's JSON key order,
+//!     which may differ from the Java worker's, so compaction may keep both keys.
 //! - Stack frames in traces name the Rust source file (`JsonConverter.toConnectData(json.rs)`);
 //!   exception classes, messages and the `Caused by:` chain follow Apache.
 //! - Parser messages of malformed JSON (REST bodies, JsonConverter input) are serde_json's, not
@@ -56,10 +81,6 @@
 //!   Jetty's 8 KiB bound covers the request line and the headers together (a long target with
 //!   large headers gets 431); here the target alone is bounded, and headers by hyper's own
 //!   limit. Raw `.`/`..` segments are not resolved as Jetty resolves them.
-//! - String config values are trimmed as Rust trims (any Unicode white space, U+0085 and U+00A0
-//!   included) where Java's `String.trim()` stops at U+0020, so `validate` shows such a value
-//!   without its trailing space (the config parser is `plugin/config_def.rs`). Connector names
-//!   in `POST /connectors` are trimmed exactly as Java trims them.
 //! - Source connectors take a dead letter queue too (`errors.deadletterqueue.topic.name`,
 //!   `.topic.replication.factor`, `.context.headers.enable`), which Apache offers to sink
 //!   connectors only; validation and `/connector-plugins/{p}/config` list the three keys after
@@ -75,10 +96,60 @@
 //!   never reached Kafka. `connectctl dlq inspect` shows such an origin as
 //!   `topic (source record)`; `dlq replay` sends the records back to their topic and, as -1
 //!   identifies no record, does not drop them as duplicates of each other.
+//! - JDBC sink (`io.confluent.connect.jdbc.JdbcSinkConnector`, against Confluent's source):
+//!   PostgreSQL and MariaDB/MySQL only, with built-in drivers (no JDBC jars); any other URL fails
+//!   with `No suitable driver found`, and `dialect.name` other than `PostgreSqlDatabaseDialect` /
+//!   `MySqlDatabaseDialect` is refused. PostgreSQL connections have no TLS (`sslmode=require` and
+//!   stricter are refused with a message); MariaDB/MySQL error classes follow MariaDB
+//!   Connector/J for both `jdbc:mariadb:` and `jdbc:mysql:` URLs. Rows are sent as multi-row
+//!   statements with literal values (PostgreSQL inserts through `COPY`), not bound per record, so
+//!   a driver error names the batch's statement rather than `Batch entry N ...`. Records need a
+//!   Struct value (Confluent's newer String-value mode, `string.output.value.column.name`, is not
+//!   there, so its message is the older "non-null Struct value and non-null Struct schema" one);
+//!   ARRAY fields are refused like MAP and STRUCT (Confluent maps arrays on PostgreSQL).
+//!   Unqualified table names resolve in `current_schema()` (Confluent's metadata lookup
+//!   searches every schema). Errant records of `put` are not reported to the DLQ (the plugin API
+//!   has no `ErrantRecordReporter`): the task fails as Confluent's does without a reporter;
+//!   converter and transform failures go to the DLQ as for every sink. `date.calendar.system`
+//!   is proleptic Gregorian; `timestamp.fields.list`, `timestamp.precision.mode`, `table.types`,
+//!   `jdbc.credentials.provider.class`, `trim.sensitive.log` and `mssql.use.merge.holdlock` are
+//!   not defined. No per-task JDBC metrics (rows, batches, retries, latency) yet: the worker's
+//!   `/metrics` serves its generic task counters only. `exactly.once.insert` is an addition; on
+//!   MariaDB/MySQL a `put` that creates or alters a table is not one transaction (DDL commits
+//!   implicitly there), so exactly-once holds from the first batch after the table exists.
+//! - PostgreSQL CDC (`io.debezium.connector.postgresql.PostgresConnector`) writes Debezium
+//!   3.6.1's topics, keys, values, schemas and offsets; `worker/tests/cdc.rs` compares them record
+//!   by record with the real Debezium's and allows only: `ts_ms`/`ts_us`/`ts_ns` (of the envelope
+//!   and of `source`), `source.name` and the prefix in schema names (each connector's
+//!   `topic.prefix`), and for snapshot records (`op` = `r`) `source.lsn`, `source.txId` and
+//!   `source.sequence` (each connector snapshots at its own WAL position). Known differences
+//!   from Debezium otherwise:
+//!   - Only the `pgoutput` plugin is decoded (`decoderbufs`, Debezium's default, fails at slot
+//!     creation as with a server that lacks it). Transaction metadata
+//!     (`provide.transaction.metadata`), incremental snapshots, signals, `message.key.columns`,
+//!     custom snapshotters and Debezium's other keys are not supported; unknown keys are ignored.
+//!   - Column types without a mapping here (arrays, money, geometric types, ranges, enums, bit
+//!     strings, hstore, ltree, PostGIS) are left out of the events, where Debezium maps them.
+//!     TOASTed values that did not change are `__debezium_unavailable_value` for text and bytes
+//!     and null otherwise.
+//!   - A new or altered table's nullability and defaults are read from the catalog when its
+//!     Relation message arrives (the catalog of that moment, not of the change's WAL position).
+//!   - After a crash the changes of the transaction in the stored offset up to its `lsn` are
+//!     skipped; a primary key change (delete + create at one LSN) may be repeated whole where
+//!     Debezium counts the events of an LSN. `when_needed` snapshots as `initial`.
+//!   - With a slot that already exists (a restart during a snapshot, `snapshot.mode=always`) the
+//!     snapshot is an ordinary REPEATABLE READ transaction and streaming skips the transactions
+//!     committed before the LSN read in it, so a transaction committing at that instant may be
+//!     missed or doubled; a new slot's exported snapshot has neither gap nor duplicate.
+//!   - A broken connection is retried by the task itself every second (a `RetriableException`
+//!     logged each time) where Debezium restarts the task after
+//!     `retriable.restart.connector.wait.ms`. With nothing pending the slot follows the server's
+//!     keepalive position; a heartbeat's offset is the position read so far.
 
 pub mod config;
 pub mod connectors;
 pub mod converters;
+pub mod distributed;
 pub mod logging;
 pub mod plugin;
 pub mod registry;

@@ -1,4 +1,5 @@
 //! `connect-worker standalone WORKER.properties [CONNECTOR.properties|.json ...]`
+//! `connect-worker distributed WORKER.properties`
 
 mod about;
 
@@ -13,6 +14,7 @@ use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
 use connect_worker::config::{WorkerConfig, parse_properties};
+use connect_worker::distributed::config::DistributedConfig;
 use connect_worker::logging::{self, LogLevels};
 use connect_worker::rest::{AppState, router};
 use connect_worker::runtime::herder::Herder;
@@ -43,6 +45,12 @@ enum Mode {
         worker_config: PathBuf,
         /// Connector configs to start (.properties or .json)
         connectors: Vec<PathBuf>,
+    },
+    /// Run a worker of a distributed group (group.id, config/offset/status topics in Kafka),
+    /// which Apache Kafka Connect workers can be members of too
+    Distributed {
+        /// Worker config (.properties, Apache key names)
+        worker_config: PathBuf,
     },
 }
 
@@ -80,10 +88,35 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, levels: Arc<LogLevels>) -> anyhow::Result<()> {
-    let Mode::Standalone {
-        worker_config,
-        connectors,
-    } = cli.mode;
+    let (worker_config, connectors) = match cli.mode {
+        Mode::Standalone {
+            worker_config,
+            connectors,
+        } => (worker_config, connectors),
+        Mode::Distributed { worker_config } => {
+            let config = WorkerConfig::load(&worker_config)?;
+            let keys = DistributedConfig::from_worker(&config.raw)?;
+            let kafka_cluster_id = fetch_cluster_id(&config.bootstrap_servers).await?;
+            let listener = tokio::net::TcpListener::bind(&config.rest_listen)
+                .await
+                .with_context(|| format!("cannot listen on {} (listeners)", config.rest_listen))?;
+            let worker_id = worker_id(&config, listener.local_addr()?);
+            let defaults = worker_defaults(&config);
+            return connect_worker::distributed::start::serve(
+                connect_worker::distributed::start::Start {
+                    config,
+                    keys,
+                    listener,
+                    worker_id,
+                    kafka_cluster_id,
+                    levels,
+                    defaults,
+                },
+                shutdown_signal(),
+            )
+            .await;
+        }
+    };
     let config = WorkerConfig::load(&worker_config)?;
     if config.raw.contains_key("plugin.path") {
         tracing::warn!("plugin.path is ignored: every plugin is built in");
@@ -126,23 +159,7 @@ async fn run(cli: Cli, levels: Arc<LogLevels>) -> anyhow::Result<()> {
         worker_id.clone(),
         metrics.clone(),
     ));
-    let defaults = WorkerDefaults {
-        key_converter: config
-            .raw
-            .get("key.converter")
-            .cloned()
-            .unwrap_or_else(|| WorkerDefaults::default().key_converter),
-        value_converter: config
-            .raw
-            .get("value.converter")
-            .cloned()
-            .unwrap_or_else(|| WorkerDefaults::default().value_converter),
-        header_converter: config
-            .raw
-            .get("header.converter")
-            .cloned()
-            .unwrap_or_else(|| WorkerDefaults::default().header_converter),
-    };
+    let defaults = worker_defaults(&config);
     let herder = Arc::new(Herder::new(
         Arc::new(MemoryConfigStore::default()),
         statuses,
@@ -183,6 +200,19 @@ async fn run(cli: Cli, levels: Arc<LogLevels>) -> anyhow::Result<()> {
     tokio::task::spawn_blocking(move || herder.stop_all()).await?;
     tracing::info!("Kafka Connect stopped");
     Ok(())
+}
+
+/// The worker's converters, as connectors without their own get them.
+fn worker_defaults(config: &WorkerConfig) -> WorkerDefaults {
+    let get = |k: &str, d: String| config.raw.get(k).cloned().unwrap_or(d);
+    WorkerDefaults {
+        key_converter: get("key.converter", WorkerDefaults::default().key_converter),
+        value_converter: get("value.converter", WorkerDefaults::default().value_converter),
+        header_converter: get(
+            "header.converter",
+            WorkerDefaults::default().header_converter,
+        ),
+    }
 }
 
 /// `<advertised host>:<port>`, as Apache builds worker ids.

@@ -9,7 +9,9 @@
 use connect_api::{ConfigMap, PluginInfo};
 
 use crate::connectors::file::{sink as file_sink, source as file_source};
+use crate::connectors::jdbc::sink as jdbc_sink;
 use crate::connectors::jdbc::source as jdbc_source;
+use crate::connectors::postgres_cdc;
 use crate::converters::{self, Converter, ConverterConfig};
 use crate::error::ConnectError;
 use crate::plugin::Connector;
@@ -216,6 +218,24 @@ pub static BUILTIN: &[PluginEntry] = &[
         jdbc_source::create,
         jdbc_source::TASK_CLASS,
     ),
+    connector(
+        jdbc_sink::CLASS,
+        &["JdbcSink", "JdbcSinkConnector"],
+        ConnectorKind::Sink,
+        jdbc_sink::CONFIG_DEF,
+        jdbc_sink::create,
+        jdbc_sink::TASK_CLASS,
+    ),
+    PluginEntry {
+        class: postgres_cdc::CLASS,
+        aliases: &["PostgresConnector", "Postgres"],
+        types: &[PluginType::Source],
+        // The Debezium release whose events and offsets this connector writes.
+        version: postgres_cdc::event::DEBEZIUM_VERSION,
+        config_def: postgres_cdc::CONFIG_DEF,
+        factory: Factory::Connector(postgres_cdc::create),
+        task_class: Some(postgres_cdc::TASK_CLASS),
+    },
     PluginEntry {
         class: "org.apache.kafka.connect.converters.BooleanConverter",
         aliases: &["BooleanConverter", "Boolean"],
@@ -586,7 +606,14 @@ mod tests {
         }
         let all = plugin_infos(false);
         let kinds: Vec<&str> = all.iter().map(|p| p.plugin_type.as_str()).collect();
-        assert_eq!(kinds[..3], ["sink", "source", "transformation"]);
+        // Connectors first (sorted by class name across both kinds, as Apache sorts them), then
+        // the other kinds.
+        let connectors = kinds
+            .iter()
+            .take_while(|k| matches!(**k, "sink" | "source"))
+            .count();
+        assert!(connectors >= 2, "{kinds:?}");
+        assert_eq!(kinds[connectors], "transformation");
         assert!(
             all.iter().any(|p| p.class_name == converters::header::CLASS
                 && p.plugin_type == "header_converter")

@@ -755,12 +755,9 @@ struct Allowed {
     reason: &'static str,
 }
 
-/// Apache's string ends in Unicode white space beyond U+0020 that ours does not have.
-fn same_but_trailing_unicode_space(a: Option<&Value>, o: Option<&Value>) -> bool {
-    match (a.and_then(Value::as_str), o.and_then(Value::as_str)) {
-        (Some(a), Some(o)) => a != o && a.trim() == o,
-        _ => false,
-    }
+/// Apache lists a partition with a `null` offset where ours lists nothing.
+fn reset_partition_still_listed(a: Option<&Value>, o: Option<&Value>) -> bool {
+    o.is_none() && a.is_some_and(|a| a.get("offset") == Some(&Value::Null))
 }
 
 /// Both strings, equal once every run of digits is taken as one placeholder.
@@ -869,10 +866,10 @@ const ALLOWED: &[Allowed] = &[
         reason: "an unknown connector class gets the message of the first lookup every time; Apache wraps its cached failure in a ConnectException from the second request on",
     },
     Allowed {
-        step: "/config/validate {\"name\":\"{bad}\u{85}\"",
-        path: "/configs/0/value/value",
-        accepts: same_but_trailing_unicode_space,
-        reason: "string config values are trimmed as Rust trims (Unicode white space, U+0085 included) where Java's trim() stops at U+0020; the config parser is plugin/config_def.rs",
+        step: "GET /connectors/{src}/offsets",
+        path: "/offsets/*",
+        accepts: reset_partition_still_listed,
+        reason: "right after a reset Apache can still list the partition with a null offset: its offset map and its set of the connector's partitions are updated one after the other (KafkaOffsetBackingStore, ConnectorOffsetBackingStore), and a request between the two sees both; a later read lists nothing, as ours does at once",
     },
     Allowed {
         step: "/config/validate",
@@ -1072,6 +1069,35 @@ fn apply_view(view: View, v: Value) -> Value {
     }
 }
 
+/// An unknown-class message lists the installed connectors: ours without those Apache's
+/// message lacks (connectors this worker ships that Apache's worker has not installed).
+fn only_apaches_connectors_in_message(apache: &Value, mut ours: Value) -> Value {
+    let marker = "available connectors are: ";
+    let (Some(a), Some(o)) = (
+        apache.get("message").and_then(Value::as_str),
+        ours.get("message").and_then(Value::as_str),
+    ) else {
+        return ours;
+    };
+    let Some((head, list)) = o.split_once(marker) else {
+        return ours;
+    };
+    let kept: Vec<String> = list
+        .split(", PluginDesc{")
+        .enumerate()
+        .map(|(i, d)| {
+            if i == 0 {
+                d.to_owned()
+            } else {
+                format!("PluginDesc{{{d}")
+            }
+        })
+        .filter(|d| a.contains(d.as_str()))
+        .collect();
+    ours["message"] = json!(format!("{head}{marker}{}", kept.join(", ")));
+    ours
+}
+
 /// Our plugin listing without the plugins Apache does not list: this worker may offer more,
 /// and Apache's listing must be contained in ours, in its order.
 fn only_apaches_plugins(apache: &Value, ours: Value) -> Value {
@@ -1231,6 +1257,7 @@ fn rest_answers_match_apache_field_by_field() {
                 } else {
                     ov
                 };
+                let ov = only_apaches_connectors_in_message(&av, ov);
                 diff("", Some(&av), Some(&ov), &mut found);
                 for (path, a, o) in found {
                     let d = Diff {

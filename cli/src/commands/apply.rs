@@ -52,11 +52,14 @@ pub async fn run(ctx: &Ctx, args: ApplyArgs) -> anyhow::Result<ExitCode> {
         config.insert("name".to_owned(), name.clone());
         // Checked before any request: such a name cannot be addressed reliably at all.
         super::connector_util::check_new_name(&name)?;
-        let live = match client.config(&name).await {
+        let mut live = match client.config(&name).await {
             Ok(c) => Some(c),
             Err(e) if e.status() == Some(404) => None,
             Err(e) => return Err(e.into()),
         };
+        if let Some(l) = &mut live {
+            note_hidden(&name, &client.comparable(l, &config));
+        }
 
         let keys = password_keys(&client, &config).await;
         let changes = diff(
@@ -137,4 +140,16 @@ pub async fn run(ctx: &Ctx, args: ApplyArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Says which keys the server hides and so could not be compared (Confluent Cloud masks
+/// secrets): a change to only those keys goes unseen.
+pub fn note_hidden(name: &str, hidden: &[String]) {
+    if !hidden.is_empty() {
+        eprintln!(
+            "note: {}: the server masks {}, so the file's values for them were not compared",
+            crate::output::esc(name),
+            crate::output::esc(&hidden.join(", "))
+        );
+    }
 }

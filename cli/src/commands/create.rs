@@ -118,7 +118,13 @@ pub async fn explain_write_error(
             let head = m.split(", available connectors are").next().unwrap_or(m);
             anyhow!("{head}; `connectctl plugins` lists the connector classes this worker has")
         }
-        (ClientError::Api { status: 409, .. }, Some(m)) if m.contains("already exists") => {
+        // Connect answers 409; Confluent Cloud 400.
+        (
+            ClientError::Api {
+                status: 400 | 409, ..
+            },
+            Some(m),
+        ) if m.contains("already exists") => {
             anyhow!("{m}; use `connectctl apply -f FILE` to update it")
         }
         _ => err.into(),

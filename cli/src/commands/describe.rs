@@ -37,6 +37,9 @@ pub struct Description {
     pub tasks: Vec<TaskState>,
     /// `None` when the worker does not track topics.
     pub topics: Option<Vec<String>>,
+    /// Why `topics` is `None` when it is not "tracking is disabled" (Confluent Cloud).
+    #[serde(skip)]
+    pub topics_note: Option<String>,
 }
 
 pub async fn run(ctx: &Ctx, args: DescribeArgs) -> anyhow::Result<ExitCode> {
@@ -51,11 +54,14 @@ pub async fn run(ctx: &Ctx, args: DescribeArgs) -> anyhow::Result<ExitCode> {
             Ok(s) => s,
             Err(e) => return Err(explain(&client, name, e, None).await),
         };
-        let topics = client
-            .topics(name)
-            .await
-            .ok()
-            .map(|t| t.into_values().flat_map(|a| a.topics).collect::<Vec<_>>());
+        let (topics, topics_note) = match client.topics(name).await {
+            Ok(t) => (
+                Some(t.into_values().flat_map(|a| a.topics).collect::<Vec<_>>()),
+                None,
+            ),
+            Err(e) if e.is_unsupported() => (None, Some(format!("{e}"))),
+            Err(_) => (None, None),
+        };
         let config = shown_config(ctx, &client, info.config.clone()).await;
         let mut grouped: BTreeMap<&'static str, ConfigMap> = BTreeMap::new();
         for (k, v) in config {
@@ -75,6 +81,7 @@ pub async fn run(ctx: &Ctx, args: DescribeArgs) -> anyhow::Result<ExitCode> {
             config: grouped,
             tasks: status.tasks,
             topics,
+            topics_note,
         });
     }
     // One name prints one object, several print a list, so `-o json` of one is easy to use.
@@ -132,7 +139,10 @@ fn print_text(d: &Description) {
     }
     println!("{}", heading("Topics"));
     match &d.topics {
-        None => println!("  (topic tracking is disabled on this worker)"),
+        None => match &d.topics_note {
+            Some(note) => println!("  ({})", esc(note)),
+            None => println!("  (topic tracking is disabled on this worker)"),
+        },
         Some(t) if t.is_empty() => println!("  (none yet)"),
         Some(t) => {
             for topic in t {

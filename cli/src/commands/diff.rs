@@ -28,10 +28,11 @@ pub async fn run(ctx: &Ctx, args: DiffArgs) -> anyhow::Result<ExitCode> {
     let mut desired = file.config;
     desired.insert("name".to_owned(), args.name.clone());
     let client = ctx.client()?;
-    let live = match client.config(&args.name).await {
+    let mut live = match client.config(&args.name).await {
         Ok(c) => c,
         Err(e) => return Err(explain(&client, &args.name, e, None).await),
     };
+    super::apply::note_hidden(&args.name, &client.comparable(&mut live, &desired));
     let keys = password_keys(&client, &desired).await;
     let changes = diff(&live, &desired, &keys, ctx.reveal);
     if !print_structured(ctx.output, &changes)? {

@@ -1,6 +1,7 @@
 //! `connectctl doctor`: one sweep of the whole cluster. Health per connector, failures grouped
-//! by root cause across connectors, tasks per worker, and, when Kafka is reachable, DLQ sizes
-//! and sink consumer lag. Exit code 0 healthy, 1 degraded (or the sweep failed), 3 a connector
+//! by root cause across connectors, tasks per worker, each source's committed offsets (where
+//! in its input it is: a table's last id, a WAL position), and, when Kafka is reachable, DLQ
+//! sizes and sink consumer lag. Exit code 0 healthy, 1 degraded (or the sweep failed), 3 a connector
 //! failed, for cron and CI; 2 stays the usage error it is in every command.
 
 use std::collections::BTreeMap;
@@ -9,9 +10,10 @@ use std::time::Duration;
 
 use clap::Args;
 use colored::Colorize;
-use connect_api::{ConnectorType, State};
+use connect_api::{ConnectorOffset, ConnectorType, State};
 use connect_dlq::stats::{Lag, Stats};
 use connect_trace::{Hint, HintContext};
+use futures::StreamExt;
 use serde::Serialize;
 
 use super::Ctx;
@@ -57,6 +59,10 @@ pub struct ConnectorReport {
     pub dlq: Option<DlqReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lag: Option<Lag>,
+    /// A source's committed offsets; absent for sinks and where the worker cannot tell (before
+    /// Kafka Connect 3.5, or the request failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offsets: Option<Vec<ConnectorOffset>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -134,7 +140,7 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<ExitCode> {
                 if t.state == State::Running {
                     running += 1;
                 }
-                if t.state == State::Failed {
+                if crate::health::is_failed(&t.state) {
                     w.tasks_failed += 1;
                 }
             }
@@ -154,8 +160,10 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<ExitCode> {
                     records: None,
                 }),
             lag: None,
+            offsets: None,
         });
     }
+    source_offsets(&client, &mut connectors).await;
     let mut workers: Vec<WorkerReport> = workers
         .into_iter()
         .filter(|(id, _)| !id.is_empty())
@@ -255,6 +263,62 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// How many offset requests are in flight at once: enough to sweep hundreds of connectors in a
+/// few round trips without queueing on the worker's request threads.
+const OFFSET_REQUESTS: usize = 8;
+
+/// Fills in each source connector's committed offsets. A failed request leaves them out: the
+/// offsets are context for the report, never a reason for the sweep to fail.
+async fn source_offsets(client: &crate::client::Client, connectors: &mut [ConnectorReport]) {
+    let sources: Vec<usize> = (0..connectors.len())
+        .filter(|&i| connectors[i].connector_type == Some(ConnectorType::Source))
+        .collect();
+    let fetched: Vec<(usize, Option<Vec<ConnectorOffset>>)> = futures::stream::iter(sources)
+        .map(|i| {
+            let name = connectors[i].name.clone();
+            async move { (i, client.offsets(&name).await.ok().map(|o| o.offsets)) }
+        })
+        .buffered(OFFSET_REQUESTS)
+        .collect()
+        .await;
+    for (i, offsets) in fetched {
+        connectors[i].offsets = offsets;
+    }
+}
+
+/// The POSITION cell: a sink's lag, or a source's offset (one partition: its fields; several:
+/// their count, the detail being in `-o json` and `connectctl offsets`).
+fn position(c: &ConnectorReport) -> String {
+    if let Some(lag) = &c.lag {
+        return format!("lag {}", lag.total);
+    }
+    match c.offsets.as_deref() {
+        None => "-".to_owned(),
+        Some([]) => "no offsets yet".to_owned(),
+        Some([one]) => match &one.offset {
+            None => "-".to_owned(),
+            Some(fields) => {
+                let shown: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| match v {
+                        serde_json::Value::String(s) => format!("{k}={s}"),
+                        other => format!("{k}={other}"),
+                    })
+                    .collect();
+                let line = shown.join(" ");
+                const WIDTH: usize = 48;
+                if line.chars().count() > WIDTH {
+                    let cut: String = line.chars().take(WIDTH - 1).collect();
+                    format!("{cut}…")
+                } else {
+                    line
+                }
+            }
+        },
+        Some(many) => format!("{} partitions", many.len()),
+    }
+}
+
 fn print_report(r: &Report) -> anyhow::Result<()> {
     let summary: Vec<String> = r
         .counts
@@ -273,7 +337,7 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
         }
     );
     println!();
-    let mut t = table(&["NAME", "TYPE", "HEALTH", "TASKS", "DLQ", "LAG"]);
+    let mut t = table(&["NAME", "TYPE", "HEALTH", "TASKS", "DLQ", "POSITION"]);
     for c in &r.connectors {
         let dlq = match &c.dlq {
             None => "-".to_owned(),
@@ -282,18 +346,13 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
                 None => d.topic.clone(),
             },
         };
-        let lag = c
-            .lag
-            .as_ref()
-            .map(|l| l.total.to_string())
-            .unwrap_or_else(|| "-".to_owned());
         t.add_row(vec![
             crate::output::cell(&c.name),
             crate::output::cell(c.connector_type.map(|t| t.to_string()).unwrap_or_default()),
             state_cell(c.health.map(Health::as_str).unwrap_or("UNKNOWN")),
             crate::output::cell(format!("{}/{} running", c.tasks_running, c.tasks_total)),
             crate::output::cell(dlq),
-            crate::output::cell(lag),
+            crate::output::cell(position(c)),
         ]);
     }
     print_table(&t)?;

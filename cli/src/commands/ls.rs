@@ -26,6 +26,56 @@ pub struct LsArgs {
     /// Only source or sink connectors
     #[arg(long = "type", value_name = "TYPE", value_parser = ["source", "sink"])]
     pub connector_type: Option<String>,
+    /// Only connectors whose config has KEY=VALUE (exactly) or KEY~REGEX (a match anywhere in
+    /// the value); repeatable, all must hold. Secret values compare masked unless --reveal
+    #[arg(long = "where", value_name = "KEY=VALUE|KEY~REGEX", value_parser = parse_where)]
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::config_keys))]
+    pub filters: Vec<Where>,
+}
+
+/// One `--where` condition on a connector's config.
+#[derive(Debug, Clone)]
+pub enum Where {
+    Equals(String, String),
+    Matches(String, Regex),
+}
+
+impl Where {
+    fn holds(&self, config: &connect_api::ConfigMap, reveal: bool) -> bool {
+        let (key, test): (&str, &dyn Fn(&str) -> bool) = match self {
+            Where::Equals(k, v) => (k, &move |x: &str| x == v),
+            Where::Matches(k, re) => (k, &move |x: &str| re.is_match(x)),
+        };
+        config.get(key).is_some_and(|v| {
+            if reveal {
+                test(v)
+            } else {
+                test(&crate::mask::mask_value(key, v, &Default::default()))
+            }
+        })
+    }
+}
+
+/// `KEY=VALUE` or `KEY~REGEX`, split at the first `=` or `~` (config keys contain neither).
+pub fn parse_where(s: &str) -> Result<Where, String> {
+    let Some(at) = s.find(['=', '~']) else {
+        return Err(format!(
+            "'{s}' is not a filter: write KEY=VALUE (exact) or KEY~REGEX, e.g. \
+             value.converter=org.apache.kafka.connect.json.JsonConverter"
+        ));
+    };
+    let (key, value) = (s[..at].trim(), &s[at + 1..]);
+    if key.is_empty() {
+        return Err(format!(
+            "'{s}' names no config key: write KEY=VALUE or KEY~REGEX, e.g. topics~^orders"
+        ));
+    }
+    if s.as_bytes()[at] == b'=' {
+        return Ok(Where::Equals(key.to_owned(), value.to_owned()));
+    }
+    Regex::new(value)
+        .map(|re| Where::Matches(key.to_owned(), re))
+        .map_err(|e| format!("invalid regular expression after '{key}~': {e}"))
 }
 
 /// One row; also the `-o json` element (DESIGN.md contract).
@@ -107,6 +157,18 @@ pub async fn run(ctx: &Ctx, args: LsArgs) -> anyhow::Result<ExitCode> {
         {
             continue;
         }
+        if !args.filters.is_empty() {
+            // A connector created a moment ago may be listed before its info is; ask for its
+            // config then. One whose config cannot be read matches no --where.
+            let fetched = match &l.info {
+                Some(_) => None,
+                None => client.config(&l.name).await.ok(),
+            };
+            let config = l.info.as_ref().map(|i| &i.config).or(fetched.as_ref());
+            if !config.is_some_and(|c| args.filters.iter().all(|w| w.holds(c, ctx.reveal))) {
+                continue;
+            }
+        }
         let tasks: Vec<TaskRow> = status
             .map(|s| {
                 s.tasks
@@ -131,7 +193,7 @@ pub async fn run(ctx: &Ctx, args: LsArgs) -> anyhow::Result<ExitCode> {
             let trace = super::status::analysable(s.connector.trace.as_deref()).or_else(|| {
                 s.tasks
                     .iter()
-                    .filter(|t| t.state == State::Failed)
+                    .filter(|t| crate::health::is_failed(&t.state))
                     .find_map(|t| super::status::analysable(t.error_text()))
             })?;
             let mut hint_ctx = connect_trace::HintContext::new(&l.name);
@@ -157,7 +219,11 @@ pub async fn run(ctx: &Ctx, args: LsArgs) -> anyhow::Result<ExitCode> {
     if rows.is_empty() {
         eprintln!(
             "no connectors{}",
-            if re.is_some() || wanted_state.is_some() || args.connector_type.is_some() {
+            if re.is_some()
+                || wanted_state.is_some()
+                || args.connector_type.is_some()
+                || !args.filters.is_empty()
+            {
                 " match"
             } else {
                 ""
@@ -178,4 +244,48 @@ pub async fn run(ctx: &Ctx, args: LsArgs) -> anyhow::Result<ExitCode> {
     }
     print_table(&t)?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn where_filters_parse_and_match() {
+        let mut cfg = connect_api::ConfigMap::new();
+        cfg.insert(
+            "value.converter".into(),
+            "org.apache.kafka.connect.json.JsonConverter".into(),
+        );
+        cfg.insert("connection.password".into(), "hunter2".into());
+        cfg.insert("expr".into(), "a=b~c".into());
+        let w = parse_where("value.converter=org.apache.kafka.connect.json.JsonConverter").unwrap();
+        assert!(w.holds(&cfg, false));
+        assert!(
+            !parse_where("value.converter=JsonConverter")
+                .unwrap()
+                .holds(&cfg, false)
+        );
+        assert!(
+            parse_where("value.converter~Json")
+                .unwrap()
+                .holds(&cfg, false)
+        );
+        assert!(!parse_where("key.converter~.*").unwrap().holds(&cfg, false));
+        assert!(parse_where("expr=a=b~c").unwrap().holds(&cfg, false));
+        // Secrets compare masked, so a filter cannot probe a password.
+        assert!(
+            !parse_where("connection.password=hunter2")
+                .unwrap()
+                .holds(&cfg, false)
+        );
+        assert!(
+            parse_where("connection.password=hunter2")
+                .unwrap()
+                .holds(&cfg, true)
+        );
+        for bad in ["novalue", "=x", "~x", "k~("] {
+            assert!(parse_where(bad).is_err(), "{bad}");
+        }
+    }
 }

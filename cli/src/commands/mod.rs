@@ -1,6 +1,7 @@
 //! One module per subcommand; `run` is the single dispatch point.
 
 pub mod apply;
+pub mod bundle;
 pub mod completions;
 pub mod config;
 pub mod connector_util;
@@ -12,9 +13,11 @@ pub mod diff;
 pub mod dlq;
 pub mod doctor;
 pub mod file_util;
+pub mod guard;
 pub mod health;
 pub mod info;
 pub mod loggers;
+pub mod logs;
 pub mod ls;
 pub mod man;
 pub mod offsets;
@@ -26,6 +29,7 @@ pub mod resume;
 pub mod status;
 pub mod stop;
 pub mod tasks;
+pub mod top;
 pub mod topics;
 pub mod validate;
 pub mod version;
@@ -50,9 +54,13 @@ pub fn usage(e: impl Into<anyhow::Error>) -> anyhow::Error {
 
 /// Whether an error is a usage error anywhere in its chain.
 pub fn is_usage(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.is::<Usage>())
+    e.chain().any(|c| {
+        c.is::<Usage>()
+            || c.downcast_ref::<crate::client::ClientError>()
+                .is_some_and(|e| e.is_unsupported())
+    })
 }
-use crate::client::{Client, ClientSettings};
+use crate::client::{Client, ClientSettings, RestClient};
 use crate::context::{ConfigFile, config_path};
 
 /// Settings every command needs, resolved once from the global flags and the context.
@@ -71,6 +79,8 @@ pub struct Ctx {
     /// The context in use, if any; its credentials are resolved only when a client is built,
     /// so a broken `password_command` never blocks `context` commands.
     pub context: Option<(String, crate::context::Context)>,
+    /// Talking to Confluent Cloud's Connect API (a Cloud context, and no --url over it).
+    pub cloud: bool,
     settings: ClientSettings,
 }
 
@@ -78,9 +88,16 @@ impl Ctx {
     pub fn client(&self) -> anyhow::Result<Client> {
         let mut settings = self.settings.clone();
         if let Some((name, c)) = &self.context {
-            settings.auth = c.auth(name)?;
+            // A Cloud context's API key is for Confluent's API only, never for a --url given
+            // over it.
+            if self.cloud || c.confluent_cloud.is_none() {
+                settings.auth = c.auth(name)?;
+            }
         }
-        Ok(Client::new(settings)?)
+        if self.cloud {
+            return Ok(Client::Cloud(crate::cloud::CloudClient::new(settings)?));
+        }
+        Ok(Client::Rest(RestClient::new(settings)?))
     }
 }
 
@@ -103,7 +120,13 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
         },
         _ => None,
     };
+    // A Cloud context talks to Confluent's API unless --url points elsewhere explicitly.
+    let cloud_base = match (&g.url, &context) {
+        (None, Some((_, c))) => c.confluent_cloud.as_ref().map(|cc| cc.base()),
+        _ => None,
+    };
     let urls: Vec<String> = match (&g.url, &context) {
+        _ if cloud_base.is_some() => cloud_base.iter().cloned().collect(),
         (Some(u), _) => u
             .split(',')
             .map(|s| s.trim().to_owned())
@@ -149,7 +172,10 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
         }
         // `*_env` / `*_command` entries run or read only for commands that talk to Kafka, so
         // a broken password command never blocks `ls` or `status`.
-        let uses_kafka = matches!(cli.command, Command::Dlq(_) | Command::Doctor(_));
+        let uses_kafka = matches!(
+            cli.command,
+            Command::Dlq(_) | Command::Doctor(_) | Command::Top(_)
+        );
         if kafka_properties.is_empty() && uses_kafka {
             kafka_properties = c
                 .kafka_properties(name)?
@@ -167,6 +193,7 @@ pub(crate) fn resolve(cli: &Cli) -> anyhow::Result<Ctx> {
         reveal: g.reveal,
         config_path: path,
         context,
+        cloud: cloud_base.is_some(),
         settings,
     })
 }
@@ -183,13 +210,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::GenerateMan(args) = cli.command {
         return man::run(args);
     }
+    // Reading a log file needs no cluster and no config file.
+    if let Command::Logs(cmd) = cli.command {
+        return logs::run(cli.global.output, cli.global.reveal, cmd).await;
+    }
     let ctx = resolve(&cli).context("cannot load the connectctl configuration")?;
+    if ctx.cloud {
+        if let Some(why) = crate::cloud::unsupported_command(&cli.command) {
+            return Err(usage(anyhow::anyhow!(why)));
+        }
+    }
     match cli.command {
         Command::Ls(args) => ls::run(&ctx, args).await,
         Command::Status(args) => status::run(&ctx, args).await,
         Command::Doctor(args) => doctor::run(&ctx, args).await,
         Command::Watch(args) => watch::run(&ctx, args).await,
         Command::Wait(args) => wait::run(&ctx, args).await,
+        Command::Guard(args) => guard::run(&ctx, args).await,
+        Command::Top(args) => top::run(&ctx, args).await,
         Command::Describe(args) => describe::run(&ctx, args).await,
         Command::Config(args) => config::run(&ctx, args).await,
         Command::Create(args) => create::run(&ctx, args).await,
@@ -211,7 +249,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Health(args) => health::run(&ctx, args).await,
         Command::Context(cmd) => context::run(&ctx, cmd).await,
         Command::Dlq(cmd) => dlq::run(&ctx, cmd).await,
-        Command::Completions(_) | Command::Version(_) | Command::GenerateMan(_) => {
+        Command::Bundle(args) => bundle::run(&ctx, args).await,
+        Command::Completions(_)
+        | Command::Version(_)
+        | Command::GenerateMan(_)
+        | Command::Logs(_) => {
             unreachable!("handled before resolving the context")
         }
     }

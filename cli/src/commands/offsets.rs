@@ -71,7 +71,12 @@ pub async fn run(ctx: &Ctx, args: OffsetsArgs) -> anyhow::Result<ExitCode> {
         }
         Some(offsets)
     };
-    let stopped_by_us = ensure_stopped(&client, &args.name, args.yes).await?;
+    // Confluent Cloud's offsets request API handles the connector itself.
+    let stopped_by_us = if client.offsets_need_stop() {
+        ensure_stopped(&client, &args.name, args.yes).await?
+    } else {
+        false
+    };
     let current = match client.offsets(&args.name).await {
         Ok(o) => o,
         Err(e) => return Err(explain(&client, &args.name, e, OFFSETS_GET).await),

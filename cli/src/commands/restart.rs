@@ -57,6 +57,8 @@ pub async fn run(ctx: &Ctx, args: RestartArgs) -> anyhow::Result<ExitCode> {
     for t in &tasks {
         let (name, id) = split_task(t).expect("partitioned on split_task");
         match client.restart_task(name, id).await {
+            // No such call on this backend: how the command was used is wrong (exit 2).
+            Err(e) if e.is_unsupported() => return Err(super::usage(e)),
             Ok(()) => outcomes.push(Outcome {
                 name: t.clone(),
                 ok: true,

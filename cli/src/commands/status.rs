@@ -110,9 +110,9 @@ fn next_commands(
     config: Option<&ConfigMap>,
 ) -> Vec<String> {
     let mut next = Vec::new();
-    if connector.state == State::Failed {
+    if crate::health::is_failed(&connector.state) {
         next.push(format!("connectctl restart {name} --include-tasks"));
-    } else if tasks.iter().any(|t| t.state == State::Failed) {
+    } else if tasks.iter().any(|t| crate::health::is_failed(&t.state)) {
         next.push(format!("connectctl restart {name} --only-failed"));
     }
     let has_dlq = config
@@ -310,9 +310,28 @@ fn instances_label(who: &[String]) -> String {
 pub fn cause_line(exception: &str, message: &str) -> String {
     let short = exception.rsplit('.').next().unwrap_or(exception);
     match (short.is_empty(), message.is_empty()) {
-        (true, _) => esc(first_line(message)).into_owned(),
+        // A bare message (Confluent Cloud's) has no frames below it: every line is message, as
+        // in "There were some errors with your configuration:\ntopics: ...".
+        (true, _) => esc(&bare_line(message)).into_owned(),
         (false, true) => esc(short).into_owned(),
         (false, false) => format!("{}: {}", esc(short), esc(first_line(message))),
+    }
+}
+
+/// The lines of a bare message joined into one, cut at 300 characters.
+fn bare_line(s: &str) -> String {
+    let joined = s
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if joined.chars().count() > 300 {
+        let mut cut: String = joined.chars().take(300).collect();
+        cut.push_str("...");
+        cut
+    } else {
+        joined
     }
 }
 
@@ -394,5 +413,20 @@ mod tests {
             "connector and task 1"
         );
         assert_eq!(instances_label(&v(&["connector"])), "connector");
+    }
+
+    #[test]
+    fn bare_messages_keep_all_their_lines() {
+        assert_eq!(
+            cause_line(
+                "",
+                "There were some errors with your configuration:\ntopics: Provided Kafka ApiKey is invalid\n"
+            ),
+            "There were some errors with your configuration: topics: Provided Kafka ApiKey is invalid"
+        );
+        assert_eq!(
+            cause_line("org.x.DataException", "first\nsecond"),
+            "DataException: first"
+        );
     }
 }

@@ -80,7 +80,8 @@ fn reached(target: Target, s: &ConnectorStateInfo) -> bool {
         }
         Target::Stopped => s.connector.state == State::Stopped,
         Target::Failed => {
-            s.connector.state == State::Failed || s.tasks.iter().any(|t| t.state == State::Failed)
+            crate::health::is_failed(&s.connector.state)
+                || s.tasks.iter().any(|t| crate::health::is_failed(&t.state))
         }
         Target::Deleted => false,
     }

@@ -3,6 +3,7 @@
 
 pub mod file;
 pub mod jdbc;
+pub mod postgres_cdc;
 
 #[cfg(test)]
 pub mod testing;

@@ -564,4 +564,4 @@ async fn validate(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -137,6 +137,49 @@ fn fixture_connector<'a>(expanded: &'a Value, prefix: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {prefix}* connector in the fixture"))
 }
 
+/// `listing` without the connectors that `apache`'s listing lacks: this worker ships connectors
+/// (CDC, JDBC) that the Apache worker of the fixtures has not installed.
+fn apache_connectors_only(listing: Value, apache: &Value) -> Value {
+    let known: Vec<&Value> = apache
+        .as_array()
+        .map(|a| a.iter().map(|p| &p["class"]).collect())
+        .unwrap_or_default();
+    match listing {
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .filter(|p| {
+                    !matches!(p["type"].as_str(), Some("source" | "sink"))
+                        || known.contains(&&p["class"])
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A "no such connector class" message without the connectors `apache`'s message lacks (see
+/// [`apache_connectors_only`]).
+pub(crate) fn without_extra_connectors(ours: &str, apache: &str) -> String {
+    let marker = "available connectors are: ";
+    let Some((head, list)) = ours.split_once(marker) else {
+        return ours.to_owned();
+    };
+    let kept: Vec<String> = list
+        .split(", PluginDesc{")
+        .enumerate()
+        .map(|(i, d)| {
+            if i == 0 {
+                d.to_owned()
+            } else {
+                format!("PluginDesc{{{d}")
+            }
+        })
+        .filter(|d| apache.contains(d.as_str()))
+        .collect();
+    format!("{head}{marker}{}", kept.join(", "))
+}
+
 /// Apache's message for a connector class it looked up for the first time: a repeated lookup
 /// rethrows the cached failure wrapped in a ConnectException, whose name then leads the message.
 fn first_lookup_message(m: &str) -> &str {
@@ -488,13 +531,21 @@ async fn errors_match_apache() {
         .call("POST", "/connectors", Some(create_unknown.clone()))
         .await;
     assert_eq!(
-        (s, got["message"].as_str()),
-        (StatusCode::BAD_REQUEST, Some(expected.as_str()))
+        (
+            s,
+            got["message"]
+                .as_str()
+                .map(|m| without_extra_connectors(m, &expected))
+        ),
+        (StatusCode::BAD_REQUEST, Some(expected.clone()))
     );
     // Apache rethrows its cached lookup failure wrapped in a ConnectException; this worker
     // answers the same request with the same message, whatever came before.
     let (_, got) = a.call("POST", "/connectors", Some(create_unknown)).await;
-    assert_eq!(got["message"].as_str().unwrap(), expected);
+    assert_eq!(
+        without_extra_connectors(got["message"].as_str().unwrap(), &expected),
+        expected
+    );
     let (s, got) = a
         .call(
             "POST",
@@ -723,15 +774,19 @@ async fn lifecycle_pause_stop_restart_offsets() {
 async fn plugins_and_validation() {
     let a = api();
     let (s, body) = a.call("GET", "/connector-plugins", None).await;
+    let apache = fixture("connector-plugins.json");
     assert_eq!(
-        (s, body),
-        (StatusCode::OK, fixture("connector-plugins.json"))
+        (s, apache_connectors_only(body, &apache)),
+        (StatusCode::OK, apache.clone())
     );
     let (_, all) = a
         .call("GET", "/connector-plugins?connectorsOnly=false", None)
         .await;
     // The same plugins as Apache's, of the same types, in the same order.
-    assert_eq!(all, fixture("connector-plugins-all.json"));
+    assert_eq!(
+        apache_connectors_only(all, &apache),
+        fixture("connector-plugins-all.json")
+    );
     let (s, body) = a
         .call("GET", "/connector-plugins/FileStreamSink/config", None)
         .await;

@@ -32,7 +32,7 @@ pub fn run(ctx: &Ctx, _args: ContextCurrentArgs) -> anyhow::Result<ExitCode> {
         context: name.clone(),
         config_file: ctx.config_path.display().to_string(),
         urls: c
-            .map(|c| c.urls.clone())
+            .map(|c| c.endpoints())
             .unwrap_or_else(|| vec![ctx.url.clone()])
             .iter()
             .map(|u| crate::client::redact_url(u))

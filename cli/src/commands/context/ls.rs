@@ -30,11 +30,13 @@ pub fn run(ctx: &Ctx, _args: ContextLsArgs) -> anyhow::Result<ExitCode> {
             name: name.clone(),
             current: file.current_context.as_deref() == Some(name.as_str()),
             urls: c
-                .urls
+                .endpoints()
                 .iter()
                 .map(|u| crate::client::redact_url(u))
                 .collect(),
-            auth: if c.auth.username.is_some() {
+            auth: if c.confluent_cloud.is_some() {
+                "cloud-api-key"
+            } else if c.auth.username.is_some() {
                 "basic"
             } else if c.auth.token.is_some()
                 || c.auth.token_env.is_some()

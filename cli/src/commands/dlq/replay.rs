@@ -19,7 +19,7 @@ use super::edit::Editing;
 use super::inspect::{duration, since_ms};
 use super::{FilterArgs, Usage, connector_dlq, kafka_config};
 use crate::commands::Ctx;
-use crate::output::{OutputFormat, print_structured};
+use crate::output::{OutputFormat, esc, print_structured};
 
 pub const AFTER_HELP: &str = "\
 Fixes (--fix, repeatable, applied in order; --fix-file reads one per line):
@@ -352,15 +352,15 @@ fn print_plan(topic: &str, plan: &ReplaySummary) {
         println!("  nothing to replay");
     }
     for (target, n) in &plan.targets {
-        println!("  {n:>8}  -> {target}");
+        println!("  {n:>8}  -> {}", esc(target));
     }
     print_skips(plan);
     for p in &plan.preview {
         println!();
         println!(
             "  {} -> {}{}",
-            p.source.bold(),
-            p.target,
+            esc(&p.source).bold(),
+            esc(&p.target),
             p.partition
                 .map(|x| format!(" partition {x}"))
                 .unwrap_or_default()
@@ -381,7 +381,7 @@ fn print_plan(topic: &str, plan: &ReplaySummary) {
             .after
             .headers
             .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("null")))
+            .map(|(k, v)| format!("{}={}", esc(k), esc(v.as_deref().unwrap_or("null"))))
             .collect();
         println!("    headers {}", headers.join(", "));
     }
@@ -391,14 +391,16 @@ fn print_plan(topic: &str, plan: &ReplaySummary) {
     );
 }
 
+/// A key or value for the preview: cut to a screen's worth, its control characters escaped so a
+/// record cannot drive the terminal.
 fn show(v: &Option<String>) -> String {
     const MAX: usize = 200;
     match v {
         None => "null".to_owned(),
         Some(s) if s.chars().count() > MAX => {
-            format!("{}...", s.chars().take(MAX).collect::<String>())
+            format!("{}...", esc(&s.chars().take(MAX).collect::<String>()))
         }
-        Some(s) => s.clone(),
+        Some(s) => esc(s).into_owned(),
     }
 }
 
@@ -429,7 +431,7 @@ fn print_skips(s: &ReplaySummary) {
         if !list.is_empty() {
             println!("  {:>8}  {label}:", list.len());
             for k in list.iter().take(10) {
-                println!("            {}  {}", k.source, k.reason);
+                println!("            {}  {}", esc(&k.source), esc(&k.reason));
             }
             if list.len() > 10 {
                 println!("            ... and {} more (see -o json)", list.len() - 10);
@@ -440,8 +442,8 @@ fn print_skips(s: &ReplaySummary) {
         println!(
             "  {} at {}: {}",
             "stopped".red().bold(),
-            stop.source,
-            stop.reason
+            esc(&stop.source),
+            esc(&stop.reason)
         );
     }
 }
@@ -457,7 +459,7 @@ fn print_summary(topic: &str, s: &ReplaySummary) {
         s.group
     );
     for (target, n) in &s.targets {
-        println!("  {n:>8}  -> {target}");
+        println!("  {n:>8}  -> {}", esc(target));
     }
     print_skips(s);
 }

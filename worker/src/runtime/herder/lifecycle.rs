@@ -140,6 +140,9 @@ impl HerderState {
         let Some(mut stored) = self.configs.get(name) else {
             return;
         };
+        if !self.placement.runs_connector(name) {
+            return;
+        }
         for t in self.statuses.tasks(name).keys() {
             self.statuses.remove_task(&ConnectorTaskId {
                 connector: name.to_owned(),

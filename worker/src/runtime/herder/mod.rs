@@ -12,11 +12,16 @@
 //! - [`lifecycle`]: create, update, delete, pause, resume, stop a connector, and the
 //!   [`crate::plugin::ConnectorContext`] through which a running connector calls back;
 //! - [`tasks`]: task configs, starting and restarting tasks, task reconfiguration;
-//! - [`offsets`]: the offsets endpoints.
+//! - [`offsets`]: the offsets endpoints;
+//! - [`placement`]: which connectors and tasks run on this worker (all of them, or in a
+//!   distributed group those assigned to it).
 
 mod lifecycle;
 mod offsets;
+mod placement;
 mod tasks;
+
+pub use placement::{Everywhere, Placement};
 
 use std::collections::BTreeMap;
 use std::ops::Deref;
@@ -116,6 +121,8 @@ pub struct HerderState {
     runtime: Arc<dyn Runtime>,
     worker_id: String,
     defaults: WorkerDefaults,
+    /// Which connectors and tasks start on this worker.
+    placement: Arc<dyn Placement>,
     /// Connector instances of started connectors.
     live: Mutex<BTreeMap<String, Live>>,
     generations: AtomicU64,
@@ -140,6 +147,27 @@ impl Herder {
         worker_id: String,
         defaults: WorkerDefaults,
     ) -> Herder {
+        Self::with_placement(
+            configs,
+            statuses,
+            offsets,
+            runtime,
+            worker_id,
+            defaults,
+            Arc::new(Everywhere),
+        )
+    }
+
+    /// A herder that starts only the connectors and tasks `placement` gives this worker.
+    pub fn with_placement(
+        configs: Arc<dyn ConfigStore>,
+        statuses: Arc<dyn StatusStore>,
+        offsets: Arc<dyn OffsetStore>,
+        runtime: Arc<dyn Runtime>,
+        worker_id: String,
+        defaults: WorkerDefaults,
+        placement: Arc<dyn Placement>,
+    ) -> Herder {
         let state = Arc::new_cyclic(|me| HerderState {
             configs,
             statuses,
@@ -147,6 +175,7 @@ impl Herder {
             runtime,
             worker_id,
             defaults,
+            placement,
             live: Mutex::default(),
             generations: AtomicU64::new(0),
             op: Mutex::default(),

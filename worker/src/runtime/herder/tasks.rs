@@ -135,13 +135,16 @@ impl HerderState {
         }
     }
 
-    fn start_task(
+    pub(super) fn start_task(
         &self,
         connector: &Shared,
         connector_config: &ConfigMap,
         id: ConnectorTaskId,
         task_config: &ConfigMap,
     ) {
+        if !self.placement.runs_task(&id) {
+            return;
+        }
         self.statuses
             .put_task(&id, self.mk(State::Unassigned, None));
         let (created, connector_type) = {

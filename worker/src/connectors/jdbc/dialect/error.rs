@@ -113,10 +113,8 @@ impl SqlError {
             if let Some(h) = db.hint() {
                 msg.push_str(&format!("\n  Hint: {h}"));
             }
-            if let Some(tokio_postgres_position) = db.position() {
-                if let postgres::error::ErrorPosition::Original(p) = tokio_postgres_position {
-                    msg.push_str(&format!("\n  Position: {p}"));
-                }
+            if let Some(postgres::error::ErrorPosition::Original(p)) = db.position() {
+                msg.push_str(&format!("\n  Position: {p}"));
             }
             return SqlError {
                 class: class::PSQL.to_owned(),

@@ -264,7 +264,9 @@ impl fmt::Debug for ConnectionSettings {
     }
 }
 
-/// The driver behind a [`Connection`].
+/// The driver behind a [`Connection`]. A connection lives as long as its task, so the size of
+/// the PostgreSQL client inline does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Client {
     Postgres(postgres::Client),
     MySql(mysql::Conn),

@@ -1,0 +1,151 @@
+//! Starting a distributed worker: the internal topics and their stores, the herder whose
+//! placement is the group assignment, the group membership and the REST server.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::Notify;
+
+use super::config::DistributedConfig;
+use super::config_store::KafkaConfigStore;
+use super::herder::{Membership, TrackingRuntime, Worker};
+use super::offset_store::KafkaOffsetStore;
+use super::status_store::KafkaStatusStore;
+use crate::config::WorkerConfig;
+use crate::logging::LogLevels;
+use crate::rest::{AppState, router};
+use crate::runtime::herder::Herder;
+use crate::runtime::metrics::Metrics;
+use crate::runtime::worker::{KafkaRuntime, RuntimeSettings};
+use crate::validation::WorkerDefaults;
+
+pub struct Start {
+    pub config: WorkerConfig,
+    pub keys: DistributedConfig,
+    pub listener: tokio::net::TcpListener,
+    /// `host:port`, as Apache names workers.
+    pub worker_id: String,
+    pub kafka_cluster_id: String,
+    pub levels: Arc<LogLevels>,
+    pub defaults: WorkerDefaults,
+}
+
+/// Runs the worker until `shutdown` completes, then stops its work and leaves the group.
+pub async fn serve(
+    s: Start,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    if s.config.raw.contains_key("plugin.path") {
+        tracing::warn!("plugin.path is ignored: every plugin is built in");
+    }
+    if s.keys.protocol != super::protocol::Protocol::Eager {
+        tracing::warn!(
+            "connect.protocol={} is not supported yet: this worker offers the eager protocol (default) only, so its group runs eager",
+            s.keys.protocol.name()
+        );
+    }
+    let settings = RuntimeSettings::from_worker(&s.config.raw);
+    let url = format!("http://{}/", s.worker_id);
+    let membership = Arc::new(Membership::new(url));
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (configs, statuses, offsets) = {
+        let kafka = settings.kafka.clone();
+        let keys = s.keys.clone();
+        let generation = membership.generation.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let configs = KafkaConfigStore::open(
+                &kafka,
+                &keys.config_topic,
+                Some(tx),
+                keys.worker_sync_timeout
+                    .max(std::time::Duration::from_secs(30)),
+            )
+            .context("cannot open the config topic (config.storage.topic)")?;
+            let statuses = KafkaStatusStore::open(&kafka, &keys.status_topic, generation)
+                .context("cannot open the status topic (status.storage.topic)")?;
+            let offsets = KafkaOffsetStore::open(&kafka, &keys.offset_topic)
+                .context("cannot open the offsets topic (offset.storage.topic)")?;
+            Ok((Arc::new(configs), Arc::new(statuses), Arc::new(offsets)))
+        })
+        .await??
+    };
+    let client = reqwest::Client::new();
+    configs.set_task_writer(super::rest::task_writer(
+        membership.clone(),
+        client.clone(),
+        tokio::runtime::Handle::current(),
+    ));
+    let metrics = Arc::new(Metrics::default());
+    let runtime = Arc::new(TrackingRuntime::new(Arc::new(KafkaRuntime::new(
+        settings,
+        statuses.clone(),
+        offsets.clone(),
+        s.worker_id.clone(),
+        metrics.clone(),
+    ))));
+    let herder = Arc::new(Herder::with_placement(
+        configs.clone(),
+        statuses.clone(),
+        offsets.clone(),
+        runtime.clone(),
+        s.worker_id.clone(),
+        s.defaults,
+        membership.clone(),
+    ));
+    let worker = Arc::new(Worker {
+        config: s.keys.clone(),
+        bootstrap: s
+            .config
+            .bootstrap_servers
+            .split(',')
+            .map(|b| b.trim().to_owned())
+            .filter(|b| !b.is_empty())
+            .collect(),
+        herder: herder.clone(),
+        configs: configs.clone(),
+        runtime,
+        membership: membership.clone(),
+        rejoin: Arc::new(Notify::new()),
+        shutdown: Arc::new(Notify::new()),
+    });
+    // Records read while opening the config topic are the starting state, not changes.
+    let mut rx = rx;
+    while rx.try_recv().is_ok() {}
+    let member = tokio::spawn(worker.clone().run(rx));
+
+    let addr = s.listener.local_addr()?;
+    tracing::info!(
+        "REST API on http://{addr} (joining group {} as {})",
+        s.keys.group_id,
+        s.worker_id
+    );
+    let state = Arc::new(
+        AppState::new(s.kafka_cluster_id, herder.clone())
+            .with_metrics(metrics)
+            .with_log_levels(s.levels)
+            .with_topic_tracking(&s.config.raw),
+    );
+    let app = super::rest::wrap(
+        router(state),
+        super::rest::Cluster {
+            membership: membership.clone(),
+            configs: configs.clone(),
+            herder: herder.clone(),
+            client,
+        },
+    );
+    axum::serve(
+        s.listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    tracing::info!("Kafka Connect stopping");
+    worker.shutdown.notify_one();
+    let _ = member.await;
+    configs.close();
+    statuses.close();
+    offsets.close();
+    tracing::info!("Kafka Connect stopped");
+    Ok(())
+}

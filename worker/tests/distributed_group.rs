@@ -1,0 +1,172 @@
+//! Three connect-worker processes in one distributed group on the real broker: a connector
+//! created on any worker runs, its tasks spread over the workers, `kill -9` of a worker moves its
+//! work to the others within the session timeout, no line is lost through the kill, and a
+//! restarted worker gets work back.
+
+mod distributed_support;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use connect_testkit::{create_topic, unique};
+use distributed_support::{Group, connect_worker, create, eventually, running_on};
+use serde_json::json;
+
+fn unique_lines(p: &std::path::Path) -> BTreeSet<String> {
+    std::fs::read_to_string(p)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn three_workers_share_work_and_survive_a_kill() {
+    let group = Group::new("dgroup");
+    let mut workers = vec![
+        connect_worker(&group),
+        connect_worker(&group),
+        connect_worker(&group),
+    ];
+    let ids: Vec<String> = workers.iter().map(|w| w.id.clone()).collect();
+    let all: Vec<&str> = ids.iter().map(String::as_str).collect();
+
+    let topic = unique("dgroup-data");
+    create_topic(&topic, 3);
+    let input = group.path("in.txt");
+    let output = group.path("out.txt");
+    let first: Vec<String> = (0..2000).map(|i| format!("line-{i}")).collect();
+    std::fs::write(&input, first.join("\n") + "\n").unwrap();
+
+    // Created on different workers; whichever worker gets the request, the leader stores it.
+    create(
+        &workers[2].api(),
+        "src",
+        json!({"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
+               "file": input, "topic": topic, "tasks.max": "1"}),
+    );
+    create(
+        &workers[1].api(),
+        "sink",
+        json!({"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+               "file": output, "topics": topic, "tasks.max": "3"}),
+    );
+    let timeout = Duration::from_secs(60);
+    running_on(&workers[0].api(), "src", 1, &all, timeout);
+    let (_, sink_tasks) = running_on(&workers[0].api(), "sink", 3, &all, timeout);
+    // Every worker answers the same status, and the work is spread over the workers.
+    let (_, src_tasks) = running_on(&workers[2].api(), "src", 1, &all, timeout);
+    let used: BTreeSet<&String> = sink_tasks.iter().chain(&src_tasks).collect();
+    assert!(used.len() >= 2, "tasks on one worker only: {used:?}");
+    let mut listed = workers[1].api().call("GET", "/connectors", None).1;
+    listed
+        .as_array_mut()
+        .unwrap()
+        .sort_by_key(|v| v.to_string());
+    assert_eq!(listed, json!(["sink", "src"]));
+    // Writes go to the leader: every worker forwards a follower's request (the answer is the
+    // leader's 404); with `forward=false` (a request already forwarded once) a follower answers
+    // Apache's 409 instead of forwarding again.
+    let mut codes = Vec::new();
+    for w in &workers {
+        let (code, body) = w
+            .api()
+            .call("DELETE", "/connectors/no-such-connector", None);
+        assert_eq!(
+            (code, body["message"].as_str()),
+            (404, Some("Connector no-such-connector not found"))
+        );
+        let (code, body) = w.api().call(
+            "DELETE",
+            "/connectors/no-such-connector?forward=false",
+            None,
+        );
+        if code == 409 {
+            assert_eq!(
+                body["message"],
+                "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"
+            );
+        }
+        codes.push(code);
+    }
+    codes.sort();
+    assert_eq!(codes, vec![404, 409, 409], "one leader, two followers");
+    // Restarts: a connector restart is a restart request in the config topic (answered as
+    // Apache plans it); a task restart reaches the worker that runs the task.
+    let (code, body) =
+        workers[0]
+            .api()
+            .call("POST", "/connectors/sink/restart?includeTasks=true", None);
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["connector"]["state"], "RESTARTING");
+    assert!(
+        body["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["state"] == "RESTARTING"),
+        "{body}"
+    );
+    for w in &workers {
+        let (code, body) = w
+            .api()
+            .call("POST", "/connectors/sink/tasks/1/restart", None);
+        assert_eq!(code, 204, "{body}");
+    }
+    running_on(&workers[1].api(), "sink", 3, &all, timeout);
+    eventually("the first lines in the sink file", timeout, || {
+        (unique_lines(&output).len() == 2000).then_some(())
+    });
+
+    // kill -9 the worker running sink task 0; its work moves to the other two.
+    let victim = workers.iter().position(|w| w.id == sink_tasks[0]).unwrap();
+    workers[victim].kill();
+    let survivors: Vec<&str> = ids
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != victim)
+        .map(|(_, id)| id.as_str())
+        .collect();
+    let alive = (victim + 1) % 3;
+    let more: Vec<String> = (2000..3000).map(|i| format!("line-{i}")).collect();
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&input)
+            .unwrap();
+        f.write_all((more.join("\n") + "\n").as_bytes()).unwrap();
+    }
+    // Session timeout (6 s) plus a rebalance.
+    let moved = Duration::from_secs(40);
+    running_on(&workers[alive].api(), "sink", 3, &survivors, moved);
+    running_on(&workers[alive].api(), "src", 1, &survivors, moved);
+    eventually(
+        "every line in the sink file after the kill",
+        timeout,
+        || (unique_lines(&output).len() == 3000).then_some(()),
+    );
+
+    // The killed worker comes back and is given work again.
+    let back = connect_worker(&group);
+    let back_id = back.id.clone();
+    workers[victim] = back;
+    eventually("the restarted worker to get work", timeout, || {
+        let api = workers[alive].api();
+        let s = api.status("sink")?;
+        let src = api.status("src")?;
+        let on_it = s
+            .tasks
+            .iter()
+            .map(|t| &t.worker_id)
+            .chain(std::iter::once(&s.connector.worker_id))
+            .chain(std::iter::once(&src.connector.worker_id))
+            .chain(src.tasks.iter().map(|t| &t.worker_id))
+            .any(|w| *w == back_id);
+        let all_running = s
+            .tasks
+            .iter()
+            .all(|t| t.state == connect_api::State::Running);
+        (on_it && all_running).then_some(())
+    });
+}
