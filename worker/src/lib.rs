@@ -126,6 +126,9 @@
 //!   parsed and have no effect (dates are proleptic Gregorian). Without exactly-once source
 //!   support in this worker, a SIGKILL repeats the rows read after the last offset commit, in
 //!   every mode (Confluent's source on a JVM worker without exactly-once support does the same).
+//!   Bulk-mode records carry an empty offset (`{}`) under the `{"table": t}` partition, since
+//!   the plugin API has no null offset; Confluent's are null, which a JVM worker stores as a
+//!   tombstone, so `GET /connectors/{c}/offsets` lists that partition here and not there.
 //! - PostgreSQL CDC (`io.debezium.connector.postgresql.PostgresConnector`) writes Debezium
 //!   3.6.1's topics, keys, values, schemas and offsets; `worker/tests/cdc.rs` compares them record
 //!   by record with the real Debezium's and allows only: `ts_ms`/`ts_us`/`ts_ns` (of the envelope

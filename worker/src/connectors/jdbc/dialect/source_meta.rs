@@ -316,7 +316,9 @@ fn mysql_column(c: &mysql::Column) -> ResultColumn {
     ResultColumn {
         name: c.name_str().into_owned(),
         sql_type,
-        type_name: format!("{:?}", c.column_type()).trim_start_matches("MYSQL_TYPE_").to_owned(),
+        type_name: format!("{:?}", c.column_type())
+            .trim_start_matches("MYSQL_TYPE_")
+            .to_owned(),
         nullable: !flags.contains(ColumnFlags::NOT_NULL_FLAG),
         signed,
         precision,
@@ -381,7 +383,9 @@ pub fn open_query(
                         .map(|v| match v {
                             mysql::Value::NULL => None,
                             mysql::Value::Bytes(b) => Some(b),
-                            other => Some(other.as_sql(true).trim_matches('\'').as_bytes().to_vec()),
+                            other => {
+                                Some(other.as_sql(true).trim_matches('\'').as_bytes().to_vec())
+                            }
                         })
                         .collect(),
                 );

@@ -163,7 +163,10 @@ impl Monitor {
     }
 
     pub fn tables(&self) -> Option<Vec<TableId>> {
-        self.tables.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.tables
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn shutdown(&mut self) {

@@ -128,7 +128,9 @@ pub struct QuerierSpec {
 impl Querier {
     pub fn new(s: QuerierSpec) -> Querier {
         let (topic, partition) = match &s.table {
-            Some(t) if s.mode == Mode::Bulk => (format!("{}{}", s.topic_prefix, t.table), partition_v0(t)),
+            Some(t) if s.mode == Mode::Bulk => {
+                (format!("{}{}", s.topic_prefix, t.table), partition_v0(t))
+            }
             Some(t) => (format!("{}{}", s.topic_prefix, t.table), partition_v1(t)),
             None => (s.topic_prefix.clone(), partition_query()),
         };
@@ -139,10 +141,7 @@ impl Querier {
             topic,
             partition: Arc::new(partition),
             mode: s.mode,
-            incrementing_column: s
-                .mode
-                .uses_incrementing()
-                .then_some(s.incrementing_column),
+            incrementing_column: s.mode.uses_incrementing().then_some(s.incrementing_column),
             timestamp_columns: if s.mode.uses_timestamp() {
                 s.timestamp_columns
             } else {
@@ -181,7 +180,11 @@ impl Querier {
                     .join(",")
             )
         };
-        let begin = self.offset.timestamp.unwrap_or(SqlTimestamp::EPOCH).literal(tz);
+        let begin = self
+            .offset
+            .timestamp
+            .unwrap_or(SqlTimestamp::EPOCH)
+            .literal(tz);
         let end = match dialect.kind {
             DialectKind::PostgreSql => format!(
                 "(CURRENT_TIMESTAMP - INTERVAL '{} milliseconds')",
@@ -271,7 +274,9 @@ impl Querier {
                 [one] => Ok(*one),
                 _ => Err(columns
                     .iter()
-                    .filter(|c| mapping.columns[columns.iter().position(|x| x == *c).unwrap_or(0)].is_some())
+                    .filter(|c| {
+                        mapping.columns[columns.iter().position(|x| x == *c).unwrap_or(0)].is_some()
+                    })
                     .map(|c| c.name.as_str())
                     .collect::<Vec<_>>()
                     .join(",")),
@@ -281,8 +286,12 @@ impl Querier {
             Some(c) => match find(c) {
                 Ok(i) if mapping.columns[i].is_some() => Some(i),
                 Ok(_) | Err(_) => {
-                    let fields: Vec<&str> =
-                        mapping.schema.fields.iter().map(|f| f.name.as_str()).collect();
+                    let fields: Vec<&str> = mapping
+                        .schema
+                        .fields
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect();
                     return Err(QueryError::Connect(ConnectError::data(format!(
                         "Incrementing column {c} not found in {}",
                         fields.join(",")
@@ -299,8 +308,12 @@ impl Querier {
                     ts_index.push((i, tz_aware));
                 }
                 Err(_) => {
-                    let fields: Vec<&str> =
-                        mapping.schema.fields.iter().map(|f| f.name.as_str()).collect();
+                    let fields: Vec<&str> = mapping
+                        .schema
+                        .fields
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect();
                     return Err(QueryError::Connect(ConnectError::data(format!(
                         "Timestamp column {c} not found in {}",
                         fields.join(",")
@@ -359,7 +372,8 @@ impl Querier {
                             } else {
                                 values::parse_timestamp(b, tz)
                             };
-                            found = Some(t.map_err(|e| QueryError::Connect(ConnectError::data(e)))?);
+                            found =
+                                Some(t.map_err(|e| QueryError::Connect(ConnectError::data(e)))?);
                             break;
                         }
                     }
@@ -407,12 +421,13 @@ fn incrementing_value(b: &[u8]) -> Result<i64, ConnectError> {
         return Ok(v);
     }
     match values::parse_decimal(b, 0) {
-        Ok(_) if s.contains('.') && s.trim_end_matches('0').ends_with('.') => s
-            .split('.')
-            .next()
-            .unwrap_or("")
-            .parse()
-            .map_err(|_| ConnectError::connect("Decimal value for incrementing column exceeded Long.MAX_VALUE")),
+        Ok(_) if s.contains('.') && s.trim_end_matches('0').ends_with('.') => {
+            s.split('.').next().unwrap_or("").parse().map_err(|_| {
+                ConnectError::connect(
+                    "Decimal value for incrementing column exceeded Long.MAX_VALUE",
+                )
+            })
+        }
         Ok(_) if s.contains('.') => Err(ConnectError::connect(
             "Scale of Decimal value for incrementing column must be 0",
         )),
@@ -459,13 +474,19 @@ mod tests {
     fn sql_per_mode_follows_confluents_criteria() {
         let d = Dialect::new(DialectKind::PostgreSql, QuoteMethod::Always);
         let tz = TimeZone::UTC;
-        assert_eq!(Querier::new(spec(Mode::Bulk)).sql(&d, &tz), "SELECT * FROM \"public\".\"orders\"");
+        assert_eq!(
+            Querier::new(spec(Mode::Bulk)).sql(&d, &tz),
+            "SELECT * FROM \"public\".\"orders\""
+        );
         assert_eq!(
             Querier::new(spec(Mode::Incrementing)).sql(&d, &tz),
             "SELECT * FROM \"public\".\"orders\" WHERE \"id\" > -1 ORDER BY \"id\" ASC"
         );
         let mut q = Querier::new(spec(Mode::TimestampIncrementing));
-        q.offset.timestamp = Some(SqlTimestamp { seconds: 1, nanos: 500_000_000 });
+        q.offset.timestamp = Some(SqlTimestamp {
+            seconds: 1,
+            nanos: 500_000_000,
+        });
         q.offset.incrementing = Some(7);
         assert_eq!(
             q.sql(&d, &tz),
@@ -485,9 +506,15 @@ mod tests {
         );
         assert_eq!(q.topic, "pg-orders");
         let b = Querier::new(spec(Mode::Bulk));
-        assert_eq!(serde_json::to_string(b.partition()).unwrap(), r#"{"table":"orders"}"#);
+        assert_eq!(
+            serde_json::to_string(b.partition()).unwrap(),
+            r#"{"table":"orders"}"#
+        );
         let o = Offset {
-            timestamp: Some(SqlTimestamp { seconds: 1, nanos: 123_456_789 }),
+            timestamp: Some(SqlTimestamp {
+                seconds: 1,
+                nanos: 123_456_789,
+            }),
             incrementing: Some(5),
         };
         let m = o.to_map();

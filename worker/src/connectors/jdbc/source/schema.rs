@@ -273,7 +273,10 @@ mod tests {
         assert_eq!(ty(&n(10, 2), BestFit), (Type::Float64, Option::None));
         assert_eq!(ty(&n(20, 0), BestFit), (Type::Bytes, dec.clone()));
         assert_eq!(ty(&n(30, 4), BestFit), (Type::Bytes, dec.clone()));
-        assert_eq!(ty(&n(30, 4), BestFitEagerDouble), (Type::Float64, Option::None));
+        assert_eq!(
+            ty(&n(30, 4), BestFitEagerDouble),
+            (Type::Float64, Option::None)
+        );
         let (s, _) = field_for(&n(10, 2), None, DialectKind::PostgreSql).unwrap();
         assert_eq!(s.param("scale"), Some("2"));
         assert_eq!(s.param("connect.decimal.precision"), Some("10"));
@@ -302,7 +305,12 @@ mod tests {
                 ..col(SqlType::Timestamp, 29, 6, true)
             },
         ];
-        let m = SchemaMapping::create(Some("orders"), &cols, NumericMapping::None, DialectKind::PostgreSql);
+        let m = SchemaMapping::create(
+            Some("orders"),
+            &cols,
+            NumericMapping::None,
+            DialectKind::PostgreSql,
+        );
         assert_eq!(m.schema.name.as_deref(), Some("orders"));
         assert_eq!(m.schema.fields.len(), 2);
         let s = m

@@ -153,7 +153,9 @@ impl JdbcSourceTask {
         self.cfg
             .incrementing_mapping
             .iter()
-            .find(|(re, _)| regex::Regex::new(&format!("^(?:{re})$")).is_ok_and(|r| r.is_match(&name)))
+            .find(|(re, _)| {
+                regex::Regex::new(&format!("^(?:{re})$")).is_ok_and(|r| r.is_match(&name))
+            })
             .map(|(_, c)| c[0].clone())
             .unwrap_or_default()
     }
@@ -166,7 +168,9 @@ impl JdbcSourceTask {
         self.cfg
             .timestamp_mapping
             .iter()
-            .find(|(re, _)| regex::Regex::new(&format!("^(?:{re})$")).is_ok_and(|r| r.is_match(&name)))
+            .find(|(re, _)| {
+                regex::Regex::new(&format!("^(?:{re})$")).is_ok_and(|r| r.is_match(&name))
+            })
             .map(|(_, c)| c.clone())
             .unwrap_or_default()
     }
@@ -210,9 +214,11 @@ impl JdbcSourceTask {
             q.reset(conn, now, true);
         }
         match e {
-            QueryError::Connect(c) => Err(ConnectError::connect("Error while processing table querier")
-                .at(FRAME)
-                .with_cause(c)),
+            QueryError::Connect(c) => Err(ConnectError::connect(
+                "Error while processing table querier",
+            )
+            .at(FRAME)
+            .with_cause(c)),
             QueryError::Sql(s) => {
                 let non_transient = [
                     sql_class::SYNTAX,
@@ -348,9 +354,11 @@ impl SourceTask for JdbcSourceTask {
         let dialect = self.dialect;
         let tz = self.tz.clone();
         if let Err(e) = self.connection() {
-            return Err(ConnectError::connect("Error while processing table querier")
-                .at(FRAME)
-                .with_cause(wrap(&e, FRAME)));
+            return Err(
+                ConnectError::connect("Error while processing table querier")
+                    .at(FRAME)
+                    .with_cause(wrap(&e, FRAME)),
+            );
         }
         let conn = self.conn.as_mut().expect("connected above");
         let q = self.queriers.front_mut().expect("checked above");

@@ -79,7 +79,8 @@ impl SqlTimestamp {
 
     /// The wall-clock literal in `tz` (`'2024-05-01 10:00:00.123456789'`) for SQL text.
     pub fn literal(self, tz: &TimeZone) -> String {
-        let ts = jiff::Timestamp::new(self.seconds, self.nanos).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let ts =
+            jiff::Timestamp::new(self.seconds, self.nanos).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let dt = tz.to_datetime(ts);
         // Microseconds: both databases store at most that, and a longer fraction is refused by
         // MariaDB.
@@ -124,7 +125,9 @@ pub fn parse_timestamptz(b: &[u8]) -> Result<SqlTimestamp, String> {
 /// Days since the epoch of a `DATE`.
 pub fn parse_date(b: &[u8]) -> Result<i32, String> {
     let s = text(b)?.trim();
-    let d: Date = s.parse().map_err(|e| format!("cannot read date {s:?}: {e}"))?;
+    let d: Date = s
+        .parse()
+        .map_err(|e| format!("cannot read date {s:?}: {e}"))?;
     Ok(d.since(Date::constant(1970, 1, 1))
         .map_err(|e| e.to_string())?
         .get_days())
@@ -134,10 +137,10 @@ pub fn parse_date(b: &[u8]) -> Result<i32, String> {
 /// `getTime` does in the JVM's zone; here in UTC).
 pub fn parse_time(b: &[u8]) -> Result<i32, String> {
     let s = text(b)?.trim();
-    let plain = s
-        .find(|c| c == '+' || (c == '-'))
-        .map_or(s, |i| &s[..i]);
-    let t: Time = plain.parse().map_err(|e| format!("cannot read time {s:?}: {e}"))?;
+    let plain = s.find(|c| c == '+' || (c == '-')).map_or(s, |i| &s[..i]);
+    let t: Time = plain
+        .parse()
+        .map_err(|e| format!("cannot read time {s:?}: {e}"))?;
     Ok((i64::from(t.hour()) * 3_600_000
         + i64::from(t.minute()) * 60_000
         + i64::from(t.second()) * 1000
@@ -225,7 +228,8 @@ pub fn parse_pg_bytea(b: &[u8]) -> Result<Vec<u8>, String> {
 
 pub fn parse_int<T: std::str::FromStr>(b: &[u8]) -> Result<T, String> {
     let s = text(b)?.trim();
-    s.parse::<T>().map_err(|_| format!("cannot read integer {s:?}"))
+    s.parse::<T>()
+        .map_err(|_| format!("cannot read integer {s:?}"))
 }
 
 pub fn parse_float(b: &[u8]) -> Result<f64, String> {
@@ -234,7 +238,9 @@ pub fn parse_float(b: &[u8]) -> Result<f64, String> {
         "NaN" => Ok(f64::NAN),
         "Infinity" | "inf" => Ok(f64::INFINITY),
         "-Infinity" | "-inf" => Ok(f64::NEG_INFINITY),
-        _ => s.parse::<f64>().map_err(|_| format!("cannot read number {s:?}")),
+        _ => s
+            .parse::<f64>()
+            .map_err(|_| format!("cannot read number {s:?}")),
     }
 }
 
@@ -242,7 +248,10 @@ pub fn parse_bool(b: &[u8]) -> Result<bool, String> {
     match b {
         b"t" | b"true" | b"1" | b"\x01" | b"TRUE" => Ok(true),
         b"f" | b"false" | b"0" | b"\x00" | b"FALSE" => Ok(false),
-        _ => Err(format!("cannot read boolean {:?}", String::from_utf8_lossy(b))),
+        _ => Err(format!(
+            "cannot read boolean {:?}",
+            String::from_utf8_lossy(b)
+        )),
     }
 }
 
