@@ -458,9 +458,14 @@ fn failures_explained_by_connectctl_status() {
         "org.apache.kafka.common.config.ConfigException"
     );
 
-    // A database that refuses the login: the connector fails at start with the driver's error.
+    // A database that refuses the login: the connector fails at start with the driver's error
+    // (validation opens no connection here; see worker/src/lib.rs). Confluent's validation wants
+    // a table filter whenever there is no query, so the config names the table.
     let bad = format!("{prefix}badlogin");
-    let mut c = source(&db, json!({"mode": "bulk", "topic.prefix": prefix}));
+    let mut c = source(
+        &db,
+        json!({"mode": "bulk", "table.whitelist": table, "topic.prefix": prefix}),
+    );
     c["connection.password"] = json!("wrong-password-123");
     w.api().create(&bad, c);
     wait_until("the connector failed", Duration::from_secs(30), || {
