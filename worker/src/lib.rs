@@ -129,6 +129,10 @@
 //!   Bulk-mode records carry an empty offset (`{}`) under the `{"table": t}` partition, since
 //!   the plugin API has no null offset; Confluent's are null, which a JVM worker stores as a
 //!   tombstone, so `GET /connectors/{c}/offsets` lists that partition here and not there.
+//!   Validation checks the keys and their combinations as Confluent's does but opens no
+//!   connection (Confluent's tries one and puts `Could not connect to database. ...` on
+//!   `connection.url`, refusing the create): a bad URL, login or database fails the connector
+//!   when it starts instead.
 //! - PostgreSQL CDC (`io.debezium.connector.postgresql.PostgresConnector`) writes Debezium
 //!   3.6.1's topics, keys, values, schemas and offsets; `worker/tests/cdc.rs` compares them record
 //!   by record with the real Debezium's and allows only: `ts_ms`/`ts_us`/`ts_ns` (of the envelope

@@ -457,6 +457,10 @@ fn failures_explained_by_connectctl_status() {
         task["root_cause"]["exception"],
         "org.apache.kafka.common.config.ConfigException"
     );
+    let hint = task["root_cause"]["hint"]["fix"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(hint.contains("incrementing.column.name"), "{text}");
 
     // A database that refuses the login: the connector fails at start with the driver's error
     // (validation opens no connection here; see worker/src/lib.rs). Confluent's validation wants
@@ -482,4 +486,61 @@ fn failures_explained_by_connectctl_status() {
         table_out.contains("password authentication failed"),
         "{table_out}"
     );
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert!(
+        v["connector"]["root_cause"]["hint"]["summary"]
+            .as_str()
+            .is_some_and(|h| h.contains("rejected the connector's login")),
+        "{text}"
+    );
+
+    // A URL of a database without a driver here, and a database that is gone: both fail the
+    // connector at start with the driver's message (after `connection.attempts` tries for the
+    // second), and both carry a hint.
+    let closed_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    for (what, url, expected, hint) in [
+        (
+            "nodriver",
+            "jdbc:sqlserver://127.0.0.1:1433;databaseName=x".to_owned(),
+            "No suitable driver found for jdbc:sqlserver://127.0.0.1:1433;databaseName=x",
+            "JDBC driver",
+        ),
+        (
+            "gone",
+            format!("jdbc:postgresql://127.0.0.1:{closed_port}/postgres"),
+            "refused",
+            "",
+        ),
+    ] {
+        let name = format!("{prefix}{what}");
+        let mut c = source(
+            &db,
+            json!({"mode": "bulk", "table.whitelist": table, "topic.prefix": prefix,
+            "connection.attempts": "2", "connection.backoff.ms": "100"}),
+        );
+        c["connection.url"] = json!(url);
+        w.api().create(&name, c);
+        wait_until(&format!("{name} failed"), Duration::from_secs(30), || {
+            let out = connectctl(&w.url, &["status", &name, "-o", "json"]);
+            text = String::from_utf8_lossy(&out.stdout).into_owned();
+            text.contains("\"FAILED\"")
+        });
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let cause = &v["connector"]["root_cause"];
+        assert!(
+            cause["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(expected)),
+            "{text}"
+        );
+        assert!(
+            cause["hint"]["summary"]
+                .as_str()
+                .is_some_and(|h| h.contains(hint)),
+            "{text}"
+        );
+    }
 }
