@@ -96,7 +96,7 @@ pub fn field_for(
                     Some(integer_schema(p))
                 }
                 NumericMapping::BestFit if p <= MAX_INTEGER_PRECISION => {
-                    if s < 1 && s >= SCALE_LOW {
+                    if (SCALE_LOW..1).contains(&s) {
                         Some(integer_schema(p))
                     } else if s > 0 {
                         Some((Type::Float64, Conv::F64))
@@ -105,7 +105,7 @@ pub fn field_for(
                     }
                 }
                 NumericMapping::BestFitEagerDouble => {
-                    if s < 1 && s >= SCALE_LOW {
+                    if (SCALE_LOW..1).contains(&s) {
                         (p <= MAX_INTEGER_PRECISION).then(|| integer_schema(p))
                     } else if s > 0 {
                         Some((Type::Float64, Conv::F64))

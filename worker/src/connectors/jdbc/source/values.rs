@@ -137,7 +137,7 @@ pub fn parse_date(b: &[u8]) -> Result<i32, String> {
 /// `getTime` does in the JVM's zone; here in UTC).
 pub fn parse_time(b: &[u8]) -> Result<i32, String> {
     let s = text(b)?.trim();
-    let plain = s.find(|c| c == '+' || (c == '-')).map_or(s, |i| &s[..i]);
+    let plain = s.find(['+', '-']).map_or(s, |i| &s[..i]);
     let t: Time = plain
         .parse()
         .map_err(|e| format!("cannot read time {s:?}: {e}"))?;
@@ -211,7 +211,7 @@ pub fn parse_pg_bytea(b: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() + 0 && b[i + 1].is_ascii_digit() {
+        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1].is_ascii_digit() {
             let o = std::str::from_utf8(&b[i + 1..i + 4]).map_err(|e| e.to_string())?;
             out.push(u8::from_str_radix(o, 8).map_err(|e| e.to_string())?);
             i += 4;
