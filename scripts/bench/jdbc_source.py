@@ -123,13 +123,16 @@ def run_worker(mode, r):
 
 sides = ["pipe", "bulk", "incrementing"]
 results = {s: [] for s in sides}
+# The machine is shared: the 1-minute load average after each measurement goes with the figures.
+loads = []
 for r in range(runs):
     order = sides[r % 3:] + sides[:r % 3]
     for s in order:
         secs, rss = run_pipe(r) if s == "pipe" else run_worker(s, r)
         results[s].append((secs, rss))
+        loads.append(os.getloadavg()[0])
         say(f"run {r + 1}: {s} {secs:.2f} s, {n / secs:,.0f} rows/s"
-            + (f", peak RSS {rss:.1f} MiB" if rss else ""))
+            + (f", peak RSS {rss:.1f} MiB" if rss else "") + f", load average {loads[-1]:.1f}")
 
 
 def med(s):
@@ -138,7 +141,7 @@ def med(s):
 
 pipe_rate = n / med("pipe")
 print(f"\n{n:,} rows, 10 columns, median of {runs} runs (spread min-max), "
-      f"load average {os.getloadavg()[0]:.1f}\n")
+      f"1-minute load average {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} cores\n")
 print("| what | time | rows/s | ratio to the pipe | worker peak RSS |")
 print("|---|---|---|---|---|")
 for s in sides:
