@@ -1,5 +1,5 @@
 //! The JDBC source on a real connect-worker against the environment's PostgreSQL and MariaDB:
-//! incrementing, timestamp+incrementing and bulk modes with Confluent's schemas, partitions and
+//! incrementing, timestamp, timestamp+incrementing and bulk modes with Confluent's schemas, partitions and
 //! offsets; rows inserted and updated while it runs; a SIGKILL and restart resuming from the
 //! committed offsets; tables created while it runs; `connectctl offsets` and `connectctl status`.
 
@@ -158,6 +158,7 @@ fn modes(db: &Db, label: &str) {
     let prefix = unique(&format!("jdbcsrc-{label}-"));
     let inc = format!("{prefix}inc-");
     let tsi = format!("{prefix}tsi-");
+    let ts = format!("{prefix}ts-");
     let bulk = format!("{prefix}bulk-");
     let name = |m: &str| format!("{prefix}{m}");
     api.create(
@@ -174,6 +175,14 @@ fn modes(db: &Db, label: &str) {
             db,
             json!({"mode": "timestamp+incrementing", "incrementing.column.name": "id",
             "timestamp.column.name": "updated", "table.whitelist": table, "topic.prefix": tsi}),
+        ),
+    );
+    api.create(
+        &name("ts"),
+        source(
+            db,
+            json!({"mode": "timestamp", "timestamp.column.name": "updated",
+            "table.whitelist": table, "topic.prefix": ts}),
         ),
     );
     api.create(
@@ -213,6 +222,7 @@ fn modes(db: &Db, label: &str) {
     assert_eq!(v["payload"]["name"], "a");
     assert_eq!(values(&first)[2]["payload"]["amount"], Value::Null);
     read_at_least(&format!("{tsi}{table}"), 3);
+    read_at_least(&format!("{ts}{table}"), 3);
     read_at_least(&format!("{bulk}{table}"), 3);
 
     // Inserts and an update while running: incrementing sees the inserts only, in order;
@@ -235,6 +245,20 @@ fn modes(db: &Db, label: &str) {
     assert_eq!(ids(&all_again), [1, 2, 3, 4, 5]);
     let t = read_at_least(&format!("{tsi}{table}"), 6);
     assert_eq!(ids(&t), [1, 2, 3, 4, 5, 1]);
+    assert_eq!(values(&t)[5]["payload"]["name"], "changed");
+    // timestamp alone orders by the timestamp only: rows of one statement (one timestamp) come
+    // in any order among themselves, the update after them.
+    let t = read_at_least(&format!("{ts}{table}"), 6);
+    let got = ids(&t);
+    let mut first: Vec<i64> = got[..3].to_vec();
+    first.sort_unstable();
+    let mut second: Vec<i64> = got[3..5].to_vec();
+    second.sort_unstable();
+    assert_eq!(
+        (first, second, got[5]),
+        (vec![1, 2, 3], vec![4, 5], 1),
+        "{got:?}"
+    );
     assert_eq!(values(&t)[5]["payload"]["name"], "changed");
     wait_until(
         "a bulk copy with the update",
@@ -264,6 +288,15 @@ fn modes(db: &Db, label: &str) {
         json!({"protocol": "1", "table": db.partition_table(&table)})
     );
     assert_eq!(entry["offset"]["incrementing"], 1);
+    assert!(entry["offset"]["timestamp"].as_i64().unwrap() > 1_700_000_000_000);
+    assert!(entry["offset"]["timestamp_nanos"].is_i64(), "{o}");
+    let o = offsets(&w, &name("ts"));
+    let entry = &o["offsets"][0];
+    assert_eq!(
+        entry["partition"],
+        json!({"protocol": "1", "table": db.partition_table(&table)})
+    );
+    assert!(entry["offset"].get("incrementing").is_none(), "{o}");
     assert!(entry["offset"]["timestamp"].as_i64().unwrap() > 1_700_000_000_000);
     assert!(entry["offset"]["timestamp_nanos"].is_i64(), "{o}");
     // Bulk records carry Confluent's v0 partition; their offset is empty here, where a JVM
