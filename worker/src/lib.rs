@@ -123,6 +123,22 @@
 //!   `/metrics` serves its generic task counters only. `exactly.once.insert` is an addition; on
 //!   MariaDB/MySQL a `put` that creates or alters a table is not one transaction (DDL commits
 //!   implicitly there), so exactly-once holds from the first batch after the table exists.
+//! - JDBC source (`io.confluent.connect.jdbc.JdbcSourceConnector`, against Confluent's source):
+//!   the same two databases and drivers as the sink. Rows are read through the driver's text
+//!   protocol and converted here; a column type without a Confluent mapping is skipped with a
+//!   warning, as Confluent does. `timestamp.granularity` other than `connect_logical`,
+//!   `jdbc.credentials.provider.class` other than the default and `SQL_SERVER_SNAPSHOT` are
+//!   refused with a message; `max.buffer.size`, `poll.linger.ms` and `date.calendar.system` are
+//!   parsed and have no effect (dates are proleptic Gregorian). Without exactly-once source
+//!   support in this worker, a SIGKILL repeats the rows read after the last offset commit, in
+//!   every mode (Confluent's source on a JVM worker without exactly-once support does the same).
+//!   Bulk-mode records carry an empty offset (`{}`) under the `{"table": t}` partition, since
+//!   the plugin API has no null offset; Confluent's are null, which a JVM worker stores as a
+//!   tombstone, so `GET /connectors/{c}/offsets` lists that partition here and not there.
+//!   Validation checks the keys and their combinations as Confluent's does but opens no
+//!   connection (Confluent's tries one and puts `Could not connect to database. ...` on
+//!   `connection.url`, refusing the create): a bad URL, login or database fails the connector
+//!   when it starts instead.
 //! - PostgreSQL CDC (`io.debezium.connector.postgresql.PostgresConnector`) writes Debezium
 //!   3.6.1's topics, keys, values, schemas and offsets; `worker/tests/cdc.rs` compares them record
 //!   by record with the real Debezium's and allows only: `ts_ms`/`ts_us`/`ts_ns` (of the envelope

@@ -10,6 +10,7 @@ use connect_api::{ConfigMap, PluginInfo};
 
 use crate::connectors::file::{sink as file_sink, source as file_source};
 use crate::connectors::jdbc::sink as jdbc_sink;
+use crate::connectors::jdbc::source as jdbc_source;
 use crate::connectors::postgres_cdc;
 use crate::converters::{self, Converter, ConverterConfig};
 use crate::error::ConnectError;
@@ -212,6 +213,14 @@ pub static BUILTIN: &[PluginEntry] = &[
         file_source::CONFIG_DEF,
         file_source::create,
         file_source::TASK_CLASS,
+    ),
+    connector(
+        jdbc_source::CLASS,
+        &["JdbcSourceConnector", "JdbcSource"],
+        ConnectorKind::Source,
+        jdbc_source::CONFIG_DEF,
+        jdbc_source::create,
+        jdbc_source::TASK_CLASS,
     ),
     connector(
         jdbc_sink::CLASS,

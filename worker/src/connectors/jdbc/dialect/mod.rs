@@ -20,6 +20,7 @@
 //! runtime context (REST handlers): connect from the task thread.
 
 pub mod error;
+pub mod source_meta;
 pub mod url;
 
 use std::fmt;
