@@ -547,7 +547,21 @@ fn compare_with_apache(worker: &Worker, prefix: &str, distributed: bool) {
             })
             .map(|x| {
                 let mut x = x.clone();
-                // Instances of other tests' connectors with the same cause.
+                // Instances of other tests' connectors with the same cause; the fix names the
+                // group's first instance, which may be one of theirs.
+                let others: Vec<String> = x["instances"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| i.as_str()?.rsplit_once('/').map(|(n, _)| n.to_owned()))
+                    .filter(|n| n != "{fail}")
+                    .collect();
+                if let Some(fix) = x["hint"]["fix"].as_str() {
+                    let fix = others
+                        .iter()
+                        .fold(fix.to_owned(), |f, n| f.replace(n.as_str(), "{fail}"));
+                    x["hint"]["fix"] = json!(fix);
+                }
                 x["instances"] = json!(["{fail}/0"]);
                 x["count"] = Value::Null;
                 x

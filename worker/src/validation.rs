@@ -579,6 +579,12 @@ mod tests {
             v.recommended_values
                 .retain(|v| !v.starts_with("org.") || registry::find(v).is_some());
         }
+        // And this worker adds Confluent's AvroConverter.
+        let mut ours = ours;
+        for v in ours.configs.iter_mut().filter_map(|c| c.value.as_mut()) {
+            v.recommended_values
+                .retain(|v| !crate::rest::tests::is_addition(v));
+        }
         assert_eq!(ours, fixture);
     }
 

@@ -842,6 +842,12 @@ const ALLOWED: &[Allowed] = &[
         reason: "source connectors take the dead letter queue keys too (listed last)",
     },
     Allowed {
+        step: "/config/validate",
+        path: "/configs/*/value/recommended_values/io.confluent.connect.avro.AvroConverter",
+        accepts: only_ours,
+        reason: "this worker ships Confluent's AvroConverter; the Apache worker of the environment has no Avro converter on its plugin path",
+    },
+    Allowed {
         step: "",
         path: "**/worker_id",
         accepts: same_type,
@@ -1016,6 +1022,11 @@ fn allowed(d: &Diff, malformed: bool) -> Option<&'static Allowed> {
             && path_matches(r.path, &d.path)
             && (r.accepts)(d.apache.as_ref(), d.ours.as_ref())
     })
+}
+
+/// Present on our side only.
+fn only_ours(a: Option<&Value>, o: Option<&Value>) -> bool {
+    a.is_none() && o.is_some()
 }
 
 const PARSER_MESSAGES: Allowed = Allowed {

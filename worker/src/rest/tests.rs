@@ -149,13 +149,20 @@ fn apache_connectors_only(listing: Value, apache: &Value) -> Value {
             items
                 .into_iter()
                 .filter(|p| {
-                    !matches!(p["type"].as_str(), Some("source" | "sink"))
-                        || known.contains(&&p["class"])
+                    (!matches!(p["type"].as_str(), Some("source" | "sink"))
+                        || known.contains(&&p["class"]))
+                        && !is_addition(p["class"].as_str().unwrap_or_default())
                 })
                 .collect(),
         ),
         other => other,
     }
+}
+
+/// Plugins this worker has beyond Apache's own (Confluent's AvroConverter), left out of the
+/// comparisons with Apache's listings like the extra connectors.
+pub(crate) fn is_addition(class: &str) -> bool {
+    class.starts_with("io.confluent.")
 }
 
 /// A "no such connector class" message without the connectors `apache`'s message lacks (see

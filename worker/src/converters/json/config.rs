@@ -112,6 +112,7 @@ impl JsonConverter {
             schemas_enabled: bool_setting(config, "schemas.enable", true)?,
             decimal_format,
             replace_null_with_default: bool_setting(config, "replace.null.with.default", true)?,
+            cache: Default::default(),
         })
     }
 }

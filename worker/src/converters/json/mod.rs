@@ -12,10 +12,12 @@ mod config;
 mod schema;
 mod value;
 
-use serde_json::{Map, Value as Json};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value as Json;
 
 use super::Converter;
-use crate::data::{Schema, SchemaAndValue, Value};
+use crate::data::{Schema, SchemaAndValue, SchemaRef, Value};
 use crate::error::{ConnectError, class};
 
 pub use config::{CONFIG_DEF, DecimalFormat};
@@ -30,6 +32,29 @@ pub struct JsonConverter {
     pub(super) schemas_enabled: bool,
     decimal_format: DecimalFormat,
     replace_null_with_default: bool,
+    cache: Arc<Mutex<EnvelopeCache>>,
+}
+
+/// The last schema written and read, as their envelope JSON. A topic's records nearly always
+/// share one schema, and writing or parsing the schema was most of the time per record (Apache
+/// caches converted schemas too, `schemas.cache.size`). One entry each: a changed schema costs
+/// one full conversion, never a wrong result, since hits compare the whole schema or its bytes.
+#[derive(Debug, Default)]
+struct EnvelopeCache {
+    /// A schema and `{"schema":<its JSON>,"payload":`.
+    written: Option<(Schema, Vec<u8>)>,
+    /// `{"schema":<JSON>,"payload":` exactly as the last envelope read began, and its schema.
+    read: Option<(Vec<u8>, Option<SchemaRef>)>,
+}
+
+const SCHEMA_KEY: &[u8] = b"{\"schema\":";
+const PAYLOAD_KEY: &[u8] = b",\"payload\":";
+
+fn serialization_error(e: serde_json::Error) -> ConnectError {
+    ConnectError::data(
+        "Converting Kafka Connect data to byte[] failed due to serialization error: ",
+    )
+    .with_cause(ConnectError::new(class::SERIALIZATION, e.to_string()))
 }
 
 impl Converter for JsonConverter {
@@ -47,26 +72,27 @@ impl Converter for JsonConverter {
             return Ok(None);
         }
         let payload = self.value_to_json(schema, value)?;
-        let json = if self.schemas_enabled {
-            let mut env = Map::new();
-            env.insert("schema".into(), self.opt_schema_to_json(schema)?);
-            env.insert("payload".into(), payload);
-            Json::Object(env)
-        } else {
-            payload
-        };
-        serde_json::to_vec(&json).map(Some).map_err(|e| {
-            ConnectError::data(
-                "Converting Kafka Connect data to byte[] failed due to serialization error: ",
-            )
-            .with_cause(ConnectError::new(class::SERIALIZATION, e.to_string()))
-        })
+        if !self.schemas_enabled {
+            return serde_json::to_vec(&payload)
+                .map(Some)
+                .map_err(serialization_error);
+        }
+        // `{"schema":...,"payload":...}`, compact, as serde_json writes the two-key object.
+        let mut out = self.envelope_head(schema)?;
+        serde_json::to_writer(&mut out, &payload).map_err(serialization_error)?;
+        out.push(b'}');
+        Ok(Some(out))
     }
 
     fn to_connect(&self, _: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue, ConnectError> {
         let Some(bytes) = bytes else {
             return Ok(SchemaAndValue::NULL);
         };
+        if self.schemas_enabled {
+            if let Some(read) = self.read_cached(bytes) {
+                return Ok(read);
+            }
+        }
         let json: Json = if bytes.iter().all(u8::is_ascii_whitespace) {
             // Jackson reads empty input as "no document".
             Json::Null
@@ -105,7 +131,56 @@ impl Converter for JsonConverter {
         let value = self
             .json_to_value(schema.as_deref(), envelope.get("payload"))
             .map_err(at)?;
+        self.remember_read(&envelope["schema"], &schema);
         Ok(SchemaAndValue::new(schema, value))
+    }
+}
+
+impl JsonConverter {
+    /// `{"schema":<schema JSON>,"payload":`, from the cache when the schema is the last one.
+    fn envelope_head(&self, schema: Option<&Schema>) -> Result<Vec<u8>, ConnectError> {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let (Some(s), Some((cached, head))) = (schema, &cache.written) {
+            if s == cached {
+                return Ok(head.clone());
+            }
+        }
+        let mut head = SCHEMA_KEY.to_vec();
+        serde_json::to_writer(&mut head, &self.opt_schema_to_json(schema)?)
+            .map_err(serialization_error)?;
+        head.extend_from_slice(PAYLOAD_KEY);
+        if let Some(s) = schema {
+            cache.written = Some((s.clone(), head.clone()));
+        }
+        Ok(head)
+    }
+
+    /// An envelope that starts with exactly the bytes of the last one's schema: only its payload
+    /// is parsed. Anything else (another schema, other spacing or key order, a payload that does
+    /// not parse) is left to the full path, which gives Apache's errors.
+    fn read_cached(&self, bytes: &[u8]) -> Option<SchemaAndValue> {
+        let (head_len, schema) = {
+            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            let (head, schema) = cache.read.as_ref()?;
+            if bytes.len() <= head.len() || !bytes.starts_with(head) {
+                return None;
+            }
+            (head.len(), schema.clone())
+        };
+        let rest = &bytes[head_len..];
+        let payload = rest.strip_suffix(b"}")?;
+        let json: Json = serde_json::from_slice(payload).ok()?;
+        let value = self.json_to_value(schema.as_deref(), Some(&json)).ok()?;
+        Some(SchemaAndValue::new(schema, value))
+    }
+
+    fn remember_read(&self, schema_json: &Json, schema: &Option<SchemaRef>) {
+        let mut head = SCHEMA_KEY.to_vec();
+        if serde_json::to_writer(&mut head, schema_json).is_ok() {
+            head.extend_from_slice(PAYLOAD_KEY);
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            cache.read = Some((head, schema.clone()));
+        }
     }
 }
 
