@@ -465,9 +465,16 @@ fn validate_matches_apache_for_every_transform() {
     );
     let w = start();
     let path = "/connector-plugins/FileStreamSink/config/validate";
-    let (oc, ours) = w.api().call("PUT", path, Some(&config));
+    let (oc, mut ours) = w.api().call("PUT", path, Some(&config));
     let (ac, theirs) = Connect::new().call("PUT", path, Some(&config));
     assert_eq!((oc, ac), (200, 200));
+    // This worker also ships Confluent's AvroConverter, which the Apache worker of the
+    // environment has not installed: it is left out of our recommended converters.
+    for c in ours["configs"].as_array_mut().unwrap() {
+        if let Some(values) = c["value"]["recommended_values"].as_array_mut() {
+            values.retain(|v| !v.as_str().is_some_and(|v| v.starts_with("io.confluent.")));
+        }
+    }
     assert!(theirs["error_count"].as_u64().unwrap() > 15, "{theirs}");
     let (o, a) = (
         ours["configs"].as_array().unwrap(),
