@@ -380,3 +380,254 @@ fn registry_errors_read_like_confluents() {
         rest.message
     );
 }
+
+/// Connect data as `plain` JSON with what differs between two captures of the same changes taken
+/// out: capture times, `source.name` (each connector's prefix) and, for snapshot records, the
+/// WAL position each connector took its own snapshot at.
+fn captured(v: &Value) -> Json {
+    let mut p = plain(v);
+    if let Some(o) = p.as_object_mut() {
+        let snapshot = o.get("op") == Some(&json!("r"));
+        for k in ["ts_ms", "ts_us", "ts_ns"] {
+            o.remove(k);
+        }
+        if let Some(s) = o.get_mut("source").and_then(Json::as_object_mut) {
+            for k in ["ts_ms", "ts_us", "ts_ns", "name"] {
+                s.remove(k);
+            }
+            if snapshot {
+                for k in ["lsn", "txId", "sequence"] {
+                    s.remove(k);
+                }
+            }
+        }
+    }
+    p
+}
+
+/// The paths where two JSON documents differ, each with both sides' values.
+fn differences(path: &str, a: &Json, b: &Json, out: &mut Vec<String>) {
+    match (a, b) {
+        (Json::Object(x), Json::Object(y)) => {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                let (va, vb) = (
+                    x.get(k).unwrap_or(&Json::Null),
+                    y.get(k).unwrap_or(&Json::Null),
+                );
+                differences(&format!("{path}.{k}"), va, vb, out);
+            }
+        }
+        (Json::Array(x), Json::Array(y)) if x.len() == y.len() => {
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                differences(&format!("{path}[{i}]"), va, vb, out);
+            }
+        }
+        _ if a != b => out.push(format!("{path}: debezium {a} ours {b}")),
+        _ => {}
+    }
+}
+
+/// A schema's shape with the connector's topic prefix in its names replaced by `P`.
+fn shape_without(s: &Schema, prefix: &str) -> Json {
+    let text = shape(s)
+        .to_string()
+        .replace(&format!("\"{prefix}."), "\"P.");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The same table captured twice with Avro in the Confluent wire format, through the same
+/// registry: by Debezium with the Java converter on the Apache worker and by connect-worker's
+/// CDC source with its AvroConverter. Both topics must hold the same keys, values and schemas,
+/// record by record (the documented differences of worker/tests/cdc.rs taken out).
+#[test]
+fn cdc_with_avro_writes_what_debezium_writes_with_avro() {
+    let db = PgDatabase::create("avro_cdc");
+    db.sql(
+        "CREATE TABLE items (id int PRIMARY KEY, small smallint NOT NULL, big bigint, \
+         price numeric(10,2), name text, flag boolean NOT NULL DEFAULT true, born date, \
+         seen timestamp(3), stamp timestamptz, ratio double precision, r real, tags text[], \
+         raw bytea, doc jsonb);
+         ALTER TABLE items REPLICA IDENTITY FULL;
+         INSERT INTO items VALUES (1, 7, 9000000000, 12.34, 'bob', false, '2024-02-29', \
+           '2024-02-29 10:11:12.345', '2024-02-29 10:11:12.345678+00', 0.5, 1.25, \
+           ARRAY['a','b'], '\\x00ff', '{\"k\": 1}'), \
+           (2, -1, NULL, NULL, NULL, true, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);",
+    );
+    let dbz = unique("avro-cdc-dbz").replace('-', "_");
+    let ours = unique("avro-cdc-ours").replace('-', "_");
+    let mut java = apicurio_converter("key.converter");
+    java.extend(apicurio_converter("value.converter"));
+    let mut rust = Vec::new();
+    for role in ["key.converter", "value.converter"] {
+        rust.push((
+            role.to_owned(),
+            json!("io.confluent.connect.avro.AvroConverter"),
+        ));
+        rust.push((format!("{role}.schema.registry.url"), json!(registry_url())));
+    }
+    let debezium = Connect::debezium();
+    debezium.create(&dbz, debezium_config(&db, &dbz, &java));
+    struct Guard<'a>(&'a Connect, String);
+    impl Drop for Guard<'_> {
+        fn drop(&mut self) {
+            self.0.delete(&self.1);
+        }
+    }
+    let _guard = Guard(&debezium, dbz.clone());
+    let worker = connect_testkit::worker::Worker::start(std::path::Path::new(env!(
+        "CARGO_BIN_EXE_connect-worker"
+    )));
+    worker
+        .api()
+        .create(&ours, debezium_config(&db, &ours, &rust));
+    // Both snapshots are taken once both slots exist; the changes below are streamed.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while db.slots().iter().filter(|(_, active)| *active).count() < 2 {
+        assert!(Instant::now() < deadline, "slots: {:?}", db.slots());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    db.sql(
+        "INSERT INTO items VALUES (3, 3, -3, -0.01, 'carol', true, '1969-12-31', \
+           '1960-01-02 03:04:05.5', '1999-12-31 23:59:59.999999-05', -1.5, 0.25, \
+           ARRAY[]::text[], '\\x', '[]');
+         UPDATE items SET name = 'robert', price = 99.99, tags = ARRAY['c'] WHERE id = 1;
+         BEGIN; DELETE FROM items WHERE id = 2; UPDATE items SET small = 8 WHERE id = 3; COMMIT;",
+    );
+    // 2 snapshot reads, 1 insert, 1 update, 1 delete + its tombstone, 1 update.
+    let n = 7;
+    let a = wait_records(&format!("{dbz}.public.items"), n);
+    let b = wait_records(&format!("{ours}.public.items"), n);
+    drop(worker);
+    let (key, value) = (our_avro("key"), our_avro("value"));
+    let mut found = Vec::new();
+    for (i, (ra, rb)) in a.iter().zip(&b).enumerate() {
+        for (what, conv, xa, xb) in [
+            ("key", &key, &ra.key, &rb.key),
+            ("value", &value, &ra.value, &rb.value),
+        ] {
+            let da = conv.to_connect("t", xa.as_deref()).expect("Java's record");
+            let db_ = conv.to_connect("t", xb.as_deref()).expect("our record");
+            if let (Some(x), Some(y)) = (xa, xb) {
+                assert_eq!((x[0], y[0]), (0, 0), "{what}[{i}]: Confluent magic byte");
+            }
+            let (pa, pb) = (captured(&da.value), captured(&db_.value));
+            differences(&format!("{what}[{i}]"), &pa, &pb, &mut found);
+            let shape_of = |d: &connect_worker::data::SchemaAndValue, prefix: &str| {
+                d.schema
+                    .as_deref()
+                    .map_or(Json::Null, |s| shape_without(s, prefix))
+            };
+            differences(
+                &format!("{what}[{i}] schema"),
+                &shape_of(&da, &dbz),
+                &shape_of(&db_, &ours),
+                &mut found,
+            );
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    // The streamed update, spelled out, so a mapping that loses on both sides still fails.
+    let update = value.to_connect("t", b[3].value.as_deref()).unwrap();
+    let update = plain(&update.value);
+    assert_eq!(update["op"], json!("u"));
+    assert_eq!(update["before"]["name"], json!("bob"));
+    assert_eq!(update["after"]["name"], json!("robert"));
+    assert_eq!(update["after"]["price"], json!({"decimal": ["9999", 2]}));
+}
+
+/// The pipeline users build: Debezium on the Apache worker writes Avro through the Java
+/// converter with Debezium's `ExtractNewRecordState`, and connect-worker's JDBC sink reads it
+/// with its AvroConverter into MariaDB (tables created, upserts, deletes from tombstones).
+#[test]
+fn debezium_avro_into_the_jdbc_sink() {
+    let db = PgDatabase::create("avro_to_jdbc");
+    db.sql(
+        "CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2), \
+         flag boolean NOT NULL, born date, seen timestamp(3), big bigint);
+         INSERT INTO items VALUES (1, 'bob', 12.34, false, '2024-02-29', \
+           '2024-02-29 10:11:12.345', 9000000000), (2, NULL, NULL, true, NULL, NULL, NULL), \
+           (3, 'carol', 0.5, true, '1969-12-31', '1960-01-02 03:04:05.5', -1);",
+    );
+    let maria = connect_testkit::sql::MariaDatabase::create("avro_sink");
+    let prefix = unique("avro-unwrap").replace('-', "_");
+    let mut java = apicurio_converter("key.converter");
+    java.extend(apicurio_converter("value.converter"));
+    java.extend([
+        ("time.precision.mode".to_owned(), json!("connect")),
+        ("transforms".to_owned(), json!("unwrap")),
+        (
+            "transforms.unwrap.type".to_owned(),
+            json!("io.debezium.transforms.ExtractNewRecordState"),
+        ),
+    ]);
+    let debezium = Connect::debezium();
+    debezium.create(&prefix, debezium_config(&db, &prefix, &java));
+    struct Guard<'a>(&'a Connect, String);
+    impl Drop for Guard<'_> {
+        fn drop(&mut self) {
+            self.0.delete(&self.1);
+        }
+    }
+    let _guard = Guard(&debezium, prefix.clone());
+    let topic = format!("{prefix}.public.items");
+    wait_records(&topic, 3);
+    db.sql(
+        "UPDATE items SET name = 'robert', price = 99.99 WHERE id = 1;
+         DELETE FROM items WHERE id = 3;
+         INSERT INTO items VALUES (4, 'dave', 1, false, '2000-01-01', '2000-01-01 00:00:00', 42);",
+    );
+    let e = env();
+    let worker = connect_testkit::worker::Worker::start(std::path::Path::new(env!(
+        "CARGO_BIN_EXE_connect-worker"
+    )));
+    let mut sink = json!({
+        "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+        "topics": topic,
+        "connection.url": e.mariadb_jdbc_url_for(maria.name()),
+        "connection.user": e.mariadb_user,
+        "connection.password": e.mariadb_password,
+        "table.name.format": "items",
+        "auto.create": "true",
+        "insert.mode": "upsert",
+        "pk.mode": "record_key",
+        "delete.enabled": "true",
+    });
+    for role in ["key.converter", "value.converter"] {
+        sink[role] = json!("io.confluent.connect.avro.AvroConverter");
+        sink[format!("{role}.schema.registry.url")] = json!(registry_url());
+    }
+    worker.api().create("avro-sink", sink);
+    let expected = [
+        "1\trobert\t99.99\t0\t2024-02-29\t2024-02-29 10:11:12.345\t9000000000",
+        "2\tNULL\tNULL\t1\tNULL\tNULL\tNULL",
+        "4\tdave\t1.00\t0\t2000-01-01\t2000-01-01 00:00:00.000\t42",
+    ]
+    .join("\n");
+    let query = "SELECT id, name, price, flag, born, seen, big FROM items ORDER BY id";
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let rows = loop {
+        let rows = connect_testkit::sql::try_mariadb(Some(maria.name()), query)
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        if rows == expected || Instant::now() > deadline {
+            break rows;
+        }
+        if let Some(s) = worker.api().status("avro-sink") {
+            let failed = s
+                .tasks
+                .iter()
+                .find(|t| t.state == connect_api::State::Failed);
+            assert!(
+                failed.is_none(),
+                "the sink failed: {:?}",
+                failed.and_then(|t| t.trace.clone())
+            );
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert_eq!(
+        rows, expected,
+        "MariaDB's rows after Debezium -> Avro -> JDBC sink"
+    );
+}

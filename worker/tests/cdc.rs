@@ -113,6 +113,15 @@ CREATE TABLE types (id int PRIMARY KEY, s2 int2, i8 int8, n numeric(10,2), nv nu
 CREATE TABLE nopk (a int, b text);
 CREATE TABLE full_t (id int PRIMARY KEY, v text);
 ALTER TABLE full_t REPLICA IDENTITY FULL;
+CREATE TABLE arrays (id int PRIMARY KEY, ai int[], at text[], an numeric(5,1)[], ad date[],
+  ats timestamptz[], ab bool[], aj jsonb[], au uuid[], af float8[], aby bytea[], avc varchar(5)[],
+  atm time(3)[], anv numeric[], ats3 timestamptz(3)[], ats0 timestamptz(0)[], tz1 timestamptz,
+  atz timetz[]);
+INSERT INTO arrays VALUES (1, '{1,NULL,3}', '{\"a b\",\"NULL\",NULL,\"q\\\"x\\\\y\"}', '{1.5,-2}',
+  '{2024-01-02,NULL}', '{\"2024-01-02 03:04:05+02\"}', '{t,f}', ARRAY['{\"k\": 1}'::jsonb],
+  '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}', '{1.5,NaN,-Infinity}', '{\"\\\\x00ff\"}', '{ab}',
+  '{12:00:00.5}', '{1.25,-3}', '{\"2024-01-02 03:04:05.5+02\"}', '{\"2024-01-02 03:04:05+02\"}',
+  '2024-01-02 03:04:05+02', '{\"12:00:00+02\"}');
 INSERT INTO types (id) VALUES (1);
 INSERT INTO types VALUES (2, -2, 9007199254740993, -12.34, -0.001, 1.5, 2.25, false, 'snap', 'v',
   'ab', '1969-12-31', '00:00:00.5', '1960-01-02 03:04:05', '2024-06-30 23:59:59.999999+00',
@@ -134,6 +143,8 @@ const DML: &[&str] = &[
     "UPDATE types SET id = 10 WHERE id = 2",
     "DELETE FROM types WHERE id = 3",
     "INSERT INTO nopk VALUES (2, 'b')",
+    "INSERT INTO arrays (id, ai, at) VALUES (2, '{}', '{}')",
+    "UPDATE arrays SET ai = '[0:1]={7,8}', at = ARRAY['x,y', '{z}'] WHERE id = 1",
 ];
 
 /// (table, records: snapshot + streaming, and how many of them are tombstones)
@@ -141,6 +152,7 @@ const EXPECTED: &[(&str, usize, usize)] = &[
     ("types", 2 + 1 + 1 + 3 + 2, 2),
     ("full_t", 2 + 4, 1),
     ("nopk", 2, 0),
+    ("arrays", 1 + 2, 0),
 ];
 
 /// Runs the DDL and DML with both connectors on one database, `overrides` added to both
@@ -148,7 +160,7 @@ const EXPECTED: &[(&str, usize, usize)] = &[
 fn conformance(tag: &str, overrides: Value) {
     let db = PgDatabase::create(tag);
     db.sql(DDL);
-    let include = "public.types,public.nopk,public.full_t";
+    let include = "public.types,public.nopk,public.full_t,public.arrays";
     let dbz = unique(&format!("{tag}-dbz"));
     let ours = unique(&format!("{tag}-ours"));
     let with = |prefix: &str| {

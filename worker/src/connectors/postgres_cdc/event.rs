@@ -126,11 +126,16 @@ impl TableInfo {
             s.optional = !c.not_null;
             let mut info = ColumnInfo {
                 name: c.name.clone(),
-                kind,
+                kind: kind.clone(),
                 schema: Arc::new(s.clone()),
             };
-            if let Some(lit) = c.default.as_deref().and_then(types::default_literal) {
-                if let Ok(v) = types::convert(kind, &info.schema, &lit) {
+            // Debezium reads no default of an array column.
+            let default = c
+                .default
+                .as_deref()
+                .filter(|_| !matches!(kind, types::Kind::Array(_)));
+            if let Some(lit) = default.and_then(types::default_literal) {
+                if let Ok(v) = types::convert(&kind, &info.schema, &lit) {
                     s.default = Some(v);
                     info.schema = Arc::new(s);
                 }
@@ -203,7 +208,7 @@ impl TableInfo {
                     Type::Bytes => Value::Bytes(types::UNAVAILABLE.as_bytes().to_vec()),
                     _ => Value::Null,
                 },
-                Cell::Text(t) => types::convert(c.kind, &c.schema, t).map_err(|e| {
+                Cell::Text(t) => types::convert(&c.kind, &c.schema, t).map_err(|e| {
                     format!("column {}.{}.{}: {e}", self.schema, self.table, c.name)
                 })?,
             };
@@ -221,7 +226,7 @@ impl TableInfo {
         for (j, &i) in self.key_positions.iter().enumerate() {
             let Some(c) = &self.columns[i] else { continue };
             s.values[j] = match cells.get(i) {
-                Some(Cell::Text(t)) => types::convert(c.kind, &c.schema, t)?,
+                Some(Cell::Text(t)) => types::convert(&c.kind, &c.schema, t)?,
                 _ => Value::Null,
             };
         }

@@ -37,6 +37,39 @@ pub mod oid {
     pub const JSONB: u32 = 3802;
 }
 
+/// The element type of each array type Debezium captures (`PostgresValueConverter` gives the
+/// arrays of name, interval, xml and money no schema, so they are skipped like unknown types).
+fn array_element(array_oid: u32) -> Option<u32> {
+    use oid::*;
+    Some(match array_oid {
+        1000 => BOOL,
+        1001 => BYTEA,
+        1002 => CHAR,
+        1005 => INT2,
+        1007 => INT4,
+        1009 => TEXT,
+        1014 => BPCHAR,
+        1015 => VARCHAR,
+        1016 => INT8,
+        1021 => FLOAT4,
+        1022 => FLOAT8,
+        1028 => OID,
+        1040 => MACADDR,
+        1041 => INET,
+        651 => CIDR,
+        1115 => TIMESTAMP,
+        1182 => DATE,
+        1183 => TIME,
+        1185 => TIMESTAMPTZ,
+        1231 => NUMERIC,
+        1270 => TIMETZ,
+        2951 => UUID,
+        199 => JSON,
+        3807 => JSONB,
+        _ => return None,
+    })
+}
+
 pub const MICRO_TIME: &str = "io.debezium.time.MicroTime";
 pub const MILLI_TIME: &str = "io.debezium.time.Time";
 pub const MICRO_TIMESTAMP: &str = "io.debezium.time.MicroTimestamp";
@@ -53,7 +86,7 @@ pub const XML_NAME: &str = "io.debezium.data.Xml";
 pub const UNAVAILABLE: &str = "__debezium_unavailable_value";
 
 /// How a column's text is turned into a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
     Bool,
     Int16,
@@ -75,9 +108,14 @@ pub enum Kind {
     TimestampMicros,
     TimestampMillis,
     TimestampConnect,
-    ZonedTimestamp,
+    /// The number of fraction digits Debezium writes: the column's precision (6 when unset),
+    /// or as many as needed when the precision is 0.
+    ZonedTimestamp(i32),
     ZonedTime,
     Interval,
+    /// A one-dimensional array in PostgreSQL's text form (`{a,"b c",NULL}`), its elements of
+    /// this kind.
+    Array(Box<Kind>),
 }
 
 /// The precision of a time or timestamp column from its type modifier (6 when unset).
@@ -95,6 +133,14 @@ pub fn column_kind(
     time: TimeMode,
 ) -> Option<(Schema, Kind)> {
     use oid::*;
+    if let Some(element) = array_element(type_oid) {
+        // An array column's type modifier is its elements' (numeric(10,2)[], time(3)[]).
+        let (items, kind) = column_kind(element, typmod, decimal, time)?;
+        return Some((
+            Schema::array(items.optional().into_ref()),
+            Kind::Array(Box::new(kind)),
+        ));
+    }
     Some(match type_oid {
         BOOL => (Schema::new(Type::Boolean), Kind::Bool),
         INT2 => (Schema::new(Type::Int16), Kind::Int16),
@@ -173,7 +219,7 @@ pub fn column_kind(
         },
         TIMESTAMPTZ => (
             Schema::new(Type::String).named(ZONED_TIMESTAMP).version(1),
-            Kind::ZonedTimestamp,
+            Kind::ZonedTimestamp(time_precision(typmod)),
         ),
         TIMETZ => (
             Schema::new(Type::String).named(ZONED_TIME).version(1),
@@ -281,8 +327,10 @@ fn fraction(micros: i64) -> String {
     format!(".{}", s.trim_end_matches('0'))
 }
 
-/// Debezium's `ZonedTimestamp` text in UTC: `2024-01-02T01:04:05.123456Z`.
-fn zoned_timestamp(epoch_micros: i64) -> String {
+/// Debezium's `ZonedTimestamp` text in UTC: `2024-01-02T01:04:05.123456Z`, with `width`
+/// fraction digits (`ZonedTimestamp.toIsoString` with the column's length), or as many as
+/// needed (Java's `ISO_OFFSET_DATE_TIME`) when `width` is 0.
+fn zoned_timestamp(epoch_micros: i64, width: i32) -> String {
     let days = epoch_micros.div_euclid(86_400_000_000);
     let rem = epoch_micros.rem_euclid(86_400_000_000);
     let (y, m, d) = civil_from_days(days);
@@ -292,7 +340,10 @@ fn zoned_timestamp(epoch_micros: i64) -> String {
         secs / 3600,
         secs / 60 % 60,
         secs % 60,
-        fraction(rem % 1_000_000)
+        match width {
+            1..=6 => format!(".{:06}", rem % 1_000_000)[..1 + width as usize].to_owned(),
+            _ => fraction(rem % 1_000_000),
+        }
     )
 }
 
@@ -400,10 +451,70 @@ fn parse_float(text: &str) -> Option<f64> {
     }
 }
 
+/// The elements of a one-dimensional array in PostgreSQL's text output: `None` for `NULL`,
+/// quoted elements unescaped; `None` for text that is not such an array (several dimensions).
+fn array_elements(text: &str) -> Option<Vec<Option<String>>> {
+    // A lower bound other than 1 is printed first: `[0:1]={1,2}`.
+    let text = match text.strip_prefix('[') {
+        Some(_) => text.split_once('=')?.1,
+        None => text,
+    };
+    let inner = text.strip_prefix('{')?.strip_suffix('}')?;
+    let mut out = Vec::new();
+    if inner.is_empty() {
+        return Some(out);
+    }
+    let mut chars = inner.chars().peekable();
+    loop {
+        let element = if chars.peek() == Some(&'"') {
+            chars.next();
+            let mut e = String::new();
+            loop {
+                match chars.next()? {
+                    '"' => break,
+                    '\\' => e.push(chars.next()?),
+                    c => e.push(c),
+                }
+            }
+            Some(e)
+        } else {
+            let mut e = String::new();
+            while let Some(&c) = chars.peek() {
+                if c == ',' {
+                    break;
+                }
+                if c == '{' {
+                    return None;
+                }
+                e.push(c);
+                chars.next();
+            }
+            (e != "NULL").then_some(e)
+        };
+        out.push(element);
+        match chars.next() {
+            None => return Some(out),
+            Some(',') => {}
+            Some(_) => return None,
+        }
+    }
+}
+
 /// The value of a column from its text; `Err` names what could not be read.
-pub fn convert(kind: Kind, schema: &SchemaRef, text: &str) -> Result<Value, String> {
+pub fn convert(kind: &Kind, schema: &SchemaRef, text: &str) -> Result<Value, String> {
     let bad = || format!("cannot convert {text:?} for a column of kind {kind:?}");
-    Ok(match kind {
+    Ok(match *kind {
+        Kind::Array(ref element) => {
+            let items = schema.value_schema.as_ref().ok_or_else(bad)?;
+            let mut values = Vec::new();
+            for e in array_elements(text).ok_or_else(bad)? {
+                values.push(match e {
+                    None => Value::Null,
+                    Some(e) => convert(element, items, &e)?,
+                });
+            }
+            Value::Array(values)
+        }
         Kind::Bool => Value::Boolean(text == "t" || text == "true"),
         Kind::Int16 => Value::Int16(text.parse().map_err(|_| bad())?),
         Kind::Int32 => Value::Int32(text.parse().map_err(|_| bad())?),
@@ -442,9 +553,10 @@ pub fn convert(kind: Kind, schema: &SchemaRef, text: &str) -> Result<Value, Stri
         Kind::TimestampConnect => {
             Value::Timestamp(parse_timestamp(text).ok_or_else(bad)?.div_euclid(1000))
         }
-        Kind::ZonedTimestamp => {
-            Value::String(zoned_timestamp(parse_timestamp(text).ok_or_else(bad)?))
-        }
+        Kind::ZonedTimestamp(width) => Value::String(zoned_timestamp(
+            parse_timestamp(text).ok_or_else(bad)?,
+            width,
+        )),
         Kind::Interval => Value::Int64(parse_interval(text).ok_or_else(bad)?),
         Kind::ZonedTime => {
             let (t, offset) = split_zone(text);
@@ -491,8 +603,18 @@ mod tests {
         let ts = parse_timestamp("2024-01-02 03:04:05.123456").unwrap();
         assert_eq!(ts, 1_704_164_645_123_456);
         assert_eq!(
-            zoned_timestamp(parse_timestamp("2024-01-02 01:04:05.123456+00").unwrap()),
+            zoned_timestamp(parse_timestamp("2024-01-02 01:04:05.123456+00").unwrap(), 6),
             "2024-01-02T01:04:05.123456Z"
+        );
+        let whole = parse_timestamp("2024-01-02 01:04:05+00").unwrap();
+        assert_eq!(zoned_timestamp(whole, 6), "2024-01-02T01:04:05.000000Z");
+        assert_eq!(
+            zoned_timestamp(whole + 500_000, 3),
+            "2024-01-02T01:04:05.500Z"
+        );
+        assert_eq!(
+            zoned_timestamp(whole + 500_000, 0),
+            "2024-01-02T01:04:05.5Z"
         );
         assert_eq!(parse_date("2024-01-02"), Some(19724));
         assert_eq!(parse_time("12:34:56.789"), Some(45_296_789_000));
@@ -506,5 +628,36 @@ mod tests {
         assert_eq!(parse_interval("00:00:01.5"), Some(1_500_000));
         assert_eq!(parse_interval("1 day -01:00:00"), Some(82_800_000_000));
         assert_eq!(parse_interval("1 mon"), Some(2_629_800_000_000));
+    }
+
+    #[test]
+    fn array_text_as_postgresql_prints_it() {
+        let some = |v: &[Option<&str>]| Some(v.iter().map(|e| e.map(str::to_owned)).collect());
+        assert_eq!(array_elements("{}"), some(&[]));
+        assert_eq!(
+            array_elements(r#"{a,"b c",NULL,"NULL","q\"x\\y"}"#),
+            some(&[Some("a"), Some("b c"), None, Some("NULL"), Some("q\"x\\y")])
+        );
+        assert_eq!(array_elements("[0:1]={1,2}"), some(&[Some("1"), Some("2")]));
+        assert_eq!(array_elements("{{1,2},{3,4}}"), None);
+        let (schema, kind) = column_kind(
+            1231,
+            (10 << 16 | 2) + 4,
+            DecimalMode::Precise,
+            TimeMode::Adaptive,
+        )
+        .unwrap();
+        let schema = schema.into_ref();
+        assert_eq!(
+            convert(&kind, &schema, "{1.5,NULL}"),
+            Ok(Value::Array(vec![
+                Value::Decimal(Decimal {
+                    unscaled: 150,
+                    scale: 2
+                }),
+                Value::Null
+            ]))
+        );
+        assert!(schema.value_schema.as_ref().unwrap().optional);
     }
 }

@@ -566,3 +566,22 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn nan_and_infinities_are_written_as_jacksons_strings() {
+    let s = Schema::array(Schema::new(Type::Float64).optional().into_ref()).into_ref();
+    let v = Value::Array(vec![
+        Value::Float64(f64::NAN),
+        Value::Float64(f64::INFINITY),
+        Value::Float64(f64::NEG_INFINITY),
+        Value::Float64(1.5),
+    ]);
+    let out = conv(false).to_bytes("t", Some(&s), &v).unwrap().unwrap();
+    assert_eq!(out, br#"["NaN","Infinity","-Infinity",1.5]"#);
+    let f = Schema::new(Type::Float32).into_ref();
+    let out = conv(false)
+        .to_bytes("t", Some(&f), &Value::Float32(f32::NEG_INFINITY))
+        .unwrap()
+        .unwrap();
+    assert_eq!(out, br#""-Infinity""#);
+}

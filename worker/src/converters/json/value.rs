@@ -84,7 +84,7 @@ impl JsonConverter {
             (Type::Int64, Value::Int64(v)) => Json::from(*v),
             (Type::Float32, Value::Float32(v)) => float32_json(*v),
             (Type::Float64, Value::Float64(v)) => {
-                Number::from_f64(*v).map_or(Json::Null, Json::Number)
+                Number::from_f64(*v).map_or_else(|| non_finite(*v), Json::Number)
             }
             (Type::Boolean, Value::Boolean(v)) => Json::Bool(*v),
             (Type::String, Value::String(v)) => Json::String(v.clone()),
@@ -390,9 +390,28 @@ fn decimal_number(d: &Decimal) -> Json {
 
 /// Jackson writes a float with its shortest decimal form (`1.1`), not the widened double's.
 fn float32_json(v: f32) -> Json {
+    if !v.is_finite() {
+        return non_finite(v as f64);
+    }
     v.to_string()
         .parse::<f64>()
         .ok()
         .and_then(Number::from_f64)
         .map_or(Json::Null, Json::Number)
+}
+
+/// NaN and the infinities as Jackson writes them by default (`WRITE_NAN_AS_STRINGS`): a string
+/// of Java's `Double.toString`. Apache's converter reads such a string back as 0, and so does
+/// this one.
+fn non_finite(v: f64) -> Json {
+    Json::String(
+        if v.is_nan() {
+            "NaN"
+        } else if v > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        }
+        .to_owned(),
+    )
 }
