@@ -142,6 +142,13 @@ pub trait SourceTask: Send {
     ) -> Result<(), ConnectError> {
         Ok(())
     }
+    /// Whether [`SourceTask::commit_record`] reads the record's key, value or headers. A task
+    /// whose `commit_record` reads only the source partition, offset and topic returns false,
+    /// and the worker drops the rest of each record once it is converted instead of holding it
+    /// until Kafka acknowledges the record (up to the producer's 10,000 queued messages).
+    fn commit_record_reads_data(&self) -> bool {
+        true
+    }
     /// `SourceTask.commit`: the offsets of every record acknowledged so far are durable in the
     /// offset store. A change-data-capture source acknowledges its log position here, so a
     /// crash never skips a change.

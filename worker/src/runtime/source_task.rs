@@ -90,7 +90,10 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
     let mut pending = PendingOffsets::default();
     let mut last_commit = Instant::now();
     let mut seen_topics = std::collections::BTreeSet::new();
-    let mut inflight = InFlight::default();
+    let mut inflight = InFlight {
+        keep_data: task.commit_record_reads_data(),
+        ..InFlight::default()
+    };
     let result = (|| -> Result<(), ConnectError> {
         while !ctx.stopping() {
             let records = match task.poll() {
@@ -350,6 +353,9 @@ struct InFlight {
     next: usize,
     records: HashMap<usize, SourceRecord>,
     acks: Vec<Ack>,
+    /// False when the task's `commit_record` reads no key, value or headers: those are
+    /// dropped once converted rather than held until the record is acknowledged.
+    keep_data: bool,
 }
 
 impl InFlight {
@@ -358,7 +364,13 @@ impl InFlight {
         self.next
     }
 
-    fn sent(&mut self, seq: usize, record: SourceRecord) {
+    fn sent(&mut self, seq: usize, mut record: SourceRecord) {
+        if !self.keep_data {
+            let r = &mut record.record;
+            (r.key, r.value) = (Value::Null, Value::Null);
+            (r.key_schema, r.value_schema) = (None, None);
+            r.headers = Vec::new();
+        }
         self.records.insert(seq, record);
     }
 

@@ -980,6 +980,11 @@ impl SourceTask for CdcTask {
         Ok(())
     }
 
+    /// Only the offset's `txId` and `messageType` are read.
+    fn commit_record_reads_data(&self) -> bool {
+        false
+    }
+
     fn commit(&mut self) -> Result<(), ConnectError> {
         // Every acknowledged record's offset is durable now: the slot may move past the
         // transactions whose records all are.
