@@ -197,6 +197,11 @@ struct FileStreamSourceTask {
 }
 
 impl SourceTask for FileStreamSourceTask {
+    /// `commit_record` is not overridden: the worker need not keep the records' data.
+    fn commit_record_reads_data(&self) -> bool {
+        false
+    }
+
     fn start(&mut self, offsets: &dyn OffsetLookup) -> Result<(), ConnectError> {
         if self.config.file.is_none() {
             self.input = Some(Input::Stdin(std::io::stdin()));

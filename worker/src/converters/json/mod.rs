@@ -50,7 +50,7 @@ struct EnvelopeCache {
 const SCHEMA_KEY: &[u8] = b"{\"schema\":";
 const PAYLOAD_KEY: &[u8] = b",\"payload\":";
 
-fn serialization_error(e: serde_json::Error) -> ConnectError {
+pub(super) fn serialization_error(e: serde_json::Error) -> ConnectError {
     ConnectError::data(
         "Converting Kafka Connect data to byte[] failed due to serialization error: ",
     )
@@ -71,15 +71,14 @@ impl Converter for JsonConverter {
         if schema.is_none() && value.is_null() {
             return Ok(None);
         }
-        let payload = self.value_to_json(schema, value)?;
         if !self.schemas_enabled {
-            return serde_json::to_vec(&payload)
-                .map(Some)
-                .map_err(serialization_error);
+            let mut out = Vec::new();
+            self.write_json(schema, value, &mut out)?;
+            return Ok(Some(out));
         }
         // `{"schema":...,"payload":...}`, compact, as serde_json writes the two-key object.
         let mut out = self.envelope_head(schema)?;
-        serde_json::to_writer(&mut out, &payload).map_err(serialization_error)?;
+        self.write_json(schema, value, &mut out)?;
         out.push(b'}');
         Ok(Some(out))
     }
@@ -142,7 +141,10 @@ impl JsonConverter {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if let (Some(s), Some((cached, head))) = (schema, &cache.written) {
             if s == cached {
-                return Ok(head.clone());
+                // Room for a payload as long as the schema's JSON, to spare reallocations.
+                let mut out = Vec::with_capacity(head.len() * 2);
+                out.extend_from_slice(head);
+                return Ok(out);
             }
         }
         let mut head = SCHEMA_KEY.to_vec();

@@ -556,6 +556,23 @@ mod properties {
         }
 
         #[test]
+        fn the_direct_writer_writes_what_the_tree_gives((schema, value) in schema_and_value()) {
+            for schemas in [true, false] {
+                let c = conv(schemas);
+                let mut direct = Vec::new();
+                let written = c.write_json(Some(&schema), &value, &mut direct);
+                let tree = c.value_to_json(Some(&schema), &value);
+                match (written, tree) {
+                    (Ok(()), Ok(tree)) => {
+                        prop_assert_eq!(direct, serde_json::to_vec(&tree).unwrap());
+                    }
+                    (Err(a), Err(b)) => prop_assert_eq!(a.message, b.message),
+                    (a, b) => prop_assert!(false, "direct {a:?}, tree {b:?}"),
+                }
+            }
+        }
+
+        #[test]
         fn written_envelopes_read_back((schema, value) in schema_and_value()) {
             let c = conv(true);
             let bytes = c.to_bytes("t", Some(&schema), &value).unwrap();

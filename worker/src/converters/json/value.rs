@@ -132,7 +132,7 @@ impl JsonConverter {
                 let Some(schema) = schema else {
                     return Err(mismatch());
                 };
-                if *s.schema != *schema {
+                if !std::ptr::eq(&*s.schema, schema) && *s.schema != *schema {
                     return Err(ConnectError::data("Mismatching schema."));
                 }
                 let mut o = Map::new();
@@ -143,6 +143,58 @@ impl JsonConverter {
             }
             _ => return Err(mismatch()),
         })
+    }
+
+    /// Writes what [`JsonConverter::value_to_json`] gives, serialized compactly, without
+    /// building the JSON tree: structs, arrays and strings (nearly every byte of a record) are
+    /// written directly; any other value, and anything the tree path would refuse or treat
+    /// specially (nulls, defaults, logical types, a struct of another schema), goes through
+    /// the tree path, so the bytes and errors are the same.
+    pub(super) fn write_json(
+        &self,
+        schema: Option<&Schema>,
+        value: &Value,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConnectError> {
+        let plain = schema.filter(|s| {
+            !matches!(
+                s.name.as_deref(),
+                Some(data::DECIMAL | data::DATE | data::TIME | data::TIMESTAMP)
+            )
+        });
+        match (plain.map(|s| s.ty), value) {
+            (Some(Type::String), Value::String(v)) => write_str(out, v),
+            (Some(Type::Array), Value::Array(items)) => {
+                let elem = plain.and_then(|s| s.value_schema.as_deref());
+                out.push(b'[');
+                for (n, item) in items.iter().enumerate() {
+                    if n > 0 {
+                        out.push(b',');
+                    }
+                    self.write_json(elem, item, out)?;
+                }
+                out.push(b']');
+            }
+            (Some(Type::Struct), Value::Struct(st))
+                if plain.is_some_and(|s| std::ptr::eq(&*st.schema, s) || *st.schema == *s) =>
+            {
+                out.push(b'{');
+                for (n, (f, v)) in st.schema.fields.iter().zip(&st.values).enumerate() {
+                    if n > 0 {
+                        out.push(b',');
+                    }
+                    write_str(out, &f.name);
+                    out.push(b':');
+                    self.write_json(Some(&f.schema), v, out)?;
+                }
+                out.push(b'}');
+            }
+            _ => {
+                let json = self.value_to_json(schema, value)?;
+                serde_json::to_writer(&mut *out, &json).map_err(super::serialization_error)?;
+            }
+        }
+        Ok(())
     }
 
     /// `convertToConnect`: JSON to a Connect value. `json` is `None` when a struct field is
@@ -389,6 +441,12 @@ fn decimal_number(d: &Decimal) -> Json {
 }
 
 /// Jackson writes a float with its shortest decimal form (`1.1`), not the widened double's.
+/// A JSON string, escaped as serde_json escapes it.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Writing a string into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
 fn float32_json(v: f32) -> Json {
     if !v.is_finite() {
         return non_finite(v as f64);

@@ -258,6 +258,11 @@ impl JdbcSourceTask {
 }
 
 impl SourceTask for JdbcSourceTask {
+    /// `commit_record` is not overridden: the worker need not keep the records' data.
+    fn commit_record_reads_data(&self) -> bool {
+        false
+    }
+
     fn start(&mut self, offsets: &dyn OffsetLookup) -> Result<(), ConnectError> {
         tracing::info!("Starting JDBC source task");
         if self.tables.is_empty() && self.cfg.query.is_none() {
