@@ -8,7 +8,7 @@
 //! acknowledged it (at once, without metadata, for a record filtered or skipped), and `commit`
 //! after each offset commit, when the offsets of the acknowledged records are durable.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -347,11 +347,14 @@ fn commit_task(ctx: &TaskContext, task: &mut dyn SourceTask) {
 }
 
 /// Records sent and not yet acknowledged, by the sequence number their delivery report
-/// carries.
+/// carries. Sequence numbers grow by one per record and reports come nearly in order, so the
+/// records sit in a queue indexed from the oldest one's number, emptied from the front.
 #[derive(Default)]
 struct InFlight {
     next: usize,
-    records: HashMap<usize, SourceRecord>,
+    /// The sequence number of `records[0]`.
+    first: usize,
+    records: VecDeque<Option<SourceRecord>>,
     acks: Vec<Ack>,
     /// False when the task's `commit_record` reads no key, value or headers: those are
     /// dropped once converted rather than held until the record is acknowledged.
@@ -365,13 +368,29 @@ impl InFlight {
     }
 
     fn sent(&mut self, seq: usize, mut record: SourceRecord) {
+        if self.records.is_empty() {
+            self.first = seq;
+        }
+        debug_assert_eq!(seq, self.first.wrapping_add(self.records.len()));
         if !self.keep_data {
             let r = &mut record.record;
             (r.key, r.value) = (Value::Null, Value::Null);
             (r.key_schema, r.value_schema) = (None, None);
             r.headers = Vec::new();
         }
-        self.records.insert(seq, record);
+        self.records.push_back(Some(record));
+    }
+
+    fn take(&mut self, seq: usize) -> Option<SourceRecord> {
+        let record = self
+            .records
+            .get_mut(seq.wrapping_sub(self.first))
+            .and_then(Option::take);
+        while let Some(None) = self.records.front() {
+            self.records.pop_front();
+            self.first = self.first.wrapping_add(1);
+        }
+        record
     }
 
     /// Calls `commit_record` for each record the producer acknowledged since the last call.
@@ -382,9 +401,10 @@ impl InFlight {
         producer: &BaseProducer<AckTracker>,
         task: &mut dyn SourceTask,
     ) {
-        producer.context().take_acks(&mut self.acks);
-        for (seq, ack) in self.acks.drain(..) {
-            let Some(record) = self.records.remove(&seq) else {
+        let mut acks = std::mem::take(&mut self.acks);
+        producer.context().take_acks(&mut acks);
+        for (seq, ack) in acks.drain(..) {
+            let Some(record) = self.take(seq) else {
                 continue;
             };
             if let Ok((topic, partition, offset)) = ack {
@@ -396,6 +416,8 @@ impl InFlight {
                 commit_record(ctx, task, &record, Some(&metadata));
             }
         }
+        // The emptied vector keeps its room for the next reports.
+        self.acks = acks;
     }
 }
 
