@@ -9,6 +9,7 @@
 //! this file (bytes <-> envelope, the `Converter` entry points).
 
 mod config;
+mod read;
 mod schema;
 mod value;
 
@@ -171,6 +172,12 @@ impl JsonConverter {
         };
         let rest = &bytes[head_len..];
         let payload = rest.strip_suffix(b"}")?;
+        if let Some(value) = schema
+            .as_ref()
+            .and_then(|s| read::payload(self, s, payload))
+        {
+            return Some(SchemaAndValue::new(schema, value));
+        }
         let json: Json = serde_json::from_slice(payload).ok()?;
         let value = self.json_to_value(schema.as_deref(), Some(&json)).ok()?;
         Some(SchemaAndValue::new(schema, value))

@@ -384,7 +384,7 @@ pub(super) fn infer_value(json: &Json) -> Value {
 }
 
 /// Applies the logical type named by the schema to a converted primitive.
-fn logical_to_connect(schema: &Schema, value: Value) -> Result<Value, ConnectError> {
+pub(super) fn logical_to_connect(schema: &Schema, value: Value) -> Result<Value, ConnectError> {
     Ok(match (schema.name.as_deref(), value) {
         (Some(data::DECIMAL), Value::Bytes(b)) => {
             let scale = decimal_scale(schema)?;
@@ -440,13 +440,13 @@ fn decimal_number(d: &Decimal) -> Json {
         .map_or(Json::Null, Json::Number)
 }
 
-/// Jackson writes a float with its shortest decimal form (`1.1`), not the widened double's.
 /// A JSON string, escaped as serde_json escapes it.
 fn write_str(out: &mut Vec<u8>, s: &str) {
     // Writing a string into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
+/// Jackson writes a float with its shortest decimal form (`1.1`), not the widened double's.
 fn float32_json(v: f32) -> Json {
     if !v.is_finite() {
         return non_finite(v as f64);
