@@ -338,7 +338,22 @@ pub fn replay_with_editor(
     let started = Instant::now();
     let timeout = kafka.timeout.max(Duration::from_secs(10));
 
-    let consumer: BaseConsumer = client_config(kafka)
+    let mut config = client_config(kafka);
+    // The reading side of `dlq inspect` (see there), without librdkafka's default pause of a
+    // second whenever its queue fills: the replay drains it faster than that (1,000,000
+    // records: 9.4 -> 4.4 s). `-X` settings still win.
+    let fetch_max = crate::inspect::fetch_max_bytes(&kafka.properties);
+    for (k, v) in [
+        ("queued.max.messages.kbytes", "32768"),
+        ("fetch.max.bytes", fetch_max.as_str()),
+        ("max.partition.fetch.bytes", "4194304"),
+        ("fetch.queue.backoff.ms", "10"),
+    ] {
+        if !kafka.properties.iter().any(|(key, _)| key == k) {
+            config.set(k, v);
+        }
+    }
+    let consumer: BaseConsumer = config
         .set("group.id", &opts.group)
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
