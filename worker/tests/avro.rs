@@ -102,6 +102,30 @@ fn shape(s: &Schema) -> Json {
     })
 }
 
+/// Fails the test with the task's trace as soon as a task of `name` is FAILED.
+fn assert_no_failed_task(api: &Connect, name: &str, what: &str) {
+    if let Some(s) = api.status(name) {
+        let failed = s
+            .tasks
+            .iter()
+            .find(|t| t.state == connect_api::State::Failed);
+        assert!(
+            failed.is_none(),
+            "{what} failed: {:?}",
+            failed.and_then(|t| t.trace.clone())
+        );
+    }
+}
+
+/// Deletes a connector from the Debezium worker when the test ends, also when it fails.
+struct Deleted<'a>(&'a Connect, String);
+
+impl Drop for Deleted<'_> {
+    fn drop(&mut self) {
+        self.0.delete(&self.1);
+    }
+}
+
 fn wait_records(topic: &str, n: usize) -> Vec<TestRecord> {
     let records = consume(topic, n, Duration::from_secs(120), false);
     assert_eq!(records.len(), n, "{topic}: expected {n} records");
@@ -311,17 +335,7 @@ fn connect_worker_avro_is_read_by_the_java_converter() {
         if !text.is_empty() || Instant::now() > deadline {
             break text;
         }
-        if let Some(s) = api.status(&name) {
-            let failed = s
-                .tasks
-                .iter()
-                .find(|t| t.state == connect_api::State::Failed);
-            assert!(
-                failed.is_none(),
-                "the Java converter failed: {:?}",
-                failed.and_then(|t| t.trace.clone())
-            );
-        }
+        assert_no_failed_task(&api, &name, "the Java converter");
         std::thread::sleep(Duration::from_millis(300));
     };
     api.delete(&name);
@@ -467,13 +481,7 @@ fn cdc_with_avro_writes_what_debezium_writes_with_avro() {
     }
     let debezium = Connect::debezium();
     debezium.create(&dbz, debezium_config(&db, &dbz, &java));
-    struct Guard<'a>(&'a Connect, String);
-    impl Drop for Guard<'_> {
-        fn drop(&mut self) {
-            self.0.delete(&self.1);
-        }
-    }
-    let _guard = Guard(&debezium, dbz.clone());
+    let _guard = Deleted(&debezium, dbz.clone());
     let worker = connect_testkit::worker::Worker::start(std::path::Path::new(env!(
         "CARGO_BIN_EXE_connect-worker"
     )));
@@ -562,13 +570,7 @@ fn debezium_avro_into_the_jdbc_sink() {
     ]);
     let debezium = Connect::debezium();
     debezium.create(&prefix, debezium_config(&db, &prefix, &java));
-    struct Guard<'a>(&'a Connect, String);
-    impl Drop for Guard<'_> {
-        fn drop(&mut self) {
-            self.0.delete(&self.1);
-        }
-    }
-    let _guard = Guard(&debezium, prefix.clone());
+    let _guard = Deleted(&debezium, prefix.clone());
     let topic = format!("{prefix}.public.items");
     wait_records(&topic, 3);
     db.sql(
@@ -613,17 +615,7 @@ fn debezium_avro_into_the_jdbc_sink() {
         if rows == expected || Instant::now() > deadline {
             break rows;
         }
-        if let Some(s) = worker.api().status("avro-sink") {
-            let failed = s
-                .tasks
-                .iter()
-                .find(|t| t.state == connect_api::State::Failed);
-            assert!(
-                failed.is_none(),
-                "the sink failed: {:?}",
-                failed.and_then(|t| t.trace.clone())
-            );
-        }
+        assert_no_failed_task(&worker.api(), "avro-sink", "the sink");
         std::thread::sleep(Duration::from_millis(300));
     };
     assert_eq!(
