@@ -113,8 +113,58 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(b).map_err(|_| BinaryError::Invalid("string is not UTF-8".into()))
     }
 
+    pub fn boolean(&mut self) -> Result<bool, BinaryError> {
+        match self.byte()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            b => Err(BinaryError::Invalid(format!("boolean byte {b}"))),
+        }
+    }
+
+    pub fn float(&mut self) -> Result<f32, BinaryError> {
+        Ok(f32::from_le_bytes(
+            self.take(4)?.try_into().unwrap_or([0; 4]),
+        ))
+    }
+
+    pub fn double(&mut self) -> Result<f64, BinaryError> {
+        Ok(f64::from_le_bytes(
+            self.take(8)?.try_into().unwrap_or([0; 8]),
+        ))
+    }
+
+    pub fn fixed(&mut self, size: usize) -> Result<&'a [u8], BinaryError> {
+        self.take(size)
+    }
+
+    /// An enum's symbol index, checked against its `count` symbols.
+    pub fn enum_index(&mut self, count: usize) -> Result<usize, BinaryError> {
+        let i = self.int()?;
+        if i < 0 || i as usize >= count {
+            return Err(BinaryError::Invalid(format!(
+                "enum index {i} out of {count} symbols"
+            )));
+        }
+        Ok(i as usize)
+    }
+
+    /// A union's branch index and the branch's schema.
+    pub fn branch(&mut self, branches: &[NodeId]) -> Result<(usize, NodeId), BinaryError> {
+        let i = self.long()?;
+        match usize::try_from(i)
+            .ok()
+            .and_then(|i| branches.get(i).map(|b| (i, *b)))
+        {
+            Some(found) => Ok(found),
+            None => Err(BinaryError::Invalid(format!(
+                "union branch {i} out of {}",
+                branches.len()
+            ))),
+        }
+    }
+
     /// The item count of the next block; a negative count is followed by the block's size.
-    fn block(&mut self) -> Result<usize, BinaryError> {
+    pub(crate) fn block(&mut self) -> Result<usize, BinaryError> {
         let n = self.long()?;
         if n < 0 {
             self.long()?;
@@ -130,6 +180,13 @@ impl<'a> Reader<'a> {
         }
         Ok(n as usize)
     }
+}
+
+pub(crate) fn check_depth(depth: usize) -> Result<(), BinaryError> {
+    if depth > MAX_DEPTH {
+        return Err(BinaryError::Invalid("nested deeper than 256 levels".into()));
+    }
+    Ok(())
 }
 
 /// Decodes one value of `schema` that must fill `bytes` exactly.
@@ -148,20 +205,14 @@ pub fn read(
     r: &mut Reader<'_>,
     depth: usize,
 ) -> Result<Datum, BinaryError> {
-    if depth > MAX_DEPTH {
-        return Err(BinaryError::Invalid("nested deeper than 256 levels".into()));
-    }
+    check_depth(depth)?;
     Ok(match &schema.node(id).kind {
         Kind::Null => Datum::Null,
-        Kind::Boolean => match r.byte()? {
-            0 => Datum::Boolean(false),
-            1 => Datum::Boolean(true),
-            b => return Err(BinaryError::Invalid(format!("boolean byte {b}"))),
-        },
+        Kind::Boolean => Datum::Boolean(r.boolean()?),
         Kind::Int => Datum::Int(r.int()?),
         Kind::Long => Datum::Long(r.long()?),
-        Kind::Float => Datum::Float(f32::from_le_bytes(r.take(4)?.try_into().unwrap_or([0; 4]))),
-        Kind::Double => Datum::Double(f64::from_le_bytes(r.take(8)?.try_into().unwrap_or([0; 8]))),
+        Kind::Float => Datum::Float(r.float()?),
+        Kind::Double => Datum::Double(r.double()?),
         Kind::Bytes => Datum::Bytes(r.bytes()?.to_vec()),
         Kind::String => Datum::String(r.string()?.to_owned()),
         Kind::Record { fields, .. } => {
@@ -171,17 +222,8 @@ pub fn read(
             }
             Datum::Record(values)
         }
-        Kind::Enum { symbols, .. } => {
-            let i = r.int()?;
-            if i < 0 || i as usize >= symbols.len() {
-                return Err(BinaryError::Invalid(format!(
-                    "enum index {i} out of {} symbols",
-                    symbols.len()
-                )));
-            }
-            Datum::Enum(i as usize)
-        }
-        Kind::Fixed { size, .. } => Datum::Fixed(r.take(*size)?.to_vec()),
+        Kind::Enum { symbols, .. } => Datum::Enum(r.enum_index(symbols.len())?),
+        Kind::Fixed { size, .. } => Datum::Fixed(r.fixed(*size)?.to_vec()),
         Kind::Array(items) => {
             let mut out = Vec::new();
             loop {
@@ -213,14 +255,8 @@ pub fn read(
             Datum::Map(out)
         }
         Kind::Union(branches) => {
-            let i = r.long()?;
-            let Some(b) = usize::try_from(i).ok().and_then(|i| branches.get(i)) else {
-                return Err(BinaryError::Invalid(format!(
-                    "union branch {i} out of {}",
-                    branches.len()
-                )));
-            };
-            Datum::Union(i as usize, Box::new(read(schema, *b, r, depth + 1)?))
+            let (i, b) = r.branch(branches)?;
+            Datum::Union(i, Box::new(read(schema, b, r, depth + 1)?))
         }
     })
 }

@@ -9,7 +9,7 @@
 use base64::Engine;
 use serde_json::{Map, Value as Json, json};
 
-use crate::binary::Datum;
+use crate::binary::{self, BinaryError, Datum, Reader};
 use crate::schema::{AvroSchema, Kind, NodeId};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -111,6 +111,109 @@ fn node_to_json(schema: &AvroSchema, id: NodeId, d: &Datum) -> Json {
             Kind::Union(branches) => node_to_json(schema, branches[*i], inner),
             _ => Json::Null,
         },
+    }
+}
+
+/// The Avro binary encoding of a value of `schema`'s root, appended to `out` as JSON text: the
+/// bytes serde_json writes for [`to_json`] of the decoded datum, without building the datum or
+/// the tree (what `dlq inspect --records -o jsonl` prints per record). On an error `out` is left
+/// as it was.
+pub fn binary_to_json(
+    schema: &AvroSchema,
+    bytes: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), BinaryError> {
+    let len = out.len();
+    let mut r = Reader::new(bytes);
+    let result =
+        copy_node(schema, schema.root, &mut r, 0, out).and_then(|()| match r.remaining() {
+            0 => Ok(()),
+            n => Err(BinaryError::Trailing(n)),
+        });
+    if result.is_err() {
+        out.truncate(len);
+    }
+    result
+}
+
+fn copy_node(
+    schema: &AvroSchema,
+    id: NodeId,
+    r: &mut Reader<'_>,
+    depth: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), BinaryError> {
+    use connect_json_text as text;
+    binary::check_depth(depth)?;
+    match &schema.node(id).kind {
+        Kind::Null => out.extend_from_slice(b"null"),
+        Kind::Boolean => out.extend_from_slice(if r.boolean()? { b"true" } else { b"false" }),
+        Kind::Int => text::write_int(out, r.int()?),
+        Kind::Long => text::write_int(out, r.long()?),
+        Kind::Float => text::write_f64(out, f64::from(r.float()?)),
+        Kind::Double => text::write_f64(out, r.double()?),
+        Kind::String => text::write_str(out, r.string()?),
+        Kind::Bytes => write_bytes(schema, id, r.bytes()?, out),
+        Kind::Fixed { size, .. } => write_bytes(schema, id, r.fixed(*size)?, out),
+        Kind::Enum { symbols, .. } => text::write_str(out, &symbols[r.enum_index(symbols.len())?]),
+        Kind::Record { fields, .. } => {
+            out.push(b'{');
+            for (n, f) in fields.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                text::write_key(out, &f.name);
+                copy_node(schema, f.ty, r, depth + 1, out)?;
+            }
+            out.push(b'}');
+        }
+        Kind::Array(items) => {
+            out.push(b'[');
+            let mut first = true;
+            loop {
+                let n = r.block()?;
+                if n == 0 {
+                    break;
+                }
+                for _ in 0..n {
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    copy_node(schema, *items, r, depth + 1, out)?;
+                }
+            }
+            out.push(b']');
+        }
+        // A map's keys may repeat in the binary encoding; the object keeps one of each, as the
+        // tree does, so maps go through it.
+        Kind::Map(_) => {
+            let d = binary::read(schema, id, r, depth)?;
+            let _ = serde_json::to_writer(&mut *out, &node_to_json(schema, id, &d));
+        }
+        Kind::Union(branches) => {
+            let (_, b) = r.branch(branches)?;
+            copy_node(schema, b, r, depth + 1, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Bytes or fixed as [`node_to_json`] shows them: a decimal's digits, else `{"base64": ...}`.
+fn write_bytes(schema: &AvroSchema, id: NodeId, b: &[u8], out: &mut Vec<u8>) {
+    match decimal_scale(schema, id)
+        .and_then(|scale| connect_plugin_api::data::Decimal::from_bytes(b, scale as i32))
+    {
+        Some(dec) => connect_json_text::write_str(out, &decimal_string(dec.unscaled, dec.scale)),
+        None => {
+            out.extend_from_slice(b"{\"base64\":\"");
+            out.extend_from_slice(
+                base64::engine::general_purpose::STANDARD
+                    .encode(b)
+                    .as_bytes(),
+            );
+            out.extend_from_slice(b"\"}");
+        }
     }
 }
 
@@ -380,6 +483,77 @@ mod tests {
         assert!(e.0.starts_with("price: expected a decimal"), "{e}");
         let e = from_json(&s, &json!({"id": "x"})).unwrap_err();
         assert_eq!(e.0, "id: expected Avro long, found \"x\"");
+    }
+
+    fn written(s: &AvroSchema, d: &Datum) -> String {
+        let mut bytes = Vec::new();
+        binary::encode(s, d, &mut bytes).unwrap();
+        let mut out = b"before ".to_vec();
+        binary_to_json(s, &bytes, &mut out).unwrap();
+        // Bytes that end early or run on leave the text as it was.
+        let mut kept = out.clone();
+        assert!(binary_to_json(s, &bytes[..bytes.len() - 1], &mut kept).is_err());
+        bytes.push(0);
+        assert_eq!(
+            binary_to_json(s, &bytes, &mut kept),
+            Err(BinaryError::Trailing(1))
+        );
+        assert_eq!(kept, out);
+        String::from_utf8(out[7..].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn written_text_is_the_trees_text() {
+        let s = AvroSchema::parse_str(
+            r#"{"type":"record","name":"R","fields":[
+              {"name":"n","type":"null"},
+              {"name":"b","type":"boolean"},
+              {"name":"i","type":"int"},
+              {"name":"l","type":"long"},
+              {"name":"f","type":"float"},
+              {"name":"d","type":"double"},
+              {"name":"s","type":"string"},
+              {"name":"raw","type":"bytes"},
+              {"name":"price","type":{"type":"bytes","logicalType":"decimal","precision":9,"scale":2}},
+              {"name":"fx","type":{"type":"fixed","name":"F","size":2}},
+              {"name":"kind","type":{"type":"enum","name":"K","symbols":["A","B"]}},
+              {"name":"list","type":{"type":"array","items":["null","string"]}},
+              {"name":"tags","type":{"type":"map","values":"int"}},
+              {"name":"inner","type":["null",{"type":"record","name":"I","fields":[{"name":"x","type":"int"}]}]}]}"#,
+        )
+        .unwrap();
+        let strings = ["", "plain", "tab\tand \"quotes\" \\ \u{1}", "é東🦀"];
+        let floats = [0.1, -0.0, 1e300, f64::NAN, f64::INFINITY, 3.0];
+        for (n, text) in strings.iter().enumerate() {
+            for &x in &floats {
+                let d = Datum::Record(vec![
+                    Datum::Null,
+                    Datum::Boolean(n % 2 == 0),
+                    Datum::Int(i32::MIN + n as i32),
+                    Datum::Long(i64::MAX - n as i64),
+                    Datum::Float(x as f32),
+                    Datum::Double(x),
+                    Datum::String((*text).to_owned()),
+                    Datum::Bytes(text.as_bytes().to_vec()),
+                    Datum::Bytes(vec![0xff, n as u8]),
+                    Datum::Fixed(vec![n as u8, 0x80]),
+                    Datum::Enum(n % 2),
+                    Datum::Array(vec![
+                        Datum::Union(0, Box::new(Datum::Null)),
+                        Datum::Union(1, Box::new(Datum::String((*text).to_owned()))),
+                    ]),
+                    // Repeated keys keep one member, as in the tree.
+                    Datum::Map(vec![
+                        ((*text).to_owned(), Datum::Int(1)),
+                        ("k".to_owned(), Datum::Int(2)),
+                        ((*text).to_owned(), Datum::Int(3)),
+                    ]),
+                    Datum::Union(1, Box::new(Datum::Record(vec![Datum::Int(n as i32)]))),
+                ]);
+                let tree = serde_json::to_string(&to_json(&s, &d)).unwrap();
+                assert_eq!(written(&s, &d), tree);
+            }
+        }
     }
 
     #[test]

@@ -442,6 +442,13 @@ impl Parser {
                             let fty = f.get("type").ok_or_else(|| {
                                 SchemaError(format!("field {name} of {full} has no type"))
                             })?;
+                            // As Avro's Java parser: JSON objects of records keep one value
+                            // per name, so a repeated field could not round-trip.
+                            if fields.iter().any(|f: &FieldDef| f.name == name) {
+                                return Err(SchemaError(format!(
+                                    "Duplicate field {name} in record {full}"
+                                )));
+                            }
                             let ty = self.parse(fty, &inner_ns)?;
                             fields.push(FieldDef {
                                 name: name.to_owned(),
@@ -507,6 +514,18 @@ mod tests {
         // Written back and parsed again: the same schema.
         let again = AvroSchema::parse(&s.to_json()).unwrap();
         assert_eq!(again.to_json(), s.to_json());
+    }
+
+    #[test]
+    fn rejects_repeated_fields() {
+        let e = AvroSchema::parse_str(
+            r#"{"type":"record","name":"R","fields":[{"name":"x","type":"int"},{"name":"x","type":"long"}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid Avro schema: Duplicate field x in record R"
+        );
     }
 
     #[test]

@@ -108,6 +108,45 @@ impl AvroDecoder {
         bytes: Option<&[u8]>,
         origin: Option<(&str, &str)>,
     ) -> Option<Decoded> {
+        let (mut schema, found) = self.lookup(bytes, origin)?;
+        let json = found.and_then(
+            |(k, body)| match binary::decode(&k.registered.schema, body) {
+                Ok(d) => Some(avro_json::to_json(&k.registered.schema, &d)),
+                Err(e) => {
+                    schema.error = Some(format!("schema {}: {e}", schema.id));
+                    None
+                }
+            },
+        );
+        Some(Decoded { schema, json })
+    }
+
+    /// [`AvroDecoder::decode_from`] appending the decoded value to `out` as JSON text (the
+    /// bytes serde_json writes for [`Decoded::json`]); `out` is left as it was when the value
+    /// cannot be decoded (see the schema's `error`).
+    pub fn decode_text(
+        &mut self,
+        bytes: Option<&[u8]>,
+        origin: Option<(&str, &str)>,
+        out: &mut Vec<u8>,
+    ) -> Option<SchemaRef> {
+        let (mut schema, found) = self.lookup(bytes, origin)?;
+        if let Some((k, body)) = found {
+            if let Err(e) = avro_json::binary_to_json(&k.registered.schema, body, out) {
+                schema.error = Some(format!("schema {}: {e}", schema.id));
+            }
+        }
+        Some(schema)
+    }
+
+    /// The schema of wire-format `bytes` and, when the registry has it, the schema and the
+    /// Avro body to decode with it. `None` when the bytes are not in the wire format.
+    #[allow(clippy::type_complexity)]
+    fn lookup<'b>(
+        &mut self,
+        bytes: Option<&'b [u8]>,
+        origin: Option<(&str, &str)>,
+    ) -> Option<(SchemaRef, Option<(Arc<Known>, &'b [u8])>)> {
         let (id, body) = wire::unframe(bytes?).ok()?;
         let mut schema = SchemaRef {
             id,
@@ -118,26 +157,22 @@ impl AvroDecoder {
         match self.known(id) {
             Err(e) => {
                 schema.error = Some(e);
-                Some(Decoded { schema, json: None })
+                Some((schema, None))
             }
             Ok(k) => {
-                let own = origin.map(|(topic, part)| format!("{topic}-{part}"));
-                let at =
-                    k.at.iter()
-                        .find(|a| Some(&a.subject) == own.as_ref())
-                        .or(k.at.first());
+                // The topic's own subject (`topic-part`, as TopicNameStrategy names it).
+                let own = |subject: &str| {
+                    origin.is_some_and(|(topic, part)| {
+                        subject
+                            .strip_prefix(topic)
+                            .and_then(|rest| rest.strip_prefix('-'))
+                            == Some(part)
+                    })
+                };
+                let at = k.at.iter().find(|a| own(&a.subject)).or(k.at.first());
                 schema.subject = at.map(|a| a.subject.clone());
                 schema.version = at.map(|a| a.version);
-                match binary::decode(&k.registered.schema, body) {
-                    Ok(d) => Some(Decoded {
-                        json: Some(avro_json::to_json(&k.registered.schema, &d)),
-                        schema,
-                    }),
-                    Err(e) => {
-                        schema.error = Some(format!("schema {id}: {e}"));
-                        Some(Decoded { schema, json: None })
-                    }
-                }
+                Some((schema, Some((k, body))))
             }
         }
     }

@@ -44,10 +44,19 @@ impl Analyzer {
     const CAPACITY: usize = 16;
 
     pub fn root_cause(&mut self, trace: &str) -> Option<&RootCause> {
-        let i = match self.seen.iter().position(|(t, _)| **t == *trace) {
+        self.root_cause_of_bytes(trace.as_bytes())
+    }
+
+    /// [`Analyzer::root_cause`] of a trace as it sits in a header: a trace seen before is found
+    /// without reading it as text again.
+    pub fn root_cause_of_bytes(&mut self, trace: &[u8]) -> Option<&RootCause> {
+        // Traces that are not UTF-8 never match (the text kept has replacement characters), and
+        // are analysed each time, which is right if slow.
+        let i = match self.seen.iter().position(|(t, _)| t.as_bytes() == trace) {
             Some(i) => i,
             None => {
-                let entry = (Box::from(trace), root_cause(trace));
+                let text = String::from_utf8_lossy(trace);
+                let entry = (Box::from(&*text), root_cause(&text));
                 if self.seen.len() < Self::CAPACITY {
                     self.seen.push(entry);
                     self.seen.len() - 1

@@ -333,130 +333,30 @@ impl DeadLetter {
     }
 }
 
-/// The same JSON as [`DeadLetter`], serialised straight from a borrowed view: `--records -o
+/// The same JSON as [`DeadLetter`], written straight from a borrowed view: `--records -o
 /// jsonl` over a large DLQ then copies nothing but the output itself.
-#[derive(Serialize)]
 pub struct RecordJson<'a> {
-    dlq: PositionRef<'a>,
-    dialect: Dialect,
-    original: Option<OriginRef<'a>>,
-    connector: Option<Cow<'a, str>>,
-    task: Option<i32>,
-    stage: Option<Cow<'a, str>>,
-    class: Option<Cow<'a, str>>,
-    exception: ExceptionRef<'a>,
-    key: PayloadRef<'a>,
-    value: PayloadRef<'a>,
-    headers: HeadersRef<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    original_timestamp: Option<i64>,
-    /// The value's registered schema, when it is Avro and a registry was given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    schema: Option<crate::avro::SchemaRef>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key_schema: Option<crate::avro::SchemaRef>,
-}
-
-#[derive(Serialize)]
-struct PositionRef<'a> {
-    topic: &'a str,
-    partition: i32,
-    offset: i64,
-    timestamp: Option<i64>,
-}
-
-#[derive(Serialize)]
-struct OriginRef<'a> {
-    topic: Cow<'a, str>,
-    partition: i32,
-    offset: i64,
-}
-
-#[derive(Serialize)]
-struct ExceptionRef<'a> {
-    class: Option<Cow<'a, str>>,
-    message: Option<Cow<'a, str>>,
+    view: &'a RecordView<'a>,
     root_cause: Option<&'a RootCause>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cause_class: Option<Cow<'a, str>>,
-}
-
-struct PayloadRef<'a>(Option<&'a [u8]>, Option<serde_json::Value>);
-
-impl Serialize for PayloadRef<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if let Some(decoded) = &self.1 {
-            return decoded.serialize(s);
-        }
-        match self.0 {
-            None => s.serialize_none(),
-            Some(b) => match std::str::from_utf8(b) {
-                Ok(t) => s.serialize_str(t),
-                Err(_) => {
-                    let mut m = s.serialize_map(Some(1))?;
-                    m.serialize_entry(
-                        "base64",
-                        &base64::engine::general_purpose::STANDARD.encode(b),
-                    )?;
-                    m.end()
-                }
-            },
-        }
-    }
-}
-
-struct HeadersRef<'a>(HeaderList<'a>);
-
-impl Serialize for HeadersRef<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct One<'a> {
-            key: PayloadRef<'a>,
-            value: PayloadRef<'a>,
-        }
-        s.collect_seq(self.0.iter().map(|(key, v)| One {
-            key: PayloadRef(Some(key), None),
-            value: PayloadRef(v, None),
-        }))
-    }
+    key: Option<Vec<u8>>,
+    value: Option<Vec<u8>>,
+    /// The value's registered schema, when it is Avro and a registry was given.
+    schema: Option<crate::avro::SchemaRef>,
+    key_schema: Option<crate::avro::SchemaRef>,
 }
 
 impl<'a> RecordJson<'a> {
     /// Borrows `v`; `analyzer` supplies the root cause (and remembers it for the next record).
     pub fn new(v: &'a RecordView<'a>, analyzer: &'a mut Analyzer) -> RecordJson<'a> {
-        let c = &v.context;
-        let s = |b: Option<&'a [u8]>| b.map(text);
-        let root_cause = match c.stacktrace {
-            Some(t) => analyzer.root_cause(&text(t)),
+        let root_cause = match v.context.stacktrace {
+            Some(t) => analyzer.root_cause_of_bytes(t),
             None => None,
         };
         RecordJson {
-            dlq: PositionRef {
-                topic: v.topic,
-                partition: v.partition,
-                offset: v.offset,
-                timestamp: v.timestamp,
-            },
-            dialect: c.dialect,
-            original: c.origin().map(|(t, partition, offset)| OriginRef {
-                topic: text(t),
-                partition,
-                offset,
-            }),
-            connector: s(c.owner()),
-            task: c.task,
-            stage: s(c.stage),
-            class: s(c.class),
-            exception: ExceptionRef {
-                class: s(c.exception_class),
-                message: s(c.exception_message),
-                root_cause,
-                cause_class: s(c.cause_class),
-            },
-            key: PayloadRef(v.key, None),
-            value: PayloadRef(v.value, None),
-            headers: HeadersRef(v.headers),
-            original_timestamp: c.original_timestamp,
+            view: v,
+            root_cause,
+            key: None,
+            value: None,
             schema: None,
             key_schema: None,
         }
@@ -465,17 +365,150 @@ impl<'a> RecordJson<'a> {
     /// Shows Avro keys and values (Confluent wire format) as JSON decoded through the registry,
     /// with their schemas; other payloads stay as they are.
     pub fn decode_avro(mut self, decoder: &mut crate::avro::AvroDecoder) -> RecordJson<'a> {
-        let topic = self.original.as_ref().map(|o| o.topic.clone());
+        let topic = self.view.context.origin().map(|(t, ..)| text(t));
         let topic = topic.as_deref();
-        if let Some(d) = decoder.decode_from(self.key.0, topic.map(|t| (t, "key"))) {
-            self.key.1 = d.json;
-            self.key_schema = Some(d.schema);
+        let mut buf = Vec::new();
+        if let Some(schema) =
+            decoder.decode_text(self.view.key, topic.map(|t| (t, "key")), &mut buf)
+        {
+            self.key = (!buf.is_empty()).then(|| std::mem::take(&mut buf));
+            self.key_schema = Some(schema);
         }
-        if let Some(d) = decoder.decode_from(self.value.0, topic.map(|t| (t, "value"))) {
-            self.value.1 = d.json;
-            self.schema = Some(d.schema);
+        if let Some(schema) =
+            decoder.decode_text(self.view.value, topic.map(|t| (t, "value")), &mut buf)
+        {
+            self.value = (!buf.is_empty()).then_some(buf);
+            self.schema = Some(schema);
         }
         self
+    }
+
+    /// Appends the record's JSON: the bytes serde_json writes for the [`DeadLetter`] of the
+    /// same view.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        use connect_json_text::{write_int, write_key, write_opt_int, write_opt_str};
+        let v = self.view;
+        let c = &v.context;
+        let opt_text =
+            |out: &mut Vec<u8>, b: Option<&[u8]>| write_opt_str(out, b.map(text).as_deref());
+        out.extend_from_slice(b"{\"dlq\":{\"topic\":");
+        connect_json_text::write_str(out, v.topic);
+        out.extend_from_slice(b",\"partition\":");
+        write_int(out, v.partition);
+        out.extend_from_slice(b",\"offset\":");
+        write_int(out, v.offset);
+        out.extend_from_slice(b",\"timestamp\":");
+        write_opt_int(out, v.timestamp);
+        out.extend_from_slice(b"},\"dialect\":");
+        out.extend_from_slice(match c.dialect {
+            Dialect::Connect => b"\"connect\"",
+            Dialect::Spring => b"\"spring\"",
+            Dialect::None => b"\"none\"",
+        });
+        out.extend_from_slice(b",\"original\":");
+        match c.origin() {
+            Some((topic, partition, offset)) => {
+                out.extend_from_slice(b"{\"topic\":");
+                connect_json_text::write_str(out, &text(topic));
+                out.extend_from_slice(b",\"partition\":");
+                write_int(out, partition);
+                out.extend_from_slice(b",\"offset\":");
+                write_int(out, offset);
+                out.push(b'}');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"connector\":");
+        opt_text(out, c.owner());
+        out.extend_from_slice(b",\"task\":");
+        write_opt_int(out, c.task);
+        out.extend_from_slice(b",\"stage\":");
+        opt_text(out, c.stage);
+        out.extend_from_slice(b",\"class\":");
+        opt_text(out, c.class);
+        out.extend_from_slice(b",\"exception\":{\"class\":");
+        opt_text(out, c.exception_class);
+        out.extend_from_slice(b",\"message\":");
+        opt_text(out, c.exception_message);
+        out.extend_from_slice(b",\"root_cause\":");
+        match self.root_cause {
+            Some(r) => {
+                out.extend_from_slice(b"{\"exception\":");
+                connect_json_text::write_str(out, &r.exception);
+                out.extend_from_slice(b",\"message\":");
+                connect_json_text::write_str(out, &r.message);
+                out.extend_from_slice(b",\"frame\":");
+                write_opt_str(out, r.frame.as_deref());
+                out.push(b'}');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        if let Some(cause) = c.cause_class {
+            out.extend_from_slice(b",\"cause_class\":");
+            connect_json_text::write_str(out, &text(cause));
+        }
+        out.extend_from_slice(b"},\"key\":");
+        write_payload(out, v.key, self.key.as_deref());
+        out.extend_from_slice(b",\"value\":");
+        write_payload(out, v.value, self.value.as_deref());
+        out.extend_from_slice(b",\"headers\":[");
+        for (n, (key, value)) in v.headers.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"key\":");
+            write_payload(out, Some(key), None);
+            out.extend_from_slice(b",\"value\":");
+            write_payload(out, value, None);
+            out.push(b'}');
+        }
+        out.push(b']');
+        if let Some(t) = c.original_timestamp {
+            out.extend_from_slice(b",\"original_timestamp\":");
+            write_int(out, t);
+        }
+        for (name, schema) in [("schema", &self.schema), ("key_schema", &self.key_schema)] {
+            if let Some(s) = schema {
+                out.push(b',');
+                write_key(out, name);
+                out.extend_from_slice(b"{\"id\":");
+                write_int(out, s.id);
+                out.extend_from_slice(b",\"subject\":");
+                write_opt_str(out, s.subject.as_deref());
+                out.extend_from_slice(b",\"version\":");
+                write_opt_int(out, s.version);
+                if let Some(e) = &s.error {
+                    out.extend_from_slice(b",\"error\":");
+                    connect_json_text::write_str(out, e);
+                }
+                out.push(b'}');
+            }
+        }
+        out.push(b'}');
+    }
+}
+
+/// A key, value or header as [`Payload`] serialises it: `decoded` JSON text when the registry
+/// decoded it, else text, `{"base64": ...}` or null.
+fn write_payload(out: &mut Vec<u8>, raw: Option<&[u8]>, decoded: Option<&[u8]>) {
+    if let Some(json) = decoded {
+        out.extend_from_slice(json);
+        return;
+    }
+    match raw {
+        None => out.extend_from_slice(b"null"),
+        Some(b) => match std::str::from_utf8(b) {
+            Ok(t) => connect_json_text::write_str(out, t),
+            Err(_) => {
+                out.extend_from_slice(b"{\"base64\":\"");
+                out.extend_from_slice(
+                    base64::engine::general_purpose::STANDARD
+                        .encode(b)
+                        .as_bytes(),
+                );
+                out.extend_from_slice(b"\"}");
+            }
+        },
     }
 }
 
@@ -580,18 +613,23 @@ mod tests {
         ];
         for (key, value) in [(Some(&b"k"[..]), None), (None, Some(&[0x80][..]))] {
             let v = view(hs, key, value);
-            let mut a = Analyzer::default();
-            let borrowed = serde_json::to_value(RecordJson::new(&v, &mut a)).unwrap();
-            let owned = serde_json::to_value(DeadLetter::from_view(&v)).unwrap();
+            let borrowed = written(&v);
+            let owned = serde_json::to_string(&DeadLetter::from_view(&v)).unwrap();
             assert_eq!(borrowed, owned);
-            assert_eq!(borrowed["exception"]["root_cause"]["exception"], "c.D");
+            let j: serde_json::Value = serde_json::from_str(&borrowed).unwrap();
+            assert_eq!(j["exception"]["root_cause"]["exception"], "c.D");
         }
         let v = view(&[], None, None);
-        let mut a = Analyzer::default();
         assert_eq!(
-            serde_json::to_value(RecordJson::new(&v, &mut a)).unwrap(),
-            serde_json::to_value(DeadLetter::from_view(&v)).unwrap()
+            written(&v),
+            serde_json::to_string(&DeadLetter::from_view(&v)).unwrap()
         );
+    }
+
+    fn written(v: &RecordView<'_>) -> String {
+        let mut out = Vec::new();
+        RecordJson::new(v, &mut Analyzer::default()).write(&mut out);
+        String::from_utf8(out).unwrap()
     }
 
     #[test]

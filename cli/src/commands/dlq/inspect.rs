@@ -10,9 +10,10 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
+use connect_dlq::avro::AvroDecoder;
 use connect_dlq::cause::Analyzer;
 use connect_dlq::inspect::{self, Reader, Start};
-use connect_dlq::record::{RecordJson, short_class, truncate};
+use connect_dlq::record::{RecordJson, RecordView, short_class, truncate};
 use connect_dlq::time::{format_ms, parse_duration_ms, parse_since};
 use connect_dlq::{DeadLetter, Dialect, DlqError, Filter, Payload, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -313,6 +314,32 @@ fn print_summary(ctx: &Ctx, s: &Summary, filter: &Filter) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// How much JSON output gathers before it is written.
+const CHUNK: usize = 1 << 16;
+
+/// Writes `chunk` out once it holds [`CHUNK`] bytes, or now.
+fn write_chunk(out: &mut impl Write, chunk: &mut Vec<u8>, now: bool) -> std::io::Result<()> {
+    if chunk.len() >= CHUNK || (now && !chunk.is_empty()) {
+        out.write_all(chunk)?;
+        chunk.clear();
+    }
+    Ok(())
+}
+
+/// Appends one record's JSON, its Avro key and value decoded when a registry was given.
+fn record_json(
+    v: &RecordView<'_>,
+    analyzer: &mut Analyzer,
+    avro: Option<&mut AvroDecoder>,
+    out: &mut Vec<u8>,
+) {
+    let mut j = RecordJson::new(v, analyzer);
+    if let Some(a) = avro {
+        j = j.decode_avro(a);
+    }
+    j.write(out);
+}
+
 fn records(
     ctx: &Ctx,
     reader: &mut Reader,
@@ -335,6 +362,7 @@ fn records(
     let mut analyzer = Analyzer::default();
     let mut non_utf8 = (0u64, None);
     let mut avro = avro_decoder(ctx)?;
+    let mut chunk = Vec::with_capacity(CHUNK + 8192);
     inspect::for_each_match(reader, filter, limit, |v| {
         n += 1;
         if v.context.non_utf8_names {
@@ -359,25 +387,18 @@ fn records(
                 }
                 serde_yaml::to_writer(&mut out, &d).map_err(std::io::Error::other)
             }),
-            // `-o json` is one array, streamed element by element so memory stays flat.
-            OutputFormat::Json => out
-                .write_all(if n == 1 { b"[\n" } else { b",\n" })
-                .and_then(|()| {
-                    let mut j = RecordJson::new(v, &mut analyzer);
-                    if let Some(a) = avro.as_mut() {
-                        j = j.decode_avro(a);
-                    }
-                    serde_json::to_writer(&mut out, &j).map_err(std::io::Error::other)
-                }),
-            // JSON Lines, the hot path for large exports: serialised from the borrowed message.
+            // `-o json` is one array, streamed element by element so memory stays flat; JSON
+            // Lines is the hot path for large exports. Both are written from the borrowed message
+            // into `chunk`, which goes to stdout whole (no copy through the BufWriter).
+            OutputFormat::Json => {
+                chunk.extend_from_slice(if n == 1 { b"[\n" } else { b",\n" });
+                record_json(v, &mut analyzer, avro.as_mut(), &mut chunk);
+                write_chunk(&mut out, &mut chunk, follow)
+            }
             _ => {
-                let mut j = RecordJson::new(v, &mut analyzer);
-                if let Some(a) = avro.as_mut() {
-                    j = j.decode_avro(a);
-                }
-                serde_json::to_writer(&mut out, &j)
-                    .map_err(std::io::Error::other)
-                    .and_then(|()| out.write_all(b"\n"))
+                record_json(v, &mut analyzer, avro.as_mut(), &mut chunk);
+                chunk.push(b'\n');
+                write_chunk(&mut out, &mut chunk, follow)
             }
         };
         // Following: show each record as it arrives rather than when the buffer fills.
@@ -393,6 +414,7 @@ fn records(
     if let Some(e) = failed {
         return Err(e.into());
     }
+    write_chunk(&mut out, &mut chunk, true)?;
     if ctx.output == OutputFormat::Json {
         out.write_all(if n == 0 { b"[]\n" } else { b"\n]\n" })?;
     }
