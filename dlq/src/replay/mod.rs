@@ -451,7 +451,7 @@ pub fn replay_with_editor(
         .filter(|(p, from)| **from < end[*p])
         .map(|(p, _)| *p)
         .collect();
-    let mut seen_origins = Origins::with_capacity(total);
+    let mut seen_origins = Origins::default();
     let mut targets = Targets::load(kafka, &consumer, opts, timeout)?;
     let max_message_bytes = max_message_bytes(kafka);
     let mut preview_left = opts.preview;
