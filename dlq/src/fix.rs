@@ -392,19 +392,20 @@ fn parse_sed(s: &str) -> Result<(Regex, String), String> {
 /// Applies fixes in order. On the first failure the record is left as it was and the error
 /// says which fix failed and why.
 pub fn apply_all(fixes: &[Fix], record: &Editable) -> Result<Editable, (usize, FixError)> {
-    apply_all_avro(fixes, record, None, None)
+    apply_all_avro(fixes, record.clone(), None, None)
 }
 
 /// [`apply_all`], with keys and values in the Confluent Avro wire format decoded through the
 /// registry, fixed as JSON and re-encoded with the schema they were written with, or, for a
-/// value, with `register`'s schema (subject, schema text), registered first.
+/// value, with `register`'s schema (subject, schema text), registered first. Takes the record,
+/// so a replay copies nothing it does not change; on a failure it is gone with the error.
 pub fn apply_all_avro(
     fixes: &[Fix],
-    record: &Editable,
+    record: Editable,
     avro: Option<&std::sync::Mutex<crate::avro::AvroDecoder>>,
     register: Option<(&str, &str)>,
 ) -> Result<Editable, (usize, FixError)> {
-    let mut out = record.clone();
+    let mut out = record;
     // The schema id of an Avro key and value, to encode them back with.
     let mut avro_ids: [Option<u32>; 2] = [None, None];
     // A part whose only fix is wrap-schema (the usual replay of a schemas.enable mismatch) is

@@ -161,8 +161,10 @@ impl<'de> Visitor<'de> for Key<'_> {
     }
 
     fn visit_str<E>(self, k: &str) -> Result<(), E> {
-        use std::fmt::Write;
-        let _ = write!(self.0, "{}:{k}", k.len());
+        // Every key of every record: no format machinery.
+        self.0.push_str(itoa::Buffer::new().format(k.len()));
+        self.0.push(':');
+        self.0.push_str(k);
         Ok(())
     }
 }

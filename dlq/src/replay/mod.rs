@@ -24,6 +24,7 @@ mod targets;
 mod transaction;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -307,6 +308,10 @@ pub enum ReplayError {
     },
 }
 
+/// Per-partition offsets of the DLQ, looked up for every record read: hashed with the origins'
+/// cheap hasher rather than SipHash.
+type PartitionMap<V> = HashMap<i32, V, BuildHasherDefault<plan::OriginHasher>>;
+
 pub(super) fn client_config(kafka: &KafkaConfig) -> ClientConfig {
     let mut c = ClientConfig::new();
     if let Some(b) = &kafka.bootstrap_servers {
@@ -398,8 +403,8 @@ pub fn replay_with_editor(
             what: "reading the replay group's offsets",
             source,
         })?;
-    let mut start: HashMap<i32, i64> = HashMap::new();
-    let mut end: HashMap<i32, i64> = HashMap::new();
+    let mut start: PartitionMap<i64> = PartitionMap::default();
+    let mut end: PartitionMap<i64> = PartitionMap::default();
     let mut total = 0u64;
     let mut assignment = TopicPartitionList::new();
     for p in &partitions {
@@ -464,17 +469,20 @@ pub fn replay_with_editor(
 
     'batches: while !remaining.is_empty() {
         // Offsets to commit with this batch: the next offset after the last record handled.
-        let mut next: HashMap<i32, i64> = HashMap::new();
+        let mut next: PartitionMap<i64> = PartitionMap::default();
         let mut batch: Vec<Candidate> = Vec::new();
         let mut sent: Option<Result<(), KafkaError>> = None;
         let mut batch_summary = ReplaySummary::default();
         let batch_started = Instant::now();
         let mut stop: Option<Skipped> = None;
 
+        let mut polls = 0u32;
         while batch.len() < opts.batch_size
             && !remaining.is_empty()
-            && batch_started.elapsed() < Duration::from_millis(1000)
+            // The clock is read every 64 records: a read per record was a thirtieth of the time.
+            && (!polls.is_multiple_of(64) || batch_started.elapsed() < Duration::from_millis(1000))
         {
+            polls = polls.wrapping_add(1);
             if let Some(limit) = opts.limit {
                 if summary.replayed + batch.len() as u64 >= limit {
                     remaining.clear();

@@ -50,11 +50,11 @@ struct Seen {
     out_of_order: HashSet<i64, BuildHasherDefault<OriginHasher>>,
 }
 
-/// A multiply-rotate hash for the integers of an origin: SipHash's protection against collision
+/// A multiply-rotate hash for the integers of an origin (and the replay's per-partition maps): SipHash's protection against collision
 /// attacks is not needed for offsets read from our own DLQ, and it cost a tenth of a replay's
 /// time.
 #[derive(Default)]
-struct OriginHasher(u64);
+pub(super) struct OriginHasher(u64);
 
 impl Hasher for OriginHasher {
     fn write(&mut self, bytes: &[u8]) {
@@ -151,7 +151,16 @@ pub(super) fn decide(
         batch.skipped_by_filter += 1;
         return Ok(Decision::Skip);
     }
-    let source = || format!("{}/{}/{}", opts.dlq_topic, msg.partition(), msg.offset());
+    // `dlqtopic/partition/offset`, built for every replayed record (hence no format!).
+    let source = || {
+        let mut s = String::with_capacity(source_len(opts, msg));
+        s.push_str(&opts.dlq_topic);
+        s.push('/');
+        s.push_str(itoa::Buffer::new().format(msg.partition()));
+        s.push('/');
+        s.push_str(itoa::Buffer::new().format(msg.offset()));
+        s
+    };
     let origin = view.context.origin();
     // A failed source record (connect-worker's source DLQ) never reached Kafka: its offset is
     // -1, so the origin identifies no single record and cannot tell duplicates apart.
@@ -242,12 +251,12 @@ pub(super) fn decide(
         headers: own,
     };
     if !opts.fixes.is_empty() {
-        let subject = format!("{target}-value");
-        let register = opts
+        let subject = opts
             .avro_register
             .as_deref()
-            .map(|schema| (subject.as_str(), schema));
-        match fix::apply_all_avro(&opts.fixes, &record, opts.avro.as_deref(), register) {
+            .map(|schema| (format!("{target}-value"), schema));
+        let register = subject.as_ref().map(|(s, schema)| (s.as_str(), *schema));
+        match fix::apply_all_avro(&opts.fixes, record, opts.avro.as_deref(), register) {
             Ok(fixed) => record = fixed,
             Err((index, error)) if opts.strict => {
                 return Err(ReplayError::Strict {
@@ -337,7 +346,12 @@ pub(super) fn marks(c: &Candidate) -> [(&'static str, Cow<'_, [u8]>); 2] {
     [
         (
             REPLAY_COUNT,
-            Cow::Owned((c.replays + 1).to_string().into_bytes()),
+            Cow::Owned(
+                itoa::Buffer::new()
+                    .format(c.replays + 1)
+                    .as_bytes()
+                    .to_vec(),
+            ),
         ),
         (REPLAY_SOURCE, Cow::Borrowed(c.source.as_bytes())),
     ]

@@ -10,7 +10,6 @@ use rdkafka::message::{Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
-use std::collections::HashMap;
 
 use super::plan::{Candidate, marks, oversize_fix, wire_size};
 use super::{REPLAY_SOURCE, ReplayError, ReplayOptions, Skipped, client_config};
@@ -278,7 +277,7 @@ pub(super) fn commit_batch(
     opts: &ReplayOptions,
     batch: &mut Vec<Candidate>,
     mut sent: Option<Result<(), KafkaError>>,
-    next: &HashMap<i32, i64>,
+    next: &super::PartitionMap<i64>,
     timeout: Duration,
 ) -> Result<Vec<Skipped>, ReplayError> {
     let mut offsets = TopicPartitionList::new();
