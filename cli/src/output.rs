@@ -17,8 +17,9 @@ pub enum OutputFormat {
 
 /// Prints `value` as JSON or YAML; returns false for `table`, which the command renders itself.
 pub fn print_structured<T: Serialize>(format: OutputFormat, value: &T) -> anyhow::Result<bool> {
-    // Stdout is line-buffered: without this, pretty JSON costs one write per line.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // Stdout is line-buffered: without this, pretty JSON costs one write per line. 64 KiB: a
+    // fleet's listing (500 connectors, 90 KB) goes out in two writes rather than a dozen.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     match format {
         OutputFormat::Table => return Ok(false),
         OutputFormat::Json => {
