@@ -1163,12 +1163,14 @@ impl Side {
                 Body::Raw(ct, b) => self.api.call_raw(method, &path, *ct, b.as_bytes()),
             };
             // The Apache worker is distributed and shared with other tests: while a rebalance
-            // runs it answers 409 (or 500 "rebalance is expected") for a moment, which a
+            // runs it answers 409 (or 500 "rebalance is expected") for a moment, and 409 "stale
+            // configuration" while it catches up with another test's config change, which a
             // standalone worker never does.
             let rebalancing = (code == 409 || code == 500)
-                && v["message"]
-                    .as_str()
-                    .is_some_and(|m| m.to_lowercase().contains("rebalance"));
+                && v["message"].as_str().is_some_and(|m| {
+                    let m = m.to_lowercase();
+                    m.contains("rebalance") || m.contains("stale configuration")
+                });
             attempts += 1;
             if rebalancing && attempts < 20 {
                 std::thread::sleep(Duration::from_millis(500));
