@@ -85,6 +85,20 @@ impl Member {
 impl Drop for Member {
     fn drop(&mut self) {
         self.kill();
+        // A failed test: the worker's last lines are all that is left of its run (its directory
+        // is deleted with the test), so they go to the test's output.
+        if std::thread::panicking() {
+            let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+            eprintln!(
+                "--- the last lines of worker {} ({}) ---",
+                self.id, self.url
+            );
+            // Without the REST access lines: the tests poll, and those would be all there is.
+            let lines: Vec<&String> = log.iter().filter(|l| !l.contains("RestServer)")).collect();
+            for line in &lines[lines.len().saturating_sub(150)..] {
+                eprintln!("{line}");
+            }
+        }
     }
 }
 

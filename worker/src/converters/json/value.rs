@@ -163,7 +163,7 @@ impl JsonConverter {
             )
         });
         match (plain.map(|s| s.ty), value) {
-            (Some(Type::String), Value::String(v)) => connect_json_text::write_str(out, v),
+            (Some(Type::String), Value::String(v)) => write_str(out, v),
             (Some(Type::Array), Value::Array(items)) => {
                 let elem = plain.and_then(|s| s.value_schema.as_deref());
                 out.push(b'[');
@@ -183,7 +183,7 @@ impl JsonConverter {
                     if n > 0 {
                         out.push(b',');
                     }
-                    connect_json_text::write_str(out, &f.name);
+                    write_str(out, &f.name);
                     out.push(b':');
                     self.write_json(Some(&f.schema), v, out)?;
                 }
@@ -438,6 +438,12 @@ fn decimal_number(d: &Decimal) -> Json {
         .ok()
         .and_then(Number::from_f64)
         .map_or(Json::Null, Json::Number)
+}
+
+/// A JSON string, escaped as serde_json escapes it.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Writing a string into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 /// Jackson writes a float with its shortest decimal form (`1.1`), not the widened double's.
