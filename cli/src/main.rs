@@ -29,8 +29,8 @@ use clap::{CommandFactory as _, Parser};
 
 /// mimalloc gives memory back to the OS a second after it is freed, and librdkafka frees every
 /// decompressed fetch (megabytes) once its records are read: the next fetches then fault those
-/// pages in again, each zeroed by the kernel, a tenth of a replay's CPU time (50,000 page faults
-/// a million records; 1,000 when kept). A command's run is short and its peak is what counts, so
+/// pages in again, each zeroed by the kernel (8-11% of a replay's perf samples; 50,000 page faults
+/// a million records, 1,000 when kept). A command's run is short and its peak is what counts, so
 /// it keeps what it freed for reuse.
 fn keep_freed_memory() {
     // `mi_option_purge_delay` (`mi_option_reset_delay` before mimalloc 2), the enum's value 15
