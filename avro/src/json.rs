@@ -205,15 +205,7 @@ fn write_bytes(schema: &AvroSchema, id: NodeId, b: &[u8], out: &mut Vec<u8>) {
         .and_then(|scale| connect_plugin_api::data::Decimal::from_bytes(b, scale as i32))
     {
         Some(dec) => connect_json_text::write_str(out, &decimal_string(dec.unscaled, dec.scale)),
-        None => {
-            out.extend_from_slice(b"{\"base64\":\"");
-            out.extend_from_slice(
-                base64::engine::general_purpose::STANDARD
-                    .encode(b)
-                    .as_bytes(),
-            );
-            out.extend_from_slice(b"\"}");
-        }
+        None => connect_json_text::write_base64(out, b),
     }
 }
 

@@ -499,15 +499,7 @@ fn write_payload(out: &mut Vec<u8>, raw: Option<&[u8]>, decoded: Option<&[u8]>) 
         None => out.extend_from_slice(b"null"),
         Some(b) => match std::str::from_utf8(b) {
             Ok(t) => connect_json_text::write_str(out, t),
-            Err(_) => {
-                out.extend_from_slice(b"{\"base64\":\"");
-                out.extend_from_slice(
-                    base64::engine::general_purpose::STANDARD
-                        .encode(b)
-                        .as_bytes(),
-                );
-                out.extend_from_slice(b"\"}");
-            }
+            Err(_) => connect_json_text::write_base64(out, b),
         },
     }
 }

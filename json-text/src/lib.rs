@@ -113,6 +113,18 @@ pub fn write_f64(out: &mut Vec<u8>, v: f64) {
     let _ = serde_json::to_writer(&mut *out, &v);
 }
 
+/// Appends bytes as connectctl shows binary everywhere: `{"base64":"..."}`.
+pub fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
+    use base64::Engine as _;
+    out.extend_from_slice(b"{\"base64\":\"");
+    out.extend_from_slice(
+        base64::engine::general_purpose::STANDARD
+            .encode(bytes)
+            .as_bytes(),
+    );
+    out.extend_from_slice(b"\"}");
+}
+
 /// Appends `"key":` (the key is escaped), for writing an object's members.
 pub fn write_key(out: &mut Vec<u8>, key: &str) {
     write_str(out, key);
