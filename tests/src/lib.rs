@@ -361,10 +361,24 @@ impl Connect {
 
     /// Sends a request; returns the status code and the body as JSON (`Null` when empty).
     pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        self.call_with_headers(method, path, body, &[])
+    }
+
+    /// [`Connect::call`] with extra request headers.
+    pub fn call_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(b) = body {
             req = req.json(b);
+        }
+        for (h, v) in headers {
+            req = req.header(*h, *v);
         }
         let resp = req.send().unwrap_or_else(|e| panic!("{path}: {e}"));
         let status = resp.status().as_u16();

@@ -4,19 +4,21 @@
 //! other created, tasks are assigned across both, and killing either moves its work to the other;
 //! each side leads the group in turn.
 //!
-//! The broker picks the protocol every member offers: connect-worker offers only `default`
-//! (eager), so the mixed group runs eager whatever the Apache worker is configured with. When the
-//! Apache worker is alone in the group it runs its own protocol (incremental cooperative under
-//! compatible and sessioned, writing a session key under sessioned), and goes back to eager when
-//! a connect-worker joins again; the test follows that from the protocol version Apache logs on
-//! every join.
+//! The broker picks the newest protocol every member offers; the connect-worker offers
+//! `sessioned`, `compatible` and `default` (its default `connect.protocol`), so the mixed group
+//! runs the Apache worker's protocol: eager, or incremental cooperative with the leader's
+//! incremental assignor, or that with signed internal requests. The test follows it from the
+//! protocol version Apache logs on every join. Under `sessioned` the task configs the Apache
+//! worker sends to a connect-worker leader are signed with the session key the connect-worker
+//! wrote, and both workers refuse an unsigned or badly signed internal request with the same
+//! status and message.
 
 mod distributed_support;
 
 use std::sync::Mutex;
 use std::time::Duration;
 
-use connect_testkit::{create_topic, unique};
+use connect_testkit::{Connect, create_topic, unique};
 use distributed_support::{Group, apache_worker, connect_worker, create, eventually, running_on};
 use serde_json::json;
 
@@ -133,27 +135,42 @@ fn apache_and_connect_worker_share_one_group(protocol: &str) {
         (n >= 500).then_some(())
     });
 
-    assert!(
-        ours.log_text()
-            .contains("Writing 3 task configurations for connector 'sink' sent by another worker"),
-        "the Apache worker did not send its task configs to the connect-worker leader"
-    );
+    // The connectors are dealt one to each worker; the one on the Apache worker sent its task
+    // configs to the connect-worker leader (signed under sessioned).
+    let mut on_apache = 0;
+    for (name, tasks) in [("src", 1), ("sink", 3)] {
+        let (_, worker, _) = distributed_support::placement(&ours.api(), name).unwrap();
+        if worker == apache.id {
+            on_apache += 1;
+            let line = format!(
+                "Writing {tasks} task configurations for connector '{name}' sent by another worker"
+            );
+            assert!(
+                ours.log_text().contains(&line),
+                "the Apache worker did not send the task configs of {name} to the connect-worker leader"
+            );
+        }
+    }
+    assert_eq!(on_apache, 1, "connectors on the Apache worker");
 
-    // The mixed group runs eager (protocol version 0) whatever Apache was configured with; under
-    // sessioned Apache warns that internal request validation is off.
+    // The mixed group runs the protocol Apache is configured with.
+    let expected = match protocol {
+        "eager" => 0,
+        "compatible" => 1,
+        _ => 2,
+    };
     let versions = joined_versions(&apache.log_text());
     assert!(
-        !versions.is_empty() && versions.iter().all(|v| *v == 0),
-        "Apache's joins in the mixed group: protocol versions {versions:?}"
+        !versions.is_empty() && versions.iter().all(|v| *v == expected),
+        "Apache's joins in the mixed group under {protocol}: protocol versions {versions:?}"
     );
-    let downgraded = apache
-        .log_text()
-        .contains("has been downgraded from 'sessioned' to 'eager'");
-    assert_eq!(
-        downgraded,
-        protocol == "sessioned",
-        "Apache's downgrade warning under {protocol}"
+    assert!(
+        !apache.log_text().contains("has been downgraded"),
+        "Apache warned of a protocol downgrade under {protocol}"
     );
+    if protocol == "sessioned" {
+        internal_requests_are_checked_alike(&apache.api(), &ours.api());
+    }
 
     // Killing the connect-worker moves its work to the Apache worker.
     let ours_id = ours.id.clone();
@@ -163,11 +180,7 @@ fn apache_and_connect_worker_share_one_group(protocol: &str) {
     running_on(&apache.api(), "sink", 3, &apache_only, timeout);
     running_on(&apache.api(), "src", 1, &apache_only, timeout);
     // Alone, the Apache worker runs the protocol it is configured with.
-    let alone = match protocol {
-        "eager" => 0,
-        "compatible" => 1,
-        _ => 2,
-    };
+    let alone = expected;
     let versions = joined_versions(&apache.log_text());
     assert_eq!(
         versions.last(),
@@ -189,10 +202,10 @@ fn apache_and_connect_worker_share_one_group(protocol: &str) {
             .all(|(s, w)| s == "RUNNING" && back_pair.contains(&w.as_str()));
         (on_back && running).then_some(())
     });
-    // With a connect-worker in the group again, the group is back to eager.
+    // With a connect-worker in the group again, the group still runs Apache's protocol.
     let versions = joined_versions(&apache.log_text());
     assert!(
-        versions.len() > joins_alone && versions.last() == Some(&0),
+        versions.len() > joins_alone && versions.last() == Some(&expected),
         "Apache's joins after the connect-worker came back under {protocol}: {:?}",
         &versions[joins_alone..]
     );
@@ -200,4 +213,38 @@ fn apache_and_connect_worker_share_one_group(protocol: &str) {
     let back_only = [back.id.as_str()];
     running_on(&back.api(), "sink", 3, &back_only, timeout);
     running_on(&back.api(), "src", 1, &back_only, timeout);
+}
+
+/// `POST /connectors/{c}/tasks` without a signature, with a wrong one and with an unknown
+/// algorithm: the same status and message from both workers.
+fn internal_requests_are_checked_alike(apache: &Connect, ours: &Connect) {
+    let body = json!([{"task.class": "x"}]);
+    let cases: [(&str, Vec<(&str, &str)>, u16); 3] = [
+        ("unsigned", vec![], 400),
+        (
+            "wrong signature",
+            vec![
+                (
+                    "X-Connect-Authorization",
+                    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                ),
+                ("X-Connect-Request-Signature-Algorithm", "HmacSHA256"),
+            ],
+            403,
+        ),
+        (
+            "algorithm not accepted",
+            vec![
+                ("X-Connect-Authorization", "AAAA"),
+                ("X-Connect-Request-Signature-Algorithm", "HmacSHA512"),
+            ],
+            400,
+        ),
+    ];
+    for (what, headers, status) in cases {
+        let a = apache.call_with_headers("POST", "/connectors/sink/tasks", Some(&body), &headers);
+        let o = ours.call_with_headers("POST", "/connectors/sink/tasks", Some(&body), &headers);
+        assert_eq!(a.0, status, "Apache, {what}: {}", a.1);
+        assert_eq!(o, a, "{what}: connect-worker vs Apache");
+    }
 }

@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use super::protocol::{Assignment, CONFIG_MISMATCH, CONNECTOR_TASK, MemberMetadata, NO_ERROR};
+use super::protocol::{
+    Assignment, CONFIG_MISMATCH, CONNECTOR_TASK, MemberMetadata, NO_ERROR, Protocol,
+};
 
 /// What the leader knows when it assigns.
 pub struct LeaderView<'a> {
@@ -17,45 +19,66 @@ pub struct LeaderView<'a> {
     pub work: &'a [(String, u32)],
 }
 
-/// Eager round-robin assignment for every member. `members` are (member id, metadata).
-pub fn eager(
+/// When the leader has read less of the config topic than some member, every member's
+/// assignment is CONFIG_MISMATCH (empty), so they read further and join again.
+pub fn mismatch(
     view: &LeaderView<'_>,
     members: &[(String, MemberMetadata)],
-) -> BTreeMap<String, Assignment> {
-    let mut sorted: Vec<&(String, MemberMetadata)> = members.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    protocol: Protocol,
+) -> Option<BTreeMap<String, Assignment>> {
     let max_offset = members
         .iter()
         .map(|(_, m)| m.config_offset)
         .max()
         .unwrap_or(view.config_offset);
+    if view.config_offset >= max_offset {
+        return None;
+    }
+    Some(empty(view, members, protocol, CONFIG_MISMATCH, max_offset))
+}
+
+/// An assignment with nothing in it for every member.
+fn empty(
+    view: &LeaderView<'_>,
+    members: &[(String, MemberMetadata)],
+    protocol: Protocol,
+    error: i16,
+    config_offset: i64,
+) -> BTreeMap<String, Assignment> {
     let leader_url = members
         .iter()
         .find(|(id, _)| id == view.leader_id)
         .map(|(_, m)| m.url.clone())
         .unwrap_or_default();
-    let mut out: BTreeMap<String, Assignment> = sorted
+    members
         .iter()
         .map(|(id, _)| {
             (
                 id.clone(),
                 Assignment {
-                    version: 0,
-                    error: NO_ERROR,
+                    version: protocol.version(),
+                    error,
                     leader: view.leader_id.to_owned(),
                     leader_url: leader_url.clone(),
-                    config_offset: max_offset,
+                    config_offset,
                     ..Default::default()
                 },
             )
         })
-        .collect();
-    if view.config_offset < max_offset {
-        for a in out.values_mut() {
-            a.error = CONFIG_MISMATCH;
-        }
+        .collect()
+}
+
+/// Eager round-robin assignment for every member. `members` are (member id, metadata).
+pub fn eager(
+    view: &LeaderView<'_>,
+    members: &[(String, MemberMetadata)],
+) -> BTreeMap<String, Assignment> {
+    if let Some(out) = mismatch(view, members, Protocol::Eager) {
         return out;
     }
+    let mut sorted: Vec<&(String, MemberMetadata)> = members.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = empty(view, members, Protocol::Eager, NO_ERROR, view.config_offset);
     if sorted.is_empty() {
         return out;
     }

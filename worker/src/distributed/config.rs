@@ -28,6 +28,8 @@ pub struct DistributedConfig {
     pub worker_sync_timeout: Duration,
     pub inter_worker_key_ttl: Duration,
     pub inter_worker_signature_algorithm: String,
+    pub inter_worker_key_algorithm: String,
+    pub inter_worker_verification_algorithms: Vec<String>,
 }
 
 fn required(raw: &BTreeMap<String, String>, key: &'static str) -> Result<String, ConfigError> {
@@ -66,6 +68,29 @@ fn millis(
         });
     }
     Ok(Duration::from_millis(v as u64))
+}
+
+const DEFAULT_ALGORITHM: &str = "HmacSHA256";
+
+fn checked_algorithm(key: &'static str, name: &str) -> Result<String, ConfigError> {
+    if super::signature::key_size(name) == 0 {
+        return Err(ConfigError::Invalid {
+            key,
+            value: name.to_owned(),
+            reason: format!(
+                "expected one of {} (the MAC algorithms this worker signs with)",
+                super::signature::ALGORITHMS.join(", ")
+            ),
+        });
+    }
+    Ok(name.to_owned())
+}
+
+fn algorithm(raw: &BTreeMap<String, String>, key: &'static str) -> Result<String, ConfigError> {
+    match raw.get(key).map(|v| v.trim()) {
+        None | Some("") => Ok(DEFAULT_ALGORITHM.to_owned()),
+        Some(v) => checked_algorithm(key, v),
+    }
 }
 
 impl DistributedConfig {
@@ -129,10 +154,18 @@ impl DistributedConfig {
             )?,
             worker_sync_timeout: millis(raw, "worker.sync.timeout.ms", 3_000)?,
             inter_worker_key_ttl: millis(raw, "inter.worker.key.ttl.ms", 3_600_000)?,
-            inter_worker_signature_algorithm: raw
-                .get("inter.worker.signature.algorithm")
-                .map(|v| v.trim().to_owned())
-                .unwrap_or_else(|| "HmacSHA256".into()),
+            inter_worker_signature_algorithm: algorithm(raw, "inter.worker.signature.algorithm")?,
+            inter_worker_key_algorithm: algorithm(raw, "inter.worker.key.generation.algorithm")?,
+            inter_worker_verification_algorithms: match raw
+                .get("inter.worker.verification.algorithms")
+                .map(|v| v.trim())
+            {
+                None | Some("") => vec![DEFAULT_ALGORITHM.to_owned()],
+                Some(list) => list
+                    .split(',')
+                    .map(|a| checked_algorithm("inter.worker.verification.algorithms", a.trim()))
+                    .collect::<Result<_, _>>()?,
+            },
         })
     }
 }

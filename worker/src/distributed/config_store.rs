@@ -28,7 +28,11 @@ use crate::runtime::store::{ConfigStore, StoredConnector, TargetState};
 /// What changed in the config topic, for the herder.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfigEvent {
-    ConnectorConfig(String),
+    /// A connector's config written; `created` when the connector is new.
+    ConnectorConfig {
+        name: String,
+        created: bool,
+    },
     ConnectorRemoved(String),
     TargetState(String),
     TasksCommitted(String),
@@ -187,11 +191,14 @@ pub fn apply(
             }
             None => None,
             Some(props) => {
-                s.connectors.insert(c.to_owned(), props);
+                let created = s.connectors.insert(c.to_owned(), props).is_none();
                 s.targets
                     .entry(c.to_owned())
                     .or_insert(TargetState::Started);
-                Some(ConfigEvent::ConnectorConfig(c.to_owned()))
+                Some(ConfigEvent::ConnectorConfig {
+                    name: c.to_owned(),
+                    created,
+                })
             }
         }
     } else if let Some(rest) = key.strip_prefix("task-") {
@@ -293,6 +300,10 @@ impl KafkaConfigStore {
 
     pub fn offset(&self) -> i64 {
         lock(&self.state).offset
+    }
+
+    pub fn session_key(&self) -> Option<SessionKey> {
+        lock(&self.state).session_key.clone()
     }
 
     pub fn topic(&self) -> &str {
@@ -473,8 +484,19 @@ mod tests {
             Some(br#"{"properties":{"x":"1","n":null}}"#),
             0,
         );
-        assert_eq!(e, Some(ConfigEvent::ConnectorConfig("a-b".into())));
+        let created = |created| {
+            Some(ConfigEvent::ConnectorConfig {
+                name: "a-b".into(),
+                created,
+            })
+        };
+        assert_eq!(e, created(true));
         assert_eq!(s.connectors["a-b"].len(), 1);
+        let props = br#"{"properties":{"x":"2"}}"#;
+        assert_eq!(
+            apply(&mut s, "connector-a-b", Some(props), 0),
+            created(false)
+        );
         assert_eq!(s.targets["a-b"], TargetState::Started);
         apply(
             &mut s,

@@ -3,15 +3,27 @@
 //! up on the config topic before starting work, and starts and stops the assigned connectors
 //! and tasks through the standalone [`Herder`], whose [`Placement`] is this worker's assignment.
 //!
-//! Eager protocol (`default`): before every join the worker stops all its work; after the sync
-//! it starts what it was given. A change in the config topic (connector created, updated,
-//! deleted, new task configs committed, target state changed) makes the worker rejoin, so the
-//! group rebalances on it, as Apache's eager workers do for new connectors and task configs.
+//! The worker offers its `connect.protocol` and every older one (`sessioned`, `compatible`,
+//! `default`), and the broker picks the newest every member offers.
+//!
+//! - Eager (`default`): before every join the worker stops all its work; after the sync it
+//!   starts what it was given. Any change in the config topic that alters what runs makes the
+//!   worker rejoin.
+//! - Incremental cooperative (`compatible`, `sessioned`): the worker keeps running its work
+//!   through a rebalance; the assignment adds to it and names what to stop, and a worker that
+//!   had to stop something rejoins at once so the leader can hand it out. A delayed rebalance
+//!   (a departed member's work held back) makes the worker rejoin when the delay is over. New
+//!   or deleted connectors and new task configs make the worker rejoin (it first stops its tasks
+//!   of a connector with new task configs, and starts them again afterwards if they are still
+//!   its own); a changed connector config restarts the connector where it runs, and a target
+//!   state change is applied where the connector and its tasks run, without a rebalance.
+//! - Under `sessioned` the leader writes the session key to the config topic (again when it is
+//!   older than `inter.worker.key.ttl.ms`), and internal requests are signed with it.
 
 use std::collections::{BTreeSet, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI16, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use connect_api::{ConfigMap, ConnectorOffset, ConnectorTaskId};
@@ -20,9 +32,11 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::assignor::{self, LeaderView};
 use super::config::DistributedConfig;
-use super::config_store::{ConfigEvent, KafkaConfigStore};
+use super::config_store::{ConfigEvent, KafkaConfigStore, SessionKey};
 use super::group::{GroupError, GroupMember, GroupSettings};
+use super::incremental::IncrementalAssignor;
 use super::protocol::{self, Assignment, CONFIG_MISMATCH, Protocol};
+use super::signature;
 use crate::error::ConnectError;
 use crate::runtime::herder::{Herder, Placement, Runtime, TaskSpec};
 
@@ -37,6 +51,8 @@ pub struct Membership {
     pub generation: Arc<AtomicI32>,
     /// This worker's advertised REST URL (`http://host:port/`).
     pub url: String,
+    /// The version of the protocol the group runs (-1 before the first join).
+    protocol: AtomicI16,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -48,8 +64,24 @@ impl Membership {
         Membership {
             rebalancing: AtomicBool::new(true),
             url,
+            protocol: AtomicI16::new(-1),
             ..Default::default()
         }
+    }
+
+    /// The protocol the group runs, once this worker has joined.
+    pub fn protocol(&self) -> Option<Protocol> {
+        match self.protocol.load(Ordering::Relaxed) {
+            0 => Some(Protocol::Eager),
+            1 => Some(Protocol::Compatible),
+            2 => Some(Protocol::Sessioned),
+            _ => None,
+        }
+    }
+
+    /// Whether internal requests are signed and checked (`sessioned`).
+    pub fn validates_requests(&self) -> bool {
+        self.protocol() == Some(Protocol::Sessioned)
     }
 
     pub fn assignment(&self) -> Assignment {
@@ -156,6 +188,35 @@ pub struct Worker {
     /// Set to make the member rejoin (a config change).
     pub rejoin: Arc<Notify>,
     pub shutdown: Arc<Notify>,
+    /// The leader's incremental assignor, with its view of the previous round.
+    pub assignor: Mutex<IncrementalAssignor>,
+    pub rounds: Mutex<Rounds>,
+}
+
+/// What the member remembers between rounds.
+#[derive(Default)]
+pub struct Rounds {
+    /// The generation of the last round this worker completed (-1: none).
+    last_completed_generation: Option<i32>,
+    /// Tasks stopped for new task configs, to start again if they are still assigned here.
+    restart: HashSet<ConnectorTaskId>,
+}
+
+/// What a completed round asks of the worker.
+struct Outcome {
+    /// What to start now: everything under eager, what is new here under cooperative.
+    start: Assignment,
+    /// Work was revoked: rejoin once the new work is started so the leader can hand it out.
+    rejoin_now: bool,
+    /// The leader scheduled a rebalance (held-back work): rejoin then.
+    rejoin_at: Option<Instant>,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 impl Worker {
@@ -168,17 +229,42 @@ impl Worker {
         // All at once, as Apache stops then awaits its tasks: a sink task's stop waits for its
         // consumer to commit and leave its group.
         let running = self.runtime.running();
-        std::thread::scope(|s| {
-            for id in &running {
-                s.spawn(move || self.herder.stop_assigned_task(id));
-            }
-        });
+        self.stop_tasks(&running);
         // Connector instances of a connector deleted meanwhile are gone from the assignment.
         for c in self.herder.connectors() {
             if self.herder.runs_connector_instance(&c) {
                 self.herder.stop_assigned_connector(&c);
             }
         }
+    }
+
+    fn stop_tasks(&self, ids: &[ConnectorTaskId]) {
+        std::thread::scope(|s| {
+            for id in ids {
+                s.spawn(move || self.herder.stop_assigned_task(id));
+            }
+        });
+    }
+
+    /// Stops what a cooperative assignment revokes.
+    fn revoke(&self, a: &Assignment) {
+        let connectors = a.revoked_connectors();
+        let tasks: Vec<ConnectorTaskId> = a
+            .revoked_tasks()
+            .into_iter()
+            .map(|(connector, task)| ConnectorTaskId { connector, task })
+            .collect();
+        if connectors.is_empty() && tasks.is_empty() {
+            return;
+        }
+        for c in &connectors {
+            self.herder.stop_assigned_connector(c);
+        }
+        self.stop_tasks(&tasks);
+        tracing::info!(
+            "Finished stopping tasks in preparation for rebalance: connectors {connectors:?}, tasks {:?}",
+            a.revoked_tasks()
+        );
     }
 
     /// Starts the assigned connectors, then the assigned tasks not already started by their
@@ -200,23 +286,32 @@ impl Worker {
         }
     }
 
+    /// This worker's protocols, newest first, each with its metadata (under the incremental
+    /// protocols the metadata carries what the worker runs).
     fn metadata(&self) -> Vec<(&'static str, Bytes)> {
         let offset = self.configs.offset();
-        // Only the eager protocol is offered: a group with Apache workers then runs `default`.
-        vec![(
-            Protocol::Eager.name(),
-            protocol::encode_metadata(Protocol::Eager, &self.membership.url, offset, None),
-        )]
+        let current = self.membership.assignment();
+        let owned = (!current.leader.is_empty()).then_some(&current);
+        [Protocol::Sessioned, Protocol::Compatible, Protocol::Eager]
+            .into_iter()
+            .filter(|p| *p <= self.config.protocol)
+            .map(|p| {
+                (
+                    p.name(),
+                    protocol::encode_metadata(p, &self.membership.url, offset, owned),
+                )
+            })
+            .collect()
     }
 
     /// The leader's assignment for every member.
     async fn assign(
         self: &Arc<Self>,
-        leader_id: &str,
-        members: &[(String, Bytes)],
+        joined: &super::group::Joined,
+        protocol: Protocol,
     ) -> Vec<(String, Bytes)> {
         let mut decoded = Vec::new();
-        for (id, meta) in members {
+        for (id, meta) in &joined.members {
             match protocol::decode_metadata(meta) {
                 Ok(m) => decoded.push((id.clone(), m)),
                 Err(e) => tracing::error!("Ignoring member {id}: {e}"),
@@ -234,39 +329,71 @@ impl Worker {
         let snapshot = self.configs.snapshot();
         let work = snapshot.work();
         let view = LeaderView {
-            leader_id,
+            leader_id: &joined.leader_id,
             config_offset: snapshot.offset,
             work: &work,
         };
-        let out = assignor::eager(&view, &decoded);
+        let out = if protocol == Protocol::Eager {
+            assignor::eager(&view, &decoded)
+        } else {
+            let last = lock(&self.rounds).last_completed_generation.unwrap_or(-1);
+            lock(&self.assignor).assign(
+                &view,
+                &decoded,
+                last,
+                joined.generation,
+                now_ms(),
+                protocol,
+            )
+        };
         if out.values().any(|a| a.error == CONFIG_MISMATCH) {
             tracing::info!(
                 "Was selected to perform assignments, but do not have latest config found in sync request. Returning an empty configuration to trigger re-sync."
             );
         }
         out.into_iter()
-            .map(|(id, a)| {
-                (
-                    id,
-                    Bytes::from(protocol::encode_assignment(Protocol::Eager, &a)),
-                )
-            })
+            .map(|(id, a)| (id, Bytes::from(protocol::encode_assignment(protocol, &a))))
             .collect()
     }
 
-    /// One round: revoke, join, assign (as leader), sync, catch up. Returns the assignment to
-    /// run, or `None` to join again.
+    /// One round: revoke (eager), join, assign (as leader), sync, stop what is revoked
+    /// (cooperative), catch up. Returns what to start, or `None` to join again.
     async fn round(
         self: &Arc<Self>,
         member: &mut GroupMember,
-    ) -> Result<Option<Assignment>, GroupError> {
+    ) -> Result<Option<Outcome>, GroupError> {
         self.membership.rebalancing.store(true, Ordering::Relaxed);
-        {
+        let before = self.membership.protocol();
+        if before.is_none_or(|p| p == Protocol::Eager) {
             let me = self.clone();
             let _ = tokio::task::spawn_blocking(move || me.revoke_all()).await;
         }
         let protocols = self.metadata();
         let joined = member.join(&protocols).await?;
+        let protocol = Protocol::from_name(&joined.protocol).unwrap_or(Protocol::Eager);
+        if protocol == Protocol::Eager && before.is_some_and(|p| p != Protocol::Eager) {
+            // The group went eager (a member that offers only `default` joined): the eager
+            // assignment ignores what runs, so stop it all first.
+            let me = self.clone();
+            let _ = tokio::task::spawn_blocking(move || me.revoke_all()).await;
+        }
+        if before.is_some_and(|b| b != protocol) {
+            if protocol == Protocol::Sessioned {
+                tracing::info!("Internal request validation has been re-enabled");
+            } else if before == Some(Protocol::Sessioned) {
+                tracing::warn!(
+                    "The protocol used by this Connect cluster has been downgraded from 'sessioned' to '{}' and internal request validation is now disabled. This is most likely caused by a new worker joining the cluster with an older protocol specified for the connect.protocol configuration",
+                    if protocol == Protocol::Eager {
+                        "eager"
+                    } else {
+                        protocol.name()
+                    }
+                );
+            }
+        }
+        self.membership
+            .protocol
+            .store(protocol.version(), Ordering::Relaxed);
         self.membership
             .generation
             .store(joined.generation, Ordering::Relaxed);
@@ -275,12 +402,12 @@ impl Worker {
         tracing::info!(
             "Joined group at generation {} with protocol version {} and got assignment: leader={}, member {}",
             joined.generation,
-            joined.protocol,
+            protocol.version(),
             joined.leader_id,
             joined.member_id
         );
         let assignments = if leader {
-            self.assign(&joined.leader_id, &joined.members).await
+            self.assign(&joined, protocol).await
         } else {
             Vec::new()
         };
@@ -292,6 +419,44 @@ impl Worker {
                 return Ok(None);
             }
         };
+        lock(&self.rounds).last_completed_generation = Some(joined.generation);
+        let cooperative = protocol != Protocol::Eager;
+        if cooperative {
+            {
+                let me = self.clone();
+                let revoked = a.clone();
+                let _ = tokio::task::spawn_blocking(move || me.revoke(&revoked)).await;
+            }
+            // What this worker runs from now on: what it ran, less what is revoked, plus
+            // what is new.
+            let mut full = self.membership.assignment();
+            for (c, ts) in &a.revoked {
+                if let Some(mine) = full.assigned.get_mut(c) {
+                    mine.retain(|t| !ts.contains(t));
+                    if mine.is_empty() {
+                        full.assigned.remove(c);
+                    }
+                }
+            }
+            for (c, ts) in &a.assigned {
+                let mine = full.assigned.entry(c.clone()).or_default();
+                for t in ts {
+                    if !mine.contains(t) {
+                        mine.push(*t);
+                    }
+                }
+            }
+            full.version = a.version;
+            full.error = a.error;
+            full.leader = a.leader.clone();
+            full.leader_url = a.leader_url.clone();
+            full.config_offset = a.config_offset;
+            full.revoked.clear();
+            full.delay = a.delay;
+            *lock(&self.membership.assignment) = full;
+        } else {
+            *lock(&self.membership.assignment) = a.clone();
+        }
         if a.error == CONFIG_MISMATCH {
             tracing::info!(
                 "Leader {} is behind on the config topic; catching up and rejoining",
@@ -316,7 +481,76 @@ impl Worker {
                 return Ok(None);
             }
         }
-        Ok(Some(a))
+        if leader && protocol == Protocol::Sessioned {
+            let me = self.clone();
+            let _ = tokio::task::spawn_blocking(move || me.distribute_session_key()).await;
+        }
+        let start = if cooperative {
+            let mut start = a.clone();
+            let full = self.membership.assignment();
+            for id in std::mem::take(&mut lock(&self.rounds).restart) {
+                let t = id.task as i32;
+                let still_mine = full
+                    .assigned
+                    .get(&id.connector)
+                    .is_some_and(|ts| ts.contains(&t));
+                let listed = start.assigned.entry(id.connector.clone()).or_default();
+                if still_mine && !listed.contains(&t) {
+                    listed.push(t);
+                }
+            }
+            start.assigned.retain(|_, ts| !ts.is_empty());
+            start
+        } else {
+            a.clone()
+        };
+        let revoked = cooperative && !a.revoked.is_empty();
+        let delay = (cooperative && a.delay > 0)
+            .then(|| Instant::now() + Duration::from_millis(a.delay as u64));
+        Ok(Some(Outcome {
+            start,
+            rejoin_now: revoked,
+            rejoin_at: delay,
+        }))
+    }
+
+    /// The leader under `sessioned` writes a session key when there is none, when it is older
+    /// than `inter.worker.key.ttl.ms`, or when it was made for another algorithm. Returns when
+    /// the current key expires.
+    fn distribute_session_key(&self) -> Option<Instant> {
+        let ttl = self.config.inter_worker_key_ttl;
+        let now = now_ms();
+        let algorithm = &self.config.inter_worker_key_algorithm;
+        let current = self.configs.session_key();
+        let fresh = current.as_ref().is_some_and(|k| {
+            k.created_ms + ttl.as_millis() as i64 > now
+                && k.algorithm == *algorithm
+                && k.key.len() == signature::key_size(algorithm)
+        });
+        if !fresh {
+            let key = match signature::generate_key(algorithm) {
+                Ok(k) => k,
+                Err(e) => {
+                    tracing::error!("Cannot make a session key: {e}; trying again in 1 s");
+                    return Some(Instant::now() + Duration::from_secs(1));
+                }
+            };
+            let key = SessionKey {
+                key,
+                algorithm: algorithm.clone(),
+                created_ms: now,
+            };
+            match self.configs.put_session_key(&key) {
+                Ok(()) => tracing::info!("Distributed a new session key"),
+                Err(e) => {
+                    tracing::error!("Failed to write the session key to the config topic: {e}");
+                    return Some(Instant::now() + Duration::from_secs(1));
+                }
+            }
+        }
+        let created = self.configs.session_key().map_or(now, |k| k.created_ms);
+        let left = (created + ttl.as_millis() as i64 - now_ms()).max(0);
+        Some(Instant::now() + Duration::from_millis(left as u64))
     }
 
     /// Runs the membership until shutdown, then leaves the group.
@@ -334,8 +568,8 @@ impl Worker {
                 r = self.round(&mut member) => r,
                 _ = self.shutdown.notified() => break 'outer,
             };
-            let assignment = match round {
-                Ok(Some(a)) => a,
+            let outcome = match round {
+                Ok(Some(o)) => o,
                 Ok(None) => continue,
                 Err(e) => {
                     tracing::warn!("{e}");
@@ -349,19 +583,36 @@ impl Worker {
                 }
             };
             backoff = Duration::from_millis(100);
-            *lock(&self.membership.assignment) = assignment.clone();
             self.membership.rebalancing.store(false, Ordering::Relaxed);
+            let start = outcome.start;
             tracing::info!(
                 "Starting connectors and tasks using config offset {}: connectors {:?}, tasks {:?}",
-                assignment.config_offset,
-                assignment.connectors(),
-                assignment.tasks()
+                start.config_offset,
+                start.connectors(),
+                start.tasks()
             );
             let starting = {
                 let me = self.clone();
-                let a = assignment.clone();
-                tokio::task::spawn_blocking(move || me.start_assigned(&a))
+                tokio::task::spawn_blocking(move || me.start_assigned(&start))
             };
+            if outcome.rejoin_now {
+                let _ = starting.await;
+                continue;
+            }
+            // Far enough away never to fire when no rebalance or key rotation is due.
+            let far = Instant::now() + Duration::from_secs(86_400 * 365);
+            let rejoin_at = outcome.rejoin_at.unwrap_or(far);
+            let mut key_check =
+                if self.membership.is_leader() && self.membership.validates_requests() {
+                    let me = self.clone();
+                    tokio::task::spawn_blocking(move || me.distribute_session_key())
+                        .await
+                        .ok()
+                        .flatten()
+                        .unwrap_or(far)
+                } else {
+                    far
+                };
             let stop = loop {
                 tokio::select! {
                     _ = tokio::time::sleep(self.config.heartbeat_interval) => {
@@ -372,6 +623,18 @@ impl Worker {
                             member.forget_coordinator(&e);
                             break false;
                         }
+                    }
+                    _ = tokio::time::sleep_until(rejoin_at.into()) => {
+                        tracing::debug!("Requesting rebalance because scheduled rebalance timeout has been reached");
+                        break false;
+                    }
+                    _ = tokio::time::sleep_until(key_check.into()) => {
+                        let me = self.clone();
+                        key_check = tokio::task::spawn_blocking(move || me.distribute_session_key())
+                            .await
+                            .ok()
+                            .flatten()
+                            .unwrap_or(far);
                     }
                     _ = self.rejoin.notified() => break false,
                     _ = self.shutdown.notified() => break true,
@@ -391,12 +654,58 @@ impl Worker {
     }
 }
 
-/// Config-topic changes that alter what runs make the worker rejoin; a restart request is
-/// carried out by the workers that run the connector or its tasks.
+/// Config-topic changes. Under eager, any change that alters what runs makes the worker
+/// rejoin. Under the incremental protocols only new and deleted connectors and new task
+/// configs do (after stopping this worker's tasks of a connector with new task configs); a
+/// changed connector config restarts the connector where it runs and a target state change is
+/// applied where the connector and its tasks run. A restart request is carried out by the
+/// workers that run the connector or its tasks.
 async fn watch_config(worker: Arc<Worker>, mut events: UnboundedReceiver<ConfigEvent>) {
     while let Some(e) = events.recv().await {
+        let eager = worker
+            .membership
+            .protocol()
+            .is_none_or(|p| p == Protocol::Eager);
         match e {
-            ConfigEvent::ConnectorConfig(_)
+            ConfigEvent::ConnectorConfig { ref name, created } if !eager && !created => {
+                let (w, name) = (worker.clone(), name.clone());
+                let _ = tokio::task::spawn_blocking(move || {
+                    if w.membership.runs_connector(&name) {
+                        tracing::info!(
+                            "Handling connector-only config update by restarting connector {name}"
+                        );
+                        w.herder.start_assigned_connector(&name);
+                    }
+                })
+                .await;
+            }
+            ConfigEvent::TargetState(ref name) if !eager => {
+                let (w, name) = (worker.clone(), name.clone());
+                let _ = tokio::task::spawn_blocking(move || apply_target_state(&w, &name)).await;
+            }
+            ConfigEvent::TasksCommitted(ref name) if !eager => {
+                let (w, name) = (worker.clone(), name.clone());
+                let _ = tokio::task::spawn_blocking(move || {
+                    let mine: Vec<ConnectorTaskId> = w
+                        .membership
+                        .assignment()
+                        .tasks()
+                        .into_iter()
+                        .filter(|(c, _)| *c == name)
+                        .map(|(connector, task)| ConnectorTaskId { connector, task })
+                        .collect();
+                    if !mine.is_empty() {
+                        tracing::info!(
+                            "Handling task config update by stopping tasks {mine:?}, which will be restarted after rebalance if still assigned to this worker"
+                        );
+                        w.stop_tasks(&mine);
+                        lock(&w.rounds).restart.extend(mine);
+                    }
+                })
+                .await;
+                worker.rejoin.notify_one();
+            }
+            ConfigEvent::ConnectorConfig { .. }
             | ConfigEvent::ConnectorRemoved(_)
             | ConfigEvent::TasksCommitted(_)
             | ConfigEvent::TargetState(_) => {
@@ -414,7 +723,24 @@ async fn watch_config(worker: Arc<Worker>, mut events: UnboundedReceiver<ConfigE
                 })
                 .await;
             }
-            ConfigEvent::SessionKey => {}
+            ConfigEvent::SessionKey => tracing::info!("Session key updated"),
+        }
+    }
+}
+
+/// A target state change under the incremental protocols: the connector and its tasks that
+/// run here restart into the new state.
+fn apply_target_state(w: &Worker, connector: &str) {
+    let a = w.membership.assignment();
+    if a.connectors().iter().any(|c| c == connector) {
+        w.herder.start_assigned_connector(connector);
+    }
+    for (c, t) in a.tasks() {
+        if c == connector {
+            w.herder.start_assigned_task(&ConnectorTaskId {
+                connector: c,
+                task: t,
+            });
         }
     }
 }

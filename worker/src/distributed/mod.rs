@@ -6,6 +6,8 @@
 //! - [`protocol`]: member metadata and assignments in Apache's byte layouts;
 //! - [`group`]: the group member (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup);
 //! - [`assignor`]: the leader's eager round-robin assignment;
+//! - [`incremental`]: the leader's incremental cooperative assignment;
+//! - [`signature`]: signed internal requests under `sessioned`;
 //! - [`klog`]: an internal topic read from the beginning and written with acknowledgements;
 //! - [`config_store`], [`status_store`], [`offset_store`]: the config, status and offsets
 //!   topics in Apache's keys and JSON values;
@@ -16,9 +18,11 @@ pub mod config;
 pub mod config_store;
 pub mod group;
 pub mod herder;
+pub mod incremental;
 pub mod klog;
 pub mod offset_store;
 pub mod protocol;
 pub mod rest;
+pub mod signature;
 pub mod start;
 pub mod status_store;

@@ -17,6 +17,7 @@ use connect_api::{ConnectorTaskId, State};
 
 use super::config_store::KafkaConfigStore;
 use super::herder::Membership;
+use super::signature;
 use crate::rest::ApiError;
 use crate::runtime::herder::Herder;
 
@@ -29,6 +30,9 @@ pub struct Cluster {
     /// How long a request that needs the leader waits for a rebalance under way to end before
     /// it is answered 409 (`rebalance.timeout.ms`).
     pub rebalance_wait: std::time::Duration,
+    /// The signature algorithms accepted on internal requests
+    /// (`inter.worker.verification.algorithms`).
+    pub verification_algorithms: Vec<String>,
 }
 
 pub const STALE_CONFIG: &str = "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)";
@@ -123,6 +127,19 @@ async fn route(cluster: &Cluster, req: Request, next: Next) -> Response {
     if !leader_only(&method, &path) {
         return next.run(req).await;
     }
+    // Internal requests are checked on whichever worker receives them, as Apache does, before
+    // they are forwarded to the leader.
+    let req = if method == Method::POST
+        && task_configs_target(&path).is_some()
+        && cluster.membership.validates_requests()
+    {
+        match checked_signature(cluster, req).await {
+            Ok(req) => req,
+            Err(refused) => return refused,
+        }
+    } else {
+        req
+    };
     // Apache's herder queues REST requests and runs them on its tick thread once the rebalance
     // in progress has completed, so a write sent just after a config change (which makes the
     // group rebalance under the eager protocol) waits rather than failing; 409 only when the
@@ -221,6 +238,10 @@ async fn forward_to(
     }
     let method = req.method().clone();
     let content_type = req.headers().get(header::CONTENT_TYPE).cloned();
+    let signed: Vec<_> = [signature::SIGNATURE_HEADER, signature::ALGORITHM_HEADER]
+        .into_iter()
+        .filter_map(|h| Some((h, req.headers().get(h)?.clone())))
+        .collect();
     let body = match axum::body::to_bytes(req.into_body(), 64 << 20).await {
         Ok(b) => b,
         Err(e) => {
@@ -232,6 +253,9 @@ async fn forward_to(
     let mut r = cluster.client.request(method, &url).body(body);
     if let Some(ct) = content_type {
         r = r.header(header::CONTENT_TYPE, ct);
+    }
+    for (h, v) in signed {
+        r = r.header(h, v);
     }
     match r.send().await {
         Ok(resp) => {
@@ -302,6 +326,67 @@ async fn restart_task_here(cluster: &Cluster, id: ConnectorTaskId) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// Checks the signature of an internal request under `sessioned` (Apache's
+/// `requestNotSignedProperly`, with its status codes and messages), and gives the request back
+/// whole when it holds.
+async fn checked_signature(cluster: &Cluster, req: Request) -> Result<Request, Response> {
+    let refuse =
+        |status: StatusCode, message: String| ApiError::new(status, message).into_response();
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 64 << 20).await.map_err(|e| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            format!("cannot read the request body: {e}"),
+        )
+    })?;
+    let header = |h: &str| parts.headers.get(h).and_then(|v| v.to_str().ok());
+    let (Some(algorithm), Some(encoded)) = (
+        header(signature::ALGORITHM_HEADER),
+        header(signature::SIGNATURE_HEADER),
+    ) else {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "Internal request missing required signature".into(),
+        ));
+    };
+    if signature::key_size(algorithm) == 0 {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            format!("Algorithm {algorithm} not available"),
+        ));
+    }
+    use base64::Engine as _;
+    let mac = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|e| refuse(StatusCode::BAD_REQUEST, e.to_string()))?;
+    if !cluster
+        .verification_algorithms
+        .iter()
+        .any(|a| a == algorithm)
+    {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "This worker does not support the '{algorithm}' key signing algorithm used by other workers. This worker is currently configured to use: [{}]. Check that all workers' configuration files permit the same set of signature algorithms, and correct any misconfigured worker and restart it.",
+                cluster.verification_algorithms.join(", ")
+            ),
+        ));
+    }
+    let Some(key) = cluster.configs.session_key() else {
+        return Err(refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "This worker is still starting up and has not been able to read a session key from the config topic yet".into(),
+        ));
+    };
+    if !signature::verify(algorithm, &key.key, &body, &mac) {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "Internal request contained invalid signature.".into(),
+        ));
+    }
+    Ok(Request::from_parts(parts, Body::from(body)))
+}
+
 /// `POST /connectors/{c}/tasks` on the leader: task configs generated by the connector on
 /// another worker (Apache's `InternalClusterResource.putTaskConfigs`), written with their commit.
 async fn put_task_configs(cluster: &Cluster, c: String, req: Request) -> Response {
@@ -344,6 +429,7 @@ async fn put_task_configs(cluster: &Cluster, c: String, req: Request) -> Respons
 /// other worker sends the configs to the leader, retrying while the group rebalances.
 pub fn task_writer(
     membership: Arc<Membership>,
+    algorithm: String,
     client: reqwest::Client,
     runtime: tokio::runtime::Handle,
 ) -> super::config_store::TaskWriter {
@@ -361,7 +447,26 @@ pub fn task_writer(
                     leader.trim_end_matches('/'),
                     urlencode(connector)
                 );
-                let sent = runtime.block_on(async { client.post(&url).json(configs).send().await });
+                let body = serde_json::to_vec(configs).unwrap_or_default();
+                let mut request = client
+                    .post(&url)
+                    .header(header::CONTENT_TYPE, "application/json");
+                if membership.validates_requests() {
+                    // Signed with the session key; without one yet, the leader answers 503
+                    // and the request is tried again.
+                    let key = store.session_key();
+                    if let Some(mac) = key.and_then(|k| signature::sign(&algorithm, &k.key, &body))
+                    {
+                        use base64::Engine as _;
+                        request = request
+                            .header(
+                                signature::SIGNATURE_HEADER,
+                                base64::engine::general_purpose::STANDARD.encode(mac),
+                            )
+                            .header(signature::ALGORITHM_HEADER, &algorithm);
+                    }
+                }
+                let sent = runtime.block_on(async { request.body(body).send().await });
                 match sent {
                     Ok(r) if r.status().is_success() => return Ok(()),
                     Ok(r) => last = format!("the leader answered {}", r.status()),

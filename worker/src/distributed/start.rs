@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use super::config::DistributedConfig;
 use super::config_store::KafkaConfigStore;
 use super::herder::{Membership, TrackingRuntime, Worker};
+use super::incremental::IncrementalAssignor;
 use super::offset_store::KafkaOffsetStore;
 use super::status_store::KafkaStatusStore;
 use crate::config::WorkerConfig;
@@ -38,12 +39,6 @@ pub async fn serve(
     if s.config.raw.contains_key("plugin.path") {
         tracing::warn!("plugin.path is ignored: every plugin is built in");
     }
-    if s.keys.protocol != super::protocol::Protocol::Eager {
-        tracing::warn!(
-            "connect.protocol={} is not supported yet: this worker offers the eager protocol (default) only, so its group runs eager",
-            s.keys.protocol.name()
-        );
-    }
     let settings = RuntimeSettings::from_worker(&s.config.raw);
     let url = format!("http://{}/", s.worker_id);
     let membership = Arc::new(Membership::new(url));
@@ -72,6 +67,7 @@ pub async fn serve(
     let client = reqwest::Client::new();
     configs.set_task_writer(super::rest::task_writer(
         membership.clone(),
+        s.keys.inter_worker_signature_algorithm.clone(),
         client.clone(),
         tokio::runtime::Handle::current(),
     ));
@@ -107,6 +103,10 @@ pub async fn serve(
         membership: membership.clone(),
         rejoin: Arc::new(Notify::new()),
         shutdown: Arc::new(Notify::new()),
+        assignor: std::sync::Mutex::new(IncrementalAssignor::new(
+            s.keys.scheduled_rebalance_max_delay,
+        )),
+        rounds: Default::default(),
     });
     // Records read while opening the config topic are the starting state, not changes.
     let mut rx = rx;
@@ -133,6 +133,7 @@ pub async fn serve(
             herder: herder.clone(),
             client,
             rebalance_wait: s.keys.rebalance_timeout,
+            verification_algorithms: s.keys.inter_worker_verification_algorithms.clone(),
         },
     );
     axum::serve(
