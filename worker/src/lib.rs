@@ -7,21 +7,23 @@
 //!   as JSON (offsets-topic key/value encoding) rather than Java serialization.
 //! - Distributed mode ([`distributed`]) speaks Apache's group protocol and internal topic
 //!   formats, and joins groups of Apache workers, with these differences:
-//!   - Only the eager protocol (`default`, version 0) is offered, whatever `connect.protocol`
-//!     says; the broker picks the protocol every member offers, so a group with a
-//!     connect-worker in it runs eager whatever its Apache workers are configured with (tested
-//!     with `connect.protocol` = eager, compatible and sessioned on the Apache side). Apache
-//!     workers configured `sessioned` log that the protocol was downgraded and internal request
-//!     validation is off; once no connect-worker is left they go back to their own protocol,
-//!     and to eager when one joins again. The incremental cooperative protocols
-//!     (`compatible`, `sessioned`), Apache's incremental assignor,
-//!     `scheduled.rebalance.max.delay.ms` (parsed, not used), the session key (read from the
-//!     config topic, never written) and the HMAC signatures of internal requests are not
-//!     implemented; `inter.worker.*` keys are parsed only.
-//!   - Any change of the config topic that alters what runs (a connector created, updated or
-//!     deleted, new task configs committed, a target state changed) makes a connect-worker
-//!     rejoin, so the group rebalances (eager: every worker stops and restarts its work); Apache
-//!     restarts a reconfigured connector on its worker without a rebalance.
+//!   - All three protocols are offered (`sessioned`, `compatible`, `default`, down from
+//!     `connect.protocol`), and a group with Apache workers runs the newest every member offers
+//!     (tested with `connect.protocol` = eager, compatible and sessioned on the Apache side).
+//!     The leader's incremental assignor follows Apache's `IncrementalCooperativeAssignor`;
+//!     where Apache iterates hash maps (the order in which load-balancing revocations take
+//!     from the busiest members), members and items are taken in sorted order here, so with
+//!     the same input the two may revoke and hand out different (equally balanced) items.
+//!   - Under `sessioned` the leader writes the session key with
+//!     `inter.worker.key.generation.algorithm` (HmacSHA256, HmacSHA384 or HmacSHA512; Apache
+//!     accepts any MAC the JVM offers) and rotates it after `inter.worker.key.ttl.ms`;
+//!     `inter.worker.key.size` is not read (keys have the JVM's default size for the algorithm).
+//!   - Under the eager protocol, any change of the config topic that alters what runs makes a
+//!     connect-worker rejoin, so the group rebalances (every worker stops and restarts its
+//!     work); Apache restarts a reconfigured connector on its worker without a rebalance. Under
+//!     the incremental protocols both do the same: a changed connector config restarts the
+//!     connector where it runs, a target state change is applied in place, and new connectors
+//!     and new task configs are handed out by a rebalance that moves nothing else.
 //!   - Task statuses are not tombstoned when a connector's task count shrinks (a status topic
 //!     record of a task that no longer exists stays until the connector is deleted).
 //!   - Exactly-once source support (`exactly.once.source.support`, `PUT /connectors/{c}/fence`,
@@ -34,7 +36,7 @@
 //!     exactly-once connectors.
 //!   - Under the eager protocol every rebalance stops and restarts all work, so a FAILED task
 //!     runs again after any config change in the group and fails again on its record (sending
-//!     it to the DLQ once more if one is configured); Apache under `sessioned` leaves it failed.
+//!     it to the DLQ once more if one is configured), as on Apache's eager workers.
 //!   - Status writes are not guarded by generation (the newest write wins), and an offsets key
 //!     whose partition map has several fields is written in this worker's JSON key order,
 //!     which may differ from the Java worker's, so compaction may keep both keys.
