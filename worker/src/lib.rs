@@ -24,8 +24,6 @@
 //!     the incremental protocols both do the same: a changed connector config restarts the
 //!     connector where it runs, a target state change is applied in place, and new connectors
 //!     and new task configs are handed out by a rebalance that moves nothing else.
-//!   - Task statuses are not tombstoned when a connector's task count shrinks (a status topic
-//!     record of a task that no longer exists stays until the connector is deleted).
 //!   - Exactly-once source support (`exactly.once.source.support`, `PUT /connectors/{c}/fence`,
 //!     `tasks-fencing-*` records), transactional config-topic writes, cluster-wide logger levels
 //!     (`logger-cluster-*`) and CONFIG_MISMATCH-driven backoff (`worker.unsync.backoff.ms`) are

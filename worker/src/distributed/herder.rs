@@ -37,6 +37,7 @@ use super::group::{GroupError, GroupMember, GroupSettings};
 use super::incremental::IncrementalAssignor;
 use super::protocol::{self, Assignment, CONFIG_MISMATCH, Protocol};
 use super::signature;
+use super::status_store::KafkaStatusStore;
 use crate::error::ConnectError;
 use crate::runtime::herder::{Herder, Placement, Runtime, TaskSpec};
 
@@ -183,6 +184,7 @@ pub struct Worker {
     pub bootstrap: Vec<String>,
     pub herder: Arc<Herder>,
     pub configs: Arc<KafkaConfigStore>,
+    pub statuses: Arc<KafkaStatusStore>,
     pub runtime: Arc<TrackingRuntime>,
     pub membership: Arc<Membership>,
     /// Set to make the member rejoin (a config change).
@@ -481,9 +483,15 @@ impl Worker {
                 return Ok(None);
             }
         }
-        if leader && protocol == Protocol::Sessioned {
+        if leader {
             let me = self.clone();
-            let _ = tokio::task::spawn_blocking(move || me.distribute_session_key()).await;
+            let _ = tokio::task::spawn_blocking(move || {
+                me.statuses.remove_deleted(&me.configs.snapshot().work());
+                if protocol == Protocol::Sessioned {
+                    me.distribute_session_key();
+                }
+            })
+            .await;
         }
         let start = if cooperative {
             let mut start = a.clone();
@@ -553,6 +561,26 @@ impl Worker {
         Some(Instant::now() + Duration::from_millis(left as u64))
     }
 
+    /// Waits for the work being started to be running before the worker joins again, sending
+    /// heartbeats meanwhile: a member that stops heartbeating for `session.timeout.ms` is
+    /// dropped from the group, and its work counts as lost.
+    async fn finish_starting(
+        &self,
+        member: &mut GroupMember,
+        mut starting: tokio::task::JoinHandle<()>,
+    ) {
+        loop {
+            tokio::select! {
+                _ = &mut starting => return,
+                _ = tokio::time::sleep(self.config.heartbeat_interval) => {
+                    if let Err(e) = member.heartbeat().await {
+                        member.forget_coordinator(&e);
+                    }
+                }
+            }
+        }
+    }
+
     /// Runs the membership until shutdown, then leaves the group.
     pub async fn run(self: Arc<Self>, events: UnboundedReceiver<ConfigEvent>) {
         tokio::spawn(watch_config(self.clone(), events));
@@ -596,7 +624,7 @@ impl Worker {
                 tokio::task::spawn_blocking(move || me.start_assigned(&start))
             };
             if outcome.rejoin_now {
-                let _ = starting.await;
+                self.finish_starting(&mut member, starting).await;
                 continue;
             }
             // Far enough away never to fire when no rebalance or key rotation is due.
@@ -640,7 +668,7 @@ impl Worker {
                     _ = self.shutdown.notified() => break true,
                 }
             };
-            let _ = starting.await;
+            self.finish_starting(&mut member, starting).await;
             if stop {
                 break;
             }

@@ -5,7 +5,7 @@
 //! rebalance timeout. Restarts are restart requests in the config topic, carried out by
 //! the workers that run the connector and its tasks; a task restart goes to the task's worker.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
@@ -426,61 +426,117 @@ async fn put_task_configs(cluster: &Cluster, c: String, req: Request) -> Respons
 }
 
 /// The task writer of a worker in a group: the leader writes the config topic itself; any
-/// other worker sends the configs to the leader, retrying while the group rebalances.
+/// other worker sends the configs to the leader. Sending happens on a thread of its own, in
+/// order, retrying while the group rebalances, as Apache's workers forward task configs from
+/// an executor: a connector starting on a follower must not wait for the leader, which may
+/// itself be waiting for that follower to rejoin the group.
 pub fn task_writer(
     membership: Arc<Membership>,
     algorithm: String,
     client: reqwest::Client,
     runtime: tokio::runtime::Handle,
+    store: std::sync::Weak<KafkaConfigStore>,
 ) -> super::config_store::TaskWriter {
-    Box::new(move |store, connector, configs| {
-        let mut last = String::new();
-        for _ in 0..40 {
-            if membership.is_leader() && !membership.is_rebalancing() {
-                return store
-                    .put_task_configs(connector, configs)
-                    .map_err(|e| e.to_string());
-            }
-            if let (Some(leader), false) = (membership.leader_url(), membership.is_rebalancing()) {
-                let url = format!(
-                    "{}/connectors/{}/tasks?forward=true",
-                    leader.trim_end_matches('/'),
-                    urlencode(connector)
-                );
-                let body = serde_json::to_vec(configs).unwrap_or_default();
-                let mut request = client
-                    .post(&url)
-                    .header(header::CONTENT_TYPE, "application/json");
-                if membership.validates_requests() {
-                    // Signed with the session key; without one yet, the leader answers 503
-                    // and the request is tried again.
-                    let key = store.session_key();
-                    if let Some(mac) = key.and_then(|k| signature::sign(&algorithm, &k.key, &body))
-                    {
-                        use base64::Engine as _;
-                        request = request
-                            .header(
-                                signature::SIGNATURE_HEADER,
-                                base64::engine::general_purpose::STANDARD.encode(mac),
-                            )
-                            .header(signature::ALGORITHM_HEADER, &algorithm);
+    let (tx, rx) = std::sync::mpsc::channel::<(String, Vec<connect_api::ConfigMap>)>();
+    {
+        let membership = membership.clone();
+        let spawned = std::thread::Builder::new()
+            .name("task-config-sender".into())
+            .spawn(move || {
+                while let Ok((connector, configs)) = rx.recv() {
+                    let Some(store) = store.upgrade() else {
+                        return;
+                    };
+                    let sent = send_task_configs(
+                        &store,
+                        &membership,
+                        &algorithm,
+                        &client,
+                        &runtime,
+                        &connector,
+                        &configs,
+                    );
+                    if let Err(e) = sent {
+                        tracing::error!(
+                            "Failed to reconfigure connector's tasks ({connector}): {e}"
+                        );
                     }
                 }
-                let sent = runtime.block_on(async { request.body(body).send().await });
-                match sent {
-                    Ok(r) if r.status().is_success() => return Ok(()),
-                    Ok(r) => last = format!("the leader answered {}", r.status()),
-                    Err(e) => last = e.without_url().to_string(),
-                }
-            } else {
-                last = "no leader is known (rebalance under way)".into();
-            }
-            std::thread::sleep(std::time::Duration::from_millis(250));
+            });
+        if let Err(e) = spawned {
+            tracing::error!("Cannot start the thread that sends task configs to the leader: {e}");
         }
-        Err(format!(
-            "Request to leader to reconfigure connector tasks failed: {last}"
-        ))
+    }
+    let tx = Mutex::new(tx);
+    Box::new(move |store, connector, configs| {
+        if membership.is_leader() && !membership.is_rebalancing() {
+            return store
+                .put_task_configs(connector, configs)
+                .map_err(|e| e.to_string());
+        }
+        tx.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send((connector.to_owned(), configs.to_vec()))
+            .map_err(|_| "the worker is stopping".to_owned())
     })
+}
+
+/// Writes task configs (on the leader) or sends them to the leader's
+/// `POST /connectors/{c}/tasks`, signed under `sessioned`, for up to 40 attempts 250 ms apart.
+fn send_task_configs(
+    store: &KafkaConfigStore,
+    membership: &Membership,
+    algorithm: &str,
+    client: &reqwest::Client,
+    runtime: &tokio::runtime::Handle,
+    connector: &str,
+    configs: &[connect_api::ConfigMap],
+) -> Result<(), String> {
+    let mut last = String::new();
+    for _ in 0..40 {
+        if membership.is_leader() && !membership.is_rebalancing() {
+            return store
+                .put_task_configs(connector, configs)
+                .map_err(|e| e.to_string());
+        }
+        if let (Some(leader), false) = (membership.leader_url(), membership.is_rebalancing()) {
+            let url = format!(
+                "{}/connectors/{}/tasks?forward=true",
+                leader.trim_end_matches('/'),
+                urlencode(connector)
+            );
+            let body = serde_json::to_vec(configs).unwrap_or_default();
+            let mut request = client
+                .post(&url)
+                .header(header::CONTENT_TYPE, "application/json");
+            if membership.validates_requests() {
+                // Signed with the session key; without one yet, the leader answers 503 and the
+                // request is tried again.
+                let key = store.session_key();
+                if let Some(mac) = key.and_then(|k| signature::sign(algorithm, &k.key, &body)) {
+                    use base64::Engine as _;
+                    request = request
+                        .header(
+                            signature::SIGNATURE_HEADER,
+                            base64::engine::general_purpose::STANDARD.encode(mac),
+                        )
+                        .header(signature::ALGORITHM_HEADER, algorithm);
+                }
+            }
+            let sent = runtime.block_on(async { request.body(body).send().await });
+            match sent {
+                Ok(r) if r.status().is_success() => return Ok(()),
+                Ok(r) => last = format!("the leader answered {}", r.status()),
+                Err(e) => last = e.without_url().to_string(),
+            }
+        } else {
+            last = "no leader is known (rebalance under way)".into();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    Err(format!(
+        "Request to leader to reconfigure connector tasks failed: {last}"
+    ))
 }
 
 fn urlencode(s: &str) -> String {

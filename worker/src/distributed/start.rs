@@ -70,6 +70,7 @@ pub async fn serve(
         s.keys.inter_worker_signature_algorithm.clone(),
         client.clone(),
         tokio::runtime::Handle::current(),
+        Arc::downgrade(&configs),
     ));
     let metrics = Arc::new(Metrics::default());
     let runtime = Arc::new(TrackingRuntime::new(Arc::new(KafkaRuntime::new(
@@ -99,6 +100,7 @@ pub async fn serve(
             .collect(),
         herder: herder.clone(),
         configs: configs.clone(),
+        statuses: statuses.clone(),
         runtime,
         membership: membership.clone(),
         rejoin: Arc::new(Notify::new()),

@@ -147,6 +147,39 @@ impl KafkaStatusStore {
     pub fn close(&self) {
         self.log.close();
     }
+
+    /// The leader's clean-up after a rebalance (Apache's `updateDeletedConnectorStatus` and
+    /// `updateDeletedTaskStatus`): tombstones for the statuses of connectors that are gone and
+    /// of tasks beyond their connector's committed task count. `work` lists every connector
+    /// with its task count.
+    pub fn remove_deleted(&self, work: &[(String, u32)]) {
+        let count: BTreeMap<&str, u32> = work.iter().map(|(c, n)| (c.as_str(), *n)).collect();
+        let (connectors, tasks): (Vec<String>, Vec<(String, u32)>) = {
+            let c = lock(&self.cache);
+            (
+                c.connectors
+                    .keys()
+                    .filter(|name| !count.contains_key(name.as_str()))
+                    .cloned()
+                    .collect(),
+                c.tasks
+                    .iter()
+                    .flat_map(|(name, ts)| {
+                        let n = count.get(name.as_str()).copied().unwrap_or(0);
+                        ts.keys()
+                            .filter(move |t| **t >= n)
+                            .map(move |t| (name.clone(), *t))
+                    })
+                    .collect(),
+            )
+        };
+        for name in connectors {
+            self.send(format!("status-connector-{name}"), None);
+        }
+        for (name, t) in tasks {
+            self.send(format!("status-task-{name}-{t}"), None);
+        }
+    }
 }
 
 impl StatusStore for KafkaStatusStore {
@@ -178,13 +211,10 @@ impl StatusStore for KafkaStatusStore {
             .unwrap_or_default()
     }
 
-    /// Only forgets the task locally: in a group the task may run on another worker, whose
-    /// state this worker must not erase; the worker that runs it writes its next state.
-    fn remove_task(&self, id: &ConnectorTaskId) {
-        if let Some(t) = lock(&self.cache).tasks.get_mut(&id.connector) {
-            t.remove(&id.task);
-        }
-    }
+    /// Does nothing: in a group the task may run on another worker, whose state this worker
+    /// must not erase, even from its own view; the leader tombstones the statuses of tasks
+    /// that no longer exist ([`KafkaStatusStore::remove_deleted`]).
+    fn remove_task(&self, _id: &ConnectorTaskId) {}
 
     /// A deleted connector: tombstones for it, its tasks and its topics.
     fn remove(&self, name: &str) {
