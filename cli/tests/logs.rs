@@ -428,12 +428,9 @@ impl Drop for Cleanup {
     }
 }
 
-/// The environment's Apache worker's log (scripts/env/up writes env.json with its directory).
+/// The environment's Apache worker's log (wherever `CONNECT_ENV_DIR` put the environment).
 fn apache_log() -> PathBuf {
-    connect_testkit::env();
-    let env_json = connect_testkit::workspace_root().join("target/connect-env/env.json");
-    let v: Value = serde_json::from_slice(&std::fs::read(env_json).unwrap()).unwrap();
-    PathBuf::from(v["dir"].as_str().unwrap()).join("logs/connect.log")
+    PathBuf::from(&connect_testkit::env().dir).join("logs/connect.log")
 }
 
 #[test]

@@ -62,6 +62,8 @@ pub struct Env {
     /// Apicurio's own v2 API, which Apicurio's Java Avro converter talks to.
     #[serde(default)]
     pub apicurio_registry_url: Option<String>,
+    /// The environment's directory (its logs are under `logs/`).
+    pub dir: String,
 }
 
 impl Env {

@@ -25,9 +25,10 @@
 //!     connector where it runs, a target state change is applied in place, and new connectors
 //!     and new task configs are handed out by a rebalance that moves nothing else.
 //!   - Exactly-once source support (`exactly.once.source.support`, `PUT /connectors/{c}/fence`,
-//!     `tasks-fencing-*` records), transactional config-topic writes, cluster-wide logger levels
-//!     (`logger-cluster-*`) and CONFIG_MISMATCH-driven backoff (`worker.unsync.backoff.ms`) are
-//!     not implemented; those records are read and ignored.
+//!     `tasks-fencing-*` records), transactional config-topic writes and CONFIG_MISMATCH-driven
+//!     backoff (`worker.unsync.backoff.ms`) are not implemented; those records are read and
+//!     ignored. Cluster-wide logger levels (`PUT /admin/loggers/{n}?scope=cluster`,
+//!     `logger-cluster-*` records) are written and applied as Apache does.
 //!   - Offsets alteration and reset run on the leader (requests are forwarded) through the
 //!     standalone herder's code, tested in a group of one (the REST conformance suite against
 //!     a distributed worker), not yet across several workers; Apache also fences zombies for
@@ -74,8 +75,8 @@
 //!   are Apache's class names for the parts that mirror an Apache class and the module path
 //!   otherwise; `/admin/loggers` lists the worker's loggers (fewer than a JVM's hundreds of
 //!   classes), and its levels filter what the worker logs. librdkafka's messages are not
-//!   logged; the HTTP server's (axum) are, under their module path (`axum.serve`). Both `scope`s change this
-//!   worker only (standalone mode: there is no cluster to tell).
+//!   logged; the HTTP server's (axum) are, under their module path (`axum.serve`). In standalone mode both
+//!   `scope`s change this worker only (there is no cluster to tell).
 //! - Request bodies are read up to 64 MiB and a larger one is answered 413 with Connect's JSON
 //!   error body; Apache reads any size its heap holds. Jackson's own limits are applied with
 //!   Apache's 500: a string over 20,000,000 chars and a key over 50,000 chars, the message naming

@@ -171,6 +171,7 @@ fn apache_and_connect_worker_share_one_group(protocol: &str) {
     if protocol == "sessioned" {
         internal_requests_are_checked_alike(&apache.api(), &ours.api());
     }
+    cluster_logger_levels_reach_both(&apache.api(), &ours.api());
 
     // Killing the connect-worker moves its work to the Apache worker.
     let ours_id = ours.id.clone();
@@ -215,11 +216,49 @@ fn apache_and_connect_worker_share_one_group(protocol: &str) {
     running_on(&back.api(), "src", 1, &back_only, timeout);
 }
 
+/// `PUT /admin/loggers/{namespace}?scope=cluster` on either worker is answered 204 and sets
+/// the level on both (a `logger-cluster-*` record in the config topic).
+fn cluster_logger_levels_reach_both(apache: &Connect, ours: &Connect) {
+    let level_on = |api: &Connect, ns: &str| -> Option<String> {
+        let (status, body) = api.call("GET", &format!("/admin/loggers/{ns}"), None);
+        (status == 200).then(|| body["level"].as_str().unwrap_or_default().to_owned())
+    };
+    for (from, ns, level) in [
+        (
+            ours,
+            "org.apache.kafka.connect.runtime.WorkerSinkTask",
+            "DEBUG",
+        ),
+        (
+            apache,
+            "org.apache.kafka.connect.runtime.WorkerSourceTask",
+            "TRACE",
+        ),
+    ] {
+        let (status, body) = from.call(
+            "PUT",
+            &format!("/admin/loggers/{ns}?scope=cluster"),
+            Some(&json!({"level": level.to_lowercase()})),
+        );
+        assert_eq!(status, 204, "cluster-scope PUT of {ns}: {body}");
+        eventually(
+            &format!("{ns} at {level} on both workers"),
+            Duration::from_secs(30),
+            || {
+                (level_on(apache, ns).as_deref() == Some(level)
+                    && level_on(ours, ns).as_deref() == Some(level))
+                .then_some(())
+            },
+        );
+    }
+}
+
 /// `POST /connectors/{c}/tasks` without a signature, with a wrong one and with an unknown
 /// algorithm: the same status and message from both workers.
 fn internal_requests_are_checked_alike(apache: &Connect, ours: &Connect) {
     let body = json!([{"task.class": "x"}]);
-    let cases: [(&str, Vec<(&str, &str)>, u16); 3] = [
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16);
+    let cases: [Case<'_>; 3] = [
         ("unsigned", vec![], 400),
         (
             "wrong signature",

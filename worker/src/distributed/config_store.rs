@@ -42,6 +42,11 @@ pub enum ConfigEvent {
         only_failed: bool,
     },
     SessionKey,
+    /// `PUT /admin/loggers/{namespace}?scope=cluster` on some worker of the group.
+    LoggerLevel {
+        namespace: String,
+        level: String,
+    },
 }
 
 /// The session key for signing internal requests.
@@ -250,8 +255,14 @@ pub fn apply(
             created_ms: v.get("creation-timestamp")?.as_i64()?,
         });
         Some(ConfigEvent::SessionKey)
+    } else if let Some(namespace) = key.strip_prefix("logger-cluster-") {
+        let level = json?.get("level")?.as_str()?.to_owned();
+        Some(ConfigEvent::LoggerLevel {
+            namespace: namespace.to_owned(),
+            level,
+        })
     } else {
-        // tasks-fencing-*, logger-cluster-*: read, not acted on.
+        // tasks-fencing-*: read, not acted on.
         None
     }
 }
@@ -390,6 +401,14 @@ impl KafkaConfigStore {
         .into_bytes();
         self.log.send(&[("session-key", Some(&v))])?;
         self.read_to_end()
+    }
+
+    /// A cluster-wide logger level (`logger-cluster-{namespace}`), applied by every worker of
+    /// the group (this one included) when it reads the record.
+    pub fn put_logger_level(&self, namespace: &str, level: &str) -> Result<(), LogError> {
+        let v = json!({ "level": level }).to_string().into_bytes();
+        self.log
+            .send(&[(&format!("logger-cluster-{namespace}"), Some(&v))])
     }
 
     pub fn close(&self) {

@@ -193,6 +193,8 @@ pub struct Worker {
     /// The leader's incremental assignor, with its view of the previous round.
     pub assignor: Mutex<IncrementalAssignor>,
     pub rounds: Mutex<Rounds>,
+    /// The process's log levels, which cluster-scope logger records change.
+    pub levels: Arc<crate::logging::LogLevels>,
 }
 
 /// What the member remembers between rounds.
@@ -752,6 +754,16 @@ async fn watch_config(worker: Arc<Worker>, mut events: UnboundedReceiver<ConfigE
                 .await;
             }
             ConfigEvent::SessionKey => tracing::info!("Session key updated"),
+            ConfigEvent::LoggerLevel { namespace, level } => {
+                match crate::logging::Level::parse(&level.to_ascii_uppercase()) {
+                    Some(l) => {
+                        worker.levels.set_level(&namespace, l);
+                    }
+                    None => tracing::error!(
+                        "Ignoring invalid logging level {level} for namespace {namespace} from the config topic"
+                    ),
+                }
+            }
         }
     }
 }

@@ -109,6 +109,7 @@ pub async fn serve(
             s.keys.scheduled_rebalance_max_delay,
         )),
         rounds: Default::default(),
+        levels: s.levels.clone(),
     });
     // Records read while opening the config topic are the starting state, not changes.
     let mut rx = rx;
@@ -125,7 +126,15 @@ pub async fn serve(
         AppState::new(s.kafka_cluster_id, herder.clone())
             .with_metrics(metrics)
             .with_log_levels(s.levels)
-            .with_topic_tracking(&s.config.raw),
+            .with_topic_tracking(&s.config.raw)
+            .with_cluster_levels({
+                let configs = configs.clone();
+                Arc::new(move |namespace: &str, level: &str| {
+                    configs
+                        .put_logger_level(namespace, level)
+                        .map_err(|e| e.to_string())
+                })
+            }),
     );
     let app = super::rest::wrap(
         router(state),

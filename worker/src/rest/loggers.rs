@@ -45,8 +45,9 @@ pub(super) async fn logger(
 }
 
 /// `PUT /admin/loggers/{name}?scope=worker|cluster`. Worker scope (the default, and any unknown
-/// scope, as in Apache) answers the changed loggers; cluster scope answers 204. A standalone
-/// worker is its own cluster, so both change this worker's levels.
+/// scope, as in Apache) answers the changed loggers; cluster scope answers 204. In a group the
+/// cluster scope is a record in the config topic that every worker applies when it reads it; a
+/// standalone worker is its own cluster, so there both change this worker's levels.
 pub(super) async fn set_logger(
     State(state): Shared,
     Path(name): Path<String>,
@@ -78,6 +79,14 @@ pub(super) async fn set_logger(
         tracing::warn!(
             "Received invalid scope '{s}' in request to adjust logging level; will default to worker"
         );
+    }
+    if let (true, Some(write)) = (cluster, state.cluster_levels.clone()) {
+        let level = level.to_owned();
+        tokio::task::spawn_blocking(move || write(&name, &level))
+            .await
+            .map_err(|e| ApiError::internal(format!("request failed: {e}")))?
+            .map_err(ApiError::internal)?;
+        return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let changed = state.log_levels.set_level(&name, parsed);
     Ok(if cluster {

@@ -40,7 +40,13 @@ pub struct AppState {
     pub metrics: Arc<crate::runtime::metrics::Metrics>,
     /// `topic.tracking.enable` and `topic.tracking.allow.reset` (both default true).
     pub topic_tracking: (bool, bool),
+    /// Where `PUT /admin/loggers/{name}?scope=cluster` goes in a group: the config topic,
+    /// from which every worker applies it. `None` for a standalone worker.
+    pub cluster_levels: Option<ClusterLevels>,
 }
+
+/// Writes a cluster-wide logger level (namespace, level as requested).
+pub type ClusterLevels = Arc<dyn Fn(&str, &str) -> Result<(), String> + Send + Sync>;
 
 impl AppState {
     pub fn new(kafka_cluster_id: String, herder: Arc<Herder>) -> AppState {
@@ -50,7 +56,14 @@ impl AppState {
             log_levels: Arc::default(),
             metrics: Arc::default(),
             topic_tracking: (true, true),
+            cluster_levels: None,
         }
+    }
+
+    /// Sends cluster-scope logger levels to the group (distributed mode).
+    pub fn with_cluster_levels(mut self, write: ClusterLevels) -> AppState {
+        self.cluster_levels = Some(write);
+        self
     }
 
     /// Applies `topic.tracking.enable` / `topic.tracking.allow.reset` from the worker config.
