@@ -1,7 +1,9 @@
-//! Three connect-worker processes in one distributed group on the real broker: a connector
-//! created on any worker runs, its tasks spread over the workers, `kill -9` of a worker moves its
-//! work to the others within the session timeout, no line is lost through the kill, and a
-//! restarted worker gets work back.
+//! connect-worker processes in one distributed group on the real broker. Three workers: a
+//! connector created on any worker runs, its tasks spread over the workers, `kill -9` of a
+//! worker moves its work to the others within the session timeout plus the scheduled delay, no
+//! line is lost through the kill, and a restarted worker gets work back. Two workers: adding,
+//! pausing, resuming and deleting a connector leaves the other connector's tasks running (the
+//! incremental cooperative protocol), counted from the workers' "Creating task" log lines.
 
 mod distributed_support;
 
@@ -169,4 +171,77 @@ fn three_workers_share_work_and_survive_a_kill() {
             .all(|t| t.state == connect_api::State::Running);
         (on_it && all_running).then_some(())
     });
+}
+
+/// Under the incremental cooperative protocol (`sessioned`, the default) a rebalance moves only
+/// what it must: adding or deleting a connector does not restart another connector's tasks, and
+/// pausing and resuming one leaves the others alone.
+#[test]
+fn cooperative_rebalances_leave_other_work_running() {
+    let group = Group::new("dcoop");
+    let workers = [connect_worker(&group), connect_worker(&group)];
+    let ids: Vec<String> = workers.iter().map(|w| w.id.clone()).collect();
+    let all: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let topic = unique("dcoop-data");
+    create_topic(&topic, 2);
+    let sink = |file: &str| {
+        json!({"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+               "file": group.path(file), "topics": topic, "tasks.max": "2"})
+    };
+    // How many times the workers started a task of `connector`, from their logs.
+    let starts = |connector: &str| -> usize {
+        let needle = format!("Creating task {connector}-");
+        workers
+            .iter()
+            .map(|w| w.log_text().matches(&needle).count())
+            .sum()
+    };
+    let timeout = Duration::from_secs(60);
+    create(&workers[0].api(), "a", sink("a.txt"));
+    running_on(&workers[1].api(), "a", 2, &all, timeout);
+    let a_started = starts("a");
+    assert_eq!(a_started, 2);
+
+    create(&workers[1].api(), "b", sink("b.txt"));
+    running_on(&workers[0].api(), "b", 2, &all, timeout);
+    assert_eq!(
+        starts("a"),
+        a_started,
+        "a's tasks restarted when b was added"
+    );
+    let b_started = starts("b");
+
+    let (code, _) = workers[0].api().call("PUT", "/connectors/a/pause", None);
+    assert_eq!(code, 202);
+    eventually("a paused", timeout, || {
+        let s = workers[1].api().status("a")?;
+        let paused = s.connector.state == connect_api::State::Paused
+            && s.tasks.len() == 2
+            && s.tasks
+                .iter()
+                .all(|t| t.state == connect_api::State::Paused);
+        paused.then_some(())
+    });
+    let (code, _) = workers[1].api().call("PUT", "/connectors/a/resume", None);
+    assert_eq!(code, 202);
+    running_on(&workers[0].api(), "a", 2, &all, timeout);
+    assert_eq!(
+        starts("b"),
+        b_started,
+        "b's tasks restarted when a was paused"
+    );
+
+    let a_started = starts("a");
+    let (code, _) = workers[0].api().call("DELETE", "/connectors/b", None);
+    assert_eq!(code, 204);
+    eventually("b gone", timeout, || {
+        let (code, _) = workers[1].api().call("GET", "/connectors/b/status", None);
+        (code == 404).then_some(())
+    });
+    running_on(&workers[1].api(), "a", 2, &all, timeout);
+    assert_eq!(
+        starts("a"),
+        a_started,
+        "a's tasks restarted when b was deleted"
+    );
 }

@@ -40,6 +40,7 @@ use super::signature;
 use super::status_store::KafkaStatusStore;
 use crate::error::ConnectError;
 use crate::runtime::herder::{Herder, Placement, Runtime, TaskSpec};
+use crate::runtime::store::TargetState;
 
 /// This worker's place in the group, shared by the member loop, the herder and REST.
 #[derive(Default)]
@@ -122,6 +123,10 @@ impl Placement for Membership {
             .assigned
             .get(&id.connector)
             .is_some_and(|t| t.contains(&(id.task as i32)))
+    }
+
+    fn in_group(&self) -> bool {
+        true
     }
 }
 
@@ -769,11 +774,16 @@ async fn watch_config(worker: Arc<Worker>, mut events: UnboundedReceiver<ConfigE
 }
 
 /// A target state change under the incremental protocols: the connector and its tasks that
-/// run here restart into the new state.
+/// run here restart into the new state. A started connector starts its tasks here itself.
 fn apply_target_state(w: &Worker, connector: &str) {
     let a = w.membership.assignment();
-    if a.connectors().iter().any(|c| c == connector) {
+    let here = a.connectors().iter().any(|c| c == connector);
+    if here {
         w.herder.start_assigned_connector(connector);
+    }
+    let started = w.configs.snapshot().targets.get(connector) == Some(&TargetState::Started);
+    if here && started {
+        return;
     }
     for (c, t) in a.tasks() {
         if c == connector {

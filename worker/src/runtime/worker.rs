@@ -167,6 +167,8 @@ impl KafkaRuntime {
 
 impl Runtime for KafkaRuntime {
     fn start_task(&self, spec: TaskSpec) {
+        // Apache's `Worker.startTask` line: every start of a task, whatever asked for it.
+        tracing::info!("Creating task {}-{}", spec.id.connector, spec.id.task);
         let stop = Arc::new(AtomicBool::new(false));
         let ctx = TaskContext {
             id: spec.id.clone(),

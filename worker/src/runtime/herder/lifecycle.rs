@@ -252,6 +252,11 @@ impl HerderState {
         if stored.target == target {
             return Ok(());
         }
+        if self.placement.in_group() {
+            stored.target = target;
+            self.configs.put(name, stored);
+            return Ok(());
+        }
         self.stop_connector(name);
         stored.target = target;
         self.configs.put(name, stored);

@@ -13,6 +13,11 @@ use crate::runtime::store::TargetState;
 pub trait Placement: Send + Sync {
     fn runs_connector(&self, name: &str) -> bool;
     fn runs_task(&self, id: &ConnectorTaskId) -> bool;
+    /// In a group the workers act on what the config topic says (a target state, for one),
+    /// each for its own work; a REST request only writes it there.
+    fn in_group(&self) -> bool {
+        false
+    }
 }
 
 /// Standalone: everything runs here.
