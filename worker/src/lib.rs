@@ -36,9 +36,11 @@
 //!   - Under the eager protocol every rebalance stops and restarts all work, so a FAILED task
 //!     runs again after any config change in the group and fails again on its record (sending
 //!     it to the DLQ once more if one is configured), as on Apache's eager workers.
-//!   - Status writes are not guarded by generation (the newest write wins), and an offsets key
-//!     whose partition map has several fields is written in this worker's JSON key order,
-//!     which may differ from the Java worker's, so compaction may keep both keys.
+//!   - FAILED and UNASSIGNED statuses are written as Apache's `putSafe` writes them (not over
+//!     another worker's status of a later generation, judged from this worker's view of the
+//!     status topic, as in Apache). An offsets key whose partition map has several fields is
+//!     written in this worker's JSON key order, which may differ from the Java worker's, so
+//!     compaction may keep both keys.
 //! - Stack frames in traces name the Rust source file (`JsonConverter.toConnectData(json.rs)`);
 //!   exception classes, messages and the `Caused by:` chain follow Apache.
 //! - Parser messages of malformed JSON (REST bodies, JsonConverter input) are serde_json's, not

@@ -182,9 +182,22 @@ impl KafkaStatusStore {
     }
 }
 
+/// Apache's `putSafe`, used for the FAILED and UNASSIGNED states a worker writes as it gives
+/// work up: such a write is skipped when the current status was written by another worker in
+/// a later generation (the work has moved on, and that worker's state must stand).
+fn can_write_safely(current: Option<&(Status, i32)>, status: &Status, generation: i32) -> bool {
+    if !matches!(status.state, State::Failed | State::Unassigned) {
+        return true;
+    }
+    current.is_none_or(|(s, g)| s.worker_id == status.worker_id || *g <= generation)
+}
+
 impl StatusStore for KafkaStatusStore {
     fn put_connector(&self, name: &str, status: Status) {
         let g = self.generation.load(Ordering::Relaxed);
+        if !can_write_safely(lock(&self.cache).connectors.get(name), &status, g) {
+            return;
+        }
         self.send(
             format!("status-connector-{name}"),
             Some(encode_status(&status, g)),
@@ -193,6 +206,17 @@ impl StatusStore for KafkaStatusStore {
 
     fn put_task(&self, id: &ConnectorTaskId, status: Status) {
         let g = self.generation.load(Ordering::Relaxed);
+        let safe = can_write_safely(
+            lock(&self.cache)
+                .tasks
+                .get(&id.connector)
+                .and_then(|t| t.get(&id.task)),
+            &status,
+            g,
+        );
+        if !safe {
+            return;
+        }
         self.send(
             format!("status-task-{}-{}", id.connector, id.task),
             Some(encode_status(&status, g)),
@@ -276,6 +300,44 @@ impl StatusStore for KafkaStatusStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn giving_work_up_does_not_overwrite_a_later_owner() {
+        let st = |state, worker: &str| Status {
+            state,
+            trace: None,
+            worker_id: worker.into(),
+        };
+        let theirs = (st(State::Running, "b:8083"), 7);
+        // Another worker took the task over in generation 7: our UNASSIGNED/FAILED of 6 waits.
+        assert!(!can_write_safely(
+            Some(&theirs),
+            &st(State::Unassigned, "a:8083"),
+            6
+        ));
+        assert!(!can_write_safely(
+            Some(&theirs),
+            &st(State::Failed, "a:8083"),
+            6
+        ));
+        // Our own earlier status, a later generation, nothing yet, or a RUNNING: written.
+        assert!(can_write_safely(
+            Some(&theirs),
+            &st(State::Unassigned, "b:8083"),
+            6
+        ));
+        assert!(can_write_safely(
+            Some(&theirs),
+            &st(State::Unassigned, "a:8083"),
+            7
+        ));
+        assert!(can_write_safely(None, &st(State::Failed, "a:8083"), 1));
+        assert!(can_write_safely(
+            Some(&theirs),
+            &st(State::Running, "a:8083"),
+            6
+        ));
+    }
 
     #[test]
     fn status_values_round_trip_and_tombstones_remove() {
