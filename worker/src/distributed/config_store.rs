@@ -313,6 +313,10 @@ impl KafkaConfigStore {
         lock(&self.state).offset
     }
 
+    pub fn has_connector(&self, name: &str) -> bool {
+        lock(&self.state).connectors.contains_key(name)
+    }
+
     pub fn session_key(&self) -> Option<SessionKey> {
         lock(&self.state).session_key.clone()
     }

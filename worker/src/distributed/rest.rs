@@ -427,9 +427,11 @@ async fn put_task_configs(cluster: &Cluster, c: String, req: Request) -> Respons
 
 /// The task writer of a worker in a group: the leader writes the config topic itself; any
 /// other worker sends the configs to the leader. Sending happens on a thread of its own, in
-/// order, retrying while the group rebalances, as Apache's workers forward task configs from
-/// an executor: a connector starting on a follower must not wait for the leader, which may
-/// itself be waiting for that follower to rejoin the group.
+/// order, as Apache's workers forward task configs from an executor: a connector starting on a
+/// follower must not wait for the leader, which may itself be waiting for that follower to
+/// rejoin the group. A failed send is retried, 250 ms after the first failure doubling up to
+/// 60 s (Apache's reconfiguration backoff), until it goes through, newer configs of the same
+/// connector replace it, or the connector is deleted.
 pub fn task_writer(
     membership: Arc<Membership>,
     algorithm: String,
@@ -440,29 +442,15 @@ pub fn task_writer(
     let (tx, rx) = std::sync::mpsc::channel::<(String, Vec<connect_api::ConfigMap>)>();
     {
         let membership = membership.clone();
+        let sender = Sender {
+            membership,
+            algorithm,
+            client,
+            runtime,
+        };
         let spawned = std::thread::Builder::new()
             .name("task-config-sender".into())
-            .spawn(move || {
-                while let Ok((connector, configs)) = rx.recv() {
-                    let Some(store) = store.upgrade() else {
-                        return;
-                    };
-                    let sent = send_task_configs(
-                        &store,
-                        &membership,
-                        &algorithm,
-                        &client,
-                        &runtime,
-                        &connector,
-                        &configs,
-                    );
-                    if let Err(e) = sent {
-                        tracing::error!(
-                            "Failed to reconfigure connector's tasks ({connector}): {e}"
-                        );
-                    }
-                }
-            });
+            .spawn(move || sender.run(&rx, &store));
         if let Err(e) = spawned {
             tracing::error!("Cannot start the thread that sends task configs to the leader: {e}");
         }
@@ -481,62 +469,132 @@ pub fn task_writer(
     })
 }
 
-/// Writes task configs (on the leader) or sends them to the leader's
-/// `POST /connectors/{c}/tasks`, signed under `sessioned`, for up to 40 attempts 250 ms apart.
-fn send_task_configs(
-    store: &KafkaConfigStore,
-    membership: &Membership,
-    algorithm: &str,
-    client: &reqwest::Client,
-    runtime: &tokio::runtime::Handle,
-    connector: &str,
-    configs: &[connect_api::ConfigMap],
-) -> Result<(), String> {
-    let mut last = String::new();
-    for _ in 0..40 {
+/// Why one attempt to send task configs did not go through.
+enum NotSent {
+    /// No leader to send to while the group rebalances: try again shortly.
+    Rebalancing,
+    Failed(String),
+}
+
+struct Sender {
+    membership: Arc<Membership>,
+    algorithm: String,
+    client: reqwest::Client,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Sender {
+    fn run(
+        &self,
+        rx: &std::sync::mpsc::Receiver<(String, Vec<connect_api::ConfigMap>)>,
+        store: &std::sync::Weak<KafkaConfigStore>,
+    ) {
+        const INITIAL: std::time::Duration = std::time::Duration::from_millis(250);
+        const MAX: std::time::Duration = std::time::Duration::from_secs(60);
+        let mut pending: std::collections::VecDeque<(String, Vec<connect_api::ConfigMap>)> =
+            Default::default();
+        let mut backoff = INITIAL;
+        loop {
+            if pending.is_empty() {
+                match rx.recv() {
+                    Ok(item) => pending.push_back(item),
+                    Err(_) => return,
+                }
+            }
+            // Newer configs of a connector replace older ones still waiting.
+            while let Ok((c, configs)) = rx.try_recv() {
+                match pending.iter_mut().find(|(p, _)| *p == c) {
+                    Some(waiting) => waiting.1 = configs,
+                    None => pending.push_back((c, configs)),
+                }
+            }
+            let Some(store) = store.upgrade() else {
+                return;
+            };
+            let Some((connector, configs)) = pending.front().cloned() else {
+                continue;
+            };
+            if !store.has_connector(&connector) {
+                pending.pop_front();
+                continue;
+            }
+            match self.send_once(&store, &connector, &configs) {
+                Ok(()) => {
+                    pending.pop_front();
+                    backoff = INITIAL;
+                }
+                Err(NotSent::Rebalancing) => {
+                    drop(store);
+                    std::thread::sleep(INITIAL);
+                }
+                Err(NotSent::Failed(e)) => {
+                    tracing::error!(
+                        "Request to leader to reconfigure connector tasks failed ({connector}): {e}; retrying in {} ms",
+                        backoff.as_millis()
+                    );
+                    drop(store);
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(MAX);
+                }
+            }
+        }
+    }
+
+    /// Writes task configs (on the leader) or sends them to the leader's
+    /// `POST /connectors/{c}/tasks`, signed under `sessioned`.
+    fn send_once(
+        &self,
+        store: &KafkaConfigStore,
+        connector: &str,
+        configs: &[connect_api::ConfigMap],
+    ) -> Result<(), NotSent> {
+        let membership = &self.membership;
         if membership.is_leader() && !membership.is_rebalancing() {
             return store
                 .put_task_configs(connector, configs)
-                .map_err(|e| e.to_string());
+                .map_err(|e| NotSent::Failed(e.to_string()));
         }
-        if let (Some(leader), false) = (membership.leader_url(), membership.is_rebalancing()) {
-            let url = format!(
-                "{}/connectors/{}/tasks?forward=true",
-                leader.trim_end_matches('/'),
-                urlencode(connector)
-            );
-            let body = serde_json::to_vec(configs).unwrap_or_default();
-            let mut request = client
-                .post(&url)
-                .header(header::CONTENT_TYPE, "application/json");
-            if membership.validates_requests() {
-                // Signed with the session key; without one yet, the leader answers 503 and the
-                // request is tried again.
-                let key = store.session_key();
-                if let Some(mac) = key.and_then(|k| signature::sign(algorithm, &k.key, &body)) {
-                    use base64::Engine as _;
-                    request = request
-                        .header(
-                            signature::SIGNATURE_HEADER,
-                            base64::engine::general_purpose::STANDARD.encode(mac),
-                        )
-                        .header(signature::ALGORITHM_HEADER, algorithm);
-                }
+        let (Some(leader), false) = (membership.leader_url(), membership.is_rebalancing()) else {
+            return Err(NotSent::Rebalancing);
+        };
+        let url = format!(
+            "{}/connectors/{}/tasks?forward=true",
+            leader.trim_end_matches('/'),
+            urlencode(connector)
+        );
+        let body = serde_json::to_vec(configs).unwrap_or_default();
+        let mut request = self
+            .client
+            .post(&url)
+            .header(header::CONTENT_TYPE, "application/json");
+        if membership.validates_requests() {
+            // Signed with the session key; without one yet, the leader answers 503 and the
+            // request is tried again.
+            let key = store.session_key();
+            if let Some(mac) = key.and_then(|k| signature::sign(&self.algorithm, &k.key, &body)) {
+                use base64::Engine as _;
+                request = request
+                    .header(
+                        signature::SIGNATURE_HEADER,
+                        base64::engine::general_purpose::STANDARD.encode(mac),
+                    )
+                    .header(signature::ALGORITHM_HEADER, &self.algorithm);
             }
-            let sent = runtime.block_on(async { request.body(body).send().await });
-            match sent {
-                Ok(r) if r.status().is_success() => return Ok(()),
-                Ok(r) => last = format!("the leader answered {}", r.status()),
-                Err(e) => last = e.without_url().to_string(),
-            }
-        } else {
-            last = "no leader is known (rebalance under way)".into();
         }
-        std::thread::sleep(std::time::Duration::from_millis(250));
+        let sent = self
+            .runtime
+            .block_on(async { request.body(body).send().await });
+        match sent {
+            Ok(r) if r.status().is_success() => Ok(()),
+            // The leader moved on or is rebalancing (Apache's 409s): ask again shortly.
+            Ok(r) if r.status() == StatusCode::CONFLICT => Err(NotSent::Rebalancing),
+            Ok(r) => Err(NotSent::Failed(format!(
+                "the leader answered {}",
+                r.status()
+            ))),
+            Err(e) => Err(NotSent::Failed(e.without_url().to_string())),
+        }
     }
-    Err(format!(
-        "Request to leader to reconfigure connector tasks failed: {last}"
-    ))
 }
 
 fn urlencode(s: &str) -> String {
