@@ -25,9 +25,10 @@
 //!     connector where it runs, a target state change is applied in place, and new connectors
 //!     and new task configs are handed out by a rebalance that moves nothing else.
 //!   - Exactly-once source support (`exactly.once.source.support`, `PUT /connectors/{c}/fence`,
-//!     `tasks-fencing-*` records), transactional config-topic writes and CONFIG_MISMATCH-driven
-//!     backoff (`worker.unsync.backoff.ms`) are not implemented; those records are read and
-//!     ignored. Cluster-wide logger levels (`PUT /admin/loggers/{n}?scope=cluster`,
+//!     `tasks-fencing-*` records) and transactional config-topic writes are not implemented;
+//!     those records are read and ignored. A worker that fails 5 rounds in a row to read the
+//!     config topic to its assignment's offset leaves the group for `worker.unsync.backoff.ms`,
+//!     as Apache does (not tested: it needs a config topic that cannot be read). Cluster-wide logger levels (`PUT /admin/loggers/{n}?scope=cluster`,
 //!     `logger-cluster-*` records) are written and applied as Apache does.
 //!   - Offsets alteration and reset run on the leader (requests are forwarded) through the
 //!     standalone herder's code, tested in a group of one (the REST conformance suite against

@@ -26,6 +26,7 @@ pub struct DistributedConfig {
     pub rebalance_timeout: Duration,
     pub scheduled_rebalance_max_delay: Duration,
     pub worker_sync_timeout: Duration,
+    pub worker_unsync_backoff: Duration,
     pub inter_worker_key_ttl: Duration,
     pub inter_worker_signature_algorithm: String,
     pub inter_worker_key_algorithm: String,
@@ -153,6 +154,7 @@ impl DistributedConfig {
                 300_000,
             )?,
             worker_sync_timeout: millis(raw, "worker.sync.timeout.ms", 3_000)?,
+            worker_unsync_backoff: millis(raw, "worker.unsync.backoff.ms", 300_000)?,
             inter_worker_key_ttl: millis(raw, "inter.worker.key.ttl.ms", 3_600_000)?,
             inter_worker_signature_algorithm: algorithm(raw, "inter.worker.signature.algorithm")?,
             inter_worker_key_algorithm: algorithm(raw, "inter.worker.key.generation.algorithm")?,
@@ -197,6 +199,9 @@ mod tests {
         assert_eq!(c.session_timeout, Duration::from_secs(10));
         assert_eq!(c.heartbeat_interval, Duration::from_secs(3));
         assert_eq!(c.scheduled_rebalance_max_delay, Duration::from_secs(300));
+        assert_eq!(c.worker_unsync_backoff, Duration::from_secs(300));
+        assert_eq!(c.inter_worker_key_algorithm, "HmacSHA256");
+        assert_eq!(c.inter_worker_verification_algorithms, vec!["HmacSHA256"]);
     }
 
     #[test]
@@ -216,6 +221,16 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("session.timeout.ms")
+        );
+        let mut m = base();
+        m.insert(
+            "inter.worker.verification.algorithms".into(),
+            "HmacSHA256, HmacMD5".into(),
+        );
+        let e = DistributedConfig::from_worker(&m).unwrap_err().to_string();
+        assert!(
+            e.contains("inter.worker.verification.algorithms") && e.contains("HmacMD5"),
+            "{e}"
         );
     }
 }

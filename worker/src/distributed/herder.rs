@@ -209,7 +209,15 @@ pub struct Rounds {
     last_completed_generation: Option<i32>,
     /// Tasks stopped for new task configs, to start again if they are still assigned here.
     restart: HashSet<ConnectorTaskId>,
+    /// Rounds in a row in which the config topic could not be read to the assignment's offset.
+    unsynced: u32,
+    /// Set after too many of those: leave the group and wait `worker.unsync.backoff.ms`.
+    back_off: bool,
 }
+
+/// How many rounds in a row may fail to read the config topic before the worker leaves the
+/// group and backs off (Apache's `BACKOFF_RETRIES`).
+const UNSYNCED_ROUNDS: u32 = 5;
 
 /// What a completed round asks of the worker.
 struct Outcome {
@@ -487,9 +495,16 @@ impl Worker {
                     self.configs.offset(),
                     a.config_offset
                 );
+                let mut rounds = lock(&self.rounds);
+                rounds.unsynced += 1;
+                if rounds.unsynced >= UNSYNCED_ROUNDS {
+                    rounds.unsynced = 0;
+                    rounds.back_off = true;
+                }
                 return Ok(None);
             }
         }
+        lock(&self.rounds).unsynced = 0;
         if leader {
             let me = self.clone();
             let _ = tokio::task::spawn_blocking(move || {
@@ -605,7 +620,27 @@ impl Worker {
             };
             let outcome = match round {
                 Ok(Some(o)) => o,
-                Ok(None) => continue,
+                Ok(None) => {
+                    if std::mem::take(&mut lock(&self.rounds).back_off) {
+                        // Apache leaves the group rather than hold up its rebalances while it
+                        // cannot read the config topic, and tries again later.
+                        let wait = self.config.worker_unsync_backoff;
+                        tracing::warn!(
+                            "Leaving group {} for {} ms: the config topic could not be read to the assigned offset within worker.sync.timeout.ms {} times in a row",
+                            self.config.group_id,
+                            wait.as_millis(),
+                            UNSYNCED_ROUNDS
+                        );
+                        if let Err(e) = member.leave().await {
+                            tracing::warn!("Leaving group {}: {e}", self.config.group_id);
+                        }
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => {},
+                            _ = self.shutdown.notified() => break 'outer,
+                        }
+                    }
+                    continue;
+                }
                 Err(e) => {
                     tracing::warn!("{e}");
                     member.forget_coordinator(&e);
