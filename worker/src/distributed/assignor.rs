@@ -37,6 +37,15 @@ pub fn mismatch(
     Some(empty(view, members, protocol, CONFIG_MISMATCH, max_offset))
 }
 
+/// The leader's advertised URL, from its own metadata.
+pub fn leader_url(view: &LeaderView<'_>, members: &[(String, MemberMetadata)]) -> String {
+    members
+        .iter()
+        .find(|(id, _)| id == view.leader_id)
+        .map(|(_, m)| m.url.clone())
+        .unwrap_or_default()
+}
+
 /// An assignment with nothing in it for every member.
 fn empty(
     view: &LeaderView<'_>,
@@ -45,11 +54,7 @@ fn empty(
     error: i16,
     config_offset: i64,
 ) -> BTreeMap<String, Assignment> {
-    let leader_url = members
-        .iter()
-        .find(|(id, _)| id == view.leader_id)
-        .map(|(_, m)| m.url.clone())
-        .unwrap_or_default();
+    let leader_url = leader_url(view, members);
     members
         .iter()
         .map(|(id, _)| {

@@ -73,12 +73,7 @@ impl Membership {
 
     /// The protocol the group runs, once this worker has joined.
     pub fn protocol(&self) -> Option<Protocol> {
-        match self.protocol.load(Ordering::Relaxed) {
-            0 => Some(Protocol::Eager),
-            1 => Some(Protocol::Compatible),
-            2 => Some(Protocol::Sessioned),
-            _ => None,
-        }
+        Protocol::from_version(self.protocol.load(Ordering::Relaxed))
     }
 
     /// Whether internal requests are signed and checked (`sessioned`).
@@ -227,6 +222,8 @@ struct Outcome {
     rejoin_now: bool,
     /// The leader scheduled a rebalance (held-back work): rejoin then.
     rejoin_at: Option<Instant>,
+    /// As the leader under `sessioned`: when the session key is due for rotation.
+    key_due: Option<Instant>,
 }
 
 fn now_ms() -> i64 {
@@ -505,16 +502,22 @@ impl Worker {
             }
         }
         lock(&self.rounds).unsynced = 0;
-        if leader {
+        let key_due = if leader {
             let me = self.clone();
-            let _ = tokio::task::spawn_blocking(move || {
+            tokio::task::spawn_blocking(move || {
                 me.statuses.remove_deleted(&me.configs.snapshot().work());
                 if protocol == Protocol::Sessioned {
-                    me.distribute_session_key();
+                    me.distribute_session_key()
+                } else {
+                    None
                 }
             })
-            .await;
-        }
+            .await
+            .ok()
+            .flatten()
+        } else {
+            None
+        };
         let start = if cooperative {
             let mut start = a.clone();
             let full = self.membership.assignment();
@@ -541,6 +544,7 @@ impl Worker {
             start,
             rejoin_now: revoked,
             rejoin_at: delay,
+            key_due,
         }))
     }
 
@@ -672,17 +676,7 @@ impl Worker {
             // Far enough away never to fire when no rebalance or key rotation is due.
             let far = Instant::now() + Duration::from_secs(86_400 * 365);
             let rejoin_at = outcome.rejoin_at.unwrap_or(far);
-            let mut key_check =
-                if self.membership.is_leader() && self.membership.validates_requests() {
-                    let me = self.clone();
-                    tokio::task::spawn_blocking(move || me.distribute_session_key())
-                        .await
-                        .ok()
-                        .flatten()
-                        .unwrap_or(far)
-                } else {
-                    far
-                };
+            let mut key_check = outcome.key_due.unwrap_or(far);
             let stop = loop {
                 tokio::select! {
                     _ = tokio::time::sleep(self.config.heartbeat_interval) => {

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::assignor::{LeaderView, mismatch};
+use super::assignor::{LeaderView, leader_url, mismatch};
 use super::protocol::{Assignment, CONNECTOR_TASK, MemberMetadata, NO_ERROR, Protocol};
 
 type Task = (String, u32);
@@ -191,11 +191,7 @@ impl IncrementalAssignor {
             generation,
             now_ms,
         );
-        let leader_url = members
-            .iter()
-            .find(|(id, _)| id == view.leader_id)
-            .map(|(_, m)| m.url.clone())
-            .unwrap_or_default();
+        let leader_url = leader_url(view, members);
         owned
             .keys()
             .map(|id| {

@@ -45,6 +45,16 @@ impl Protocol {
         }
     }
 
+    /// The protocol of a version number (`None` for one this worker does not know).
+    pub fn from_version(version: i16) -> Option<Protocol> {
+        match version {
+            0 => Some(Protocol::Eager),
+            1 => Some(Protocol::Compatible),
+            2 => Some(Protocol::Sessioned),
+            _ => None,
+        }
+    }
+
     pub fn version(self) -> i16 {
         match self {
             Protocol::Eager => 0,
