@@ -31,6 +31,36 @@ pub struct DistributedConfig {
     pub inter_worker_signature_algorithm: String,
     pub inter_worker_key_algorithm: String,
     pub inter_worker_verification_algorithms: Vec<String>,
+    pub exactly_once_source: ExactlyOnceSource,
+}
+
+/// `exactly.once.source.support` (KIP-618).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExactlyOnceSource {
+    Disabled,
+    /// The leader writes the config topic in transactions, fencing out a zombie leader, so
+    /// that the group can then be switched to `enabled` worker by worker.
+    Preparing,
+    /// Source tasks write their records and offsets in transactions; old task generations
+    /// are fenced out before new ones start.
+    Enabled,
+}
+
+impl ExactlyOnceSource {
+    /// Whether the leader writes the config topic through a transactional producer.
+    pub fn transactional_leader(self) -> bool {
+        self != ExactlyOnceSource::Disabled
+    }
+}
+
+/// `connect-cluster-<group>`: the transactional id of the leader's config-topic producer.
+pub fn leader_transactional_id(group: &str) -> String {
+    format!("connect-cluster-{group}")
+}
+
+/// `<group>-<connector>-<task>`: the transactional id of an exactly-once source task's producer.
+pub fn task_transactional_id(group: &str, connector: &str, task: u32) -> String {
+    format!("{group}-{connector}-{task}")
 }
 
 fn required(raw: &BTreeMap<String, String>, key: &'static str) -> Result<String, ConfigError> {
@@ -168,6 +198,22 @@ impl DistributedConfig {
                     .map(|a| checked_algorithm("inter.worker.verification.algorithms", a.trim()))
                     .collect::<Result<_, _>>()?,
             },
+            exactly_once_source: match raw
+                .get("exactly.once.source.support")
+                .map(|v| v.trim().to_ascii_lowercase())
+                .as_deref()
+            {
+                None | Some("disabled") => ExactlyOnceSource::Disabled,
+                Some("preparing") => ExactlyOnceSource::Preparing,
+                Some("enabled") => ExactlyOnceSource::Enabled,
+                Some(v) => {
+                    return Err(ConfigError::Invalid {
+                        key: "exactly.once.source.support",
+                        value: v.to_owned(),
+                        reason: "String must be one of: disabled, preparing, enabled".to_owned(),
+                    });
+                }
+            },
         })
     }
 }
@@ -202,6 +248,17 @@ mod tests {
         assert_eq!(c.worker_unsync_backoff, Duration::from_secs(300));
         assert_eq!(c.inter_worker_key_algorithm, "HmacSHA256");
         assert_eq!(c.inter_worker_verification_algorithms, vec!["HmacSHA256"]);
+        assert_eq!(c.exactly_once_source, ExactlyOnceSource::Disabled);
+        let mut m = base();
+        m.insert("exactly.once.source.support".into(), "Enabled".into());
+        let c = DistributedConfig::from_worker(&m).unwrap();
+        assert_eq!(c.exactly_once_source, ExactlyOnceSource::Enabled);
+        m.insert("exactly.once.source.support".into(), "on".into());
+        let e = DistributedConfig::from_worker(&m).unwrap_err().to_string();
+        assert!(
+            e.contains("exactly.once.source.support") && e.contains("preparing"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -10,10 +10,16 @@
 //! | `target-state-<c>` | `{"state":"STARTED\|PAUSED","state.v2":"STARTED\|PAUSED\|STOPPED"}` |
 //! | `restart-connector-<c>` | `{"include-tasks":b,"only-failed":b}` |
 //! | `session-key` | `{"key":base64,"algorithm":"HmacSHA256","creation-timestamp":ms}` |
+//! | `tasks-fencing-<c>` | `{"task-count":N}`: the task producers a later generation must fence |
 //!
 //! A deleted connector is a tombstone on `connector-<c>` and `target-state-<c>`.
+//!
+//! With `exactly.once.source.support` at `preparing` or `enabled`, the leader writes every record
+//! but target states and logger levels in a transaction of the producer
+//! `connect-cluster-<group>`, which it claims on becoming leader: a newer leader's claim fences
+//! out an old one that has not noticed it lost the group.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -69,6 +75,13 @@ pub struct Snapshot {
     /// Task configs written but not yet committed.
     pending: BTreeMap<String, BTreeMap<u32, ConfigMap>>,
     pub session_key: Option<SessionKey>,
+    /// `tasks-fencing-<c>`: how many task producers the last fencing round left to fence.
+    pub task_count_records: BTreeMap<String, u32>,
+    /// Connectors whose latest task configs came after their latest task count record: a
+    /// round of zombie fencing must come before their tasks start under exactly-once.
+    pub pending_fencing: BTreeSet<String>,
+    /// How many times each connector's task configs have been committed, from 0.
+    pub task_generations: BTreeMap<String, u64>,
 }
 
 impl Snapshot {
@@ -91,6 +104,90 @@ pub struct KafkaConfigStore {
     state: Arc<Mutex<Snapshot>>,
     timeout: Duration,
     task_writer: std::sync::OnceLock<TaskWriter>,
+    /// The leader's transactional producer, under `exactly.once.source.support`.
+    fencable: Option<Fencable>,
+}
+
+/// The config topic's transactional producer (Apache's `fencableProducer`): claimed by the
+/// leader, dropped when a write through it fails (it was fenced out, or the broker refused)
+/// and claimed again by the next write.
+struct Fencable {
+    config: rdkafka::ClientConfig,
+    producer: Mutex<Option<rdkafka::producer::BaseProducer>>,
+}
+
+const FENCABLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Fencable {
+    fn claimed(
+        &self,
+        topic: &str,
+    ) -> Result<MutexGuard<'_, Option<rdkafka::producer::BaseProducer>>, LogError> {
+        use rdkafka::producer::Producer as _;
+        let mut p = self.producer.lock().unwrap_or_else(|e| e.into_inner());
+        if p.is_none() {
+            let kafka = |what| {
+                move |source| LogError::Kafka {
+                    topic: topic.to_owned(),
+                    what,
+                    source,
+                }
+            };
+            let producer: rdkafka::producer::BaseProducer = self.config.create().map_err(kafka(
+                "Failed to create and initialize fencable producer for config topic",
+            ))?;
+            producer.init_transactions(FENCABLE_TIMEOUT).map_err(kafka(
+                "Failed to create and initialize fencable producer for config topic",
+            ))?;
+            *p = Some(producer);
+        }
+        Ok(p)
+    }
+
+    /// Writes the records in one transaction.
+    fn send(&self, topic: &str, records: &[(&str, Option<&[u8]>)]) -> Result<(), LogError> {
+        use rdkafka::producer::Producer as _;
+        let mut guard = self.claimed(topic)?;
+        let Some(producer) = guard.as_ref() else {
+            return Ok(());
+        };
+        let sent = (|| {
+            producer.begin_transaction()?;
+            for (k, v) in records {
+                let mut r = rdkafka::producer::BaseRecord::<str, [u8]>::to(topic).key(*k);
+                if let Some(v) = v {
+                    r = r.payload(*v);
+                }
+                let mut r = r;
+                loop {
+                    match producer.send(r) {
+                        Ok(()) => break,
+                        Err((
+                            rdkafka::error::KafkaError::MessageProduction(
+                                rdkafka::types::RDKafkaErrorCode::QueueFull,
+                            ),
+                            back,
+                        )) => {
+                            producer.poll(Duration::from_millis(10));
+                            r = back;
+                        }
+                        Err((e, _)) => return Err(e),
+                    }
+                }
+            }
+            producer.commit_transaction(FENCABLE_TIMEOUT)
+        })();
+        if let Err(e) = sent {
+            tracing::warn!("Failed to perform fencable send to config topic: {e}");
+            *guard = None;
+            return Err(LogError::Kafka {
+                topic: topic.to_owned(),
+                what: "Failed to perform fencable send to config topic",
+                source: e,
+            });
+        }
+        Ok(())
+    }
 }
 
 fn lock(m: &Mutex<Snapshot>) -> MutexGuard<'_, Snapshot> {
@@ -215,7 +312,13 @@ pub fn apply(
         let n = json.as_ref()?.get("tasks")?.as_u64()? as u32;
         let pending = s.pending.remove(c).unwrap_or_default();
         let complete = (0..n).all(|i| pending.contains_key(&i));
+        // Any commit, applied or not, asks for a fencing round before exactly-once tasks start.
+        s.pending_fencing.insert(c.to_owned());
         if complete {
+            s.task_generations
+                .entry(c.to_owned())
+                .and_modify(|g| *g += 1)
+                .or_insert(0);
             s.tasks.insert(
                 c.to_owned(),
                 (0..n).filter_map(|i| pending.get(&i).cloned()).collect(),
@@ -261,8 +364,12 @@ pub fn apply(
             namespace: namespace.to_owned(),
             level,
         })
+    } else if let Some(c) = key.strip_prefix("tasks-fencing-") {
+        let n = json?.get("task-count")?.as_u64()? as u32;
+        s.task_count_records.insert(c.to_owned(), n);
+        s.pending_fencing.remove(c);
+        None
     } else {
-        // tasks-fencing-*: read, not acted on.
         None
     }
 }
@@ -296,9 +403,61 @@ impl KafkaConfigStore {
             state,
             timeout,
             task_writer: std::sync::OnceLock::new(),
+            fencable: None,
         };
         store.read_to_end()?;
         Ok(store)
+    }
+
+    /// Makes the leader's writes transactional, with `transactional.id` `id`
+    /// (`exactly.once.source.support` at `preparing` or `enabled`).
+    pub fn with_transactional_leader(
+        mut self,
+        settings: &KafkaSettings,
+        id: &str,
+        client_id: &str,
+    ) -> KafkaConfigStore {
+        let mut config = settings.base();
+        config
+            .set("acks", "all")
+            .set("enable.idempotence", "true")
+            .set("transactional.id", id)
+            .set("client.id", format!("{client_id}-leader"));
+        for (k, v) in &settings.producer {
+            if k != "transactional.id" {
+                config.set(k, v);
+            }
+        }
+        config.set("transactional.id", id);
+        self.fencable = Some(Fencable {
+            config,
+            producer: Mutex::new(None),
+        });
+        self
+    }
+
+    /// `claimWritePrivileges`: as the new leader, initialise the transactional producer, which
+    /// fences out any older holder of the id.
+    pub fn claim_write_privileges(&self) -> Result<(), LogError> {
+        match &self.fencable {
+            Some(f) => f.claimed(self.log.topic()).map(drop),
+            None => Ok(()),
+        }
+    }
+
+    /// `relinquishWritePrivileges`: no longer the leader.
+    pub fn relinquish_write_privileges(&self) {
+        if let Some(f) = &self.fencable {
+            *f.producer.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+    }
+
+    /// A leader's write (`sendPrivileged`): transactional when the leader is.
+    fn send_privileged(&self, records: &[(&str, Option<&[u8]>)]) -> Result<(), LogError> {
+        match &self.fencable {
+            Some(f) => f.send(self.log.topic(), records),
+            None => self.log.send(records),
+        }
     }
 
     pub fn read_to_end(&self) -> Result<(), LogError> {
@@ -311,6 +470,14 @@ impl KafkaConfigStore {
 
     pub fn offset(&self) -> i64 {
         lock(&self.state).offset
+    }
+
+    /// How many times the connector's task configs have been committed (0: never).
+    pub fn task_generation(&self, name: &str) -> u64 {
+        lock(&self.state)
+            .task_generations
+            .get(name)
+            .map_or(0, |g| g + 1)
     }
 
     pub fn has_connector(&self, name: &str) -> bool {
@@ -341,7 +508,7 @@ impl KafkaConfigStore {
             records.push((&tk, Some(t)));
         }
         records.push((&ck, Some(&c)));
-        self.log.send(&records)?;
+        self.send_privileged(&records)?;
         self.read_to_end()
     }
 
@@ -364,15 +531,14 @@ impl KafkaConfigStore {
             .zip(&values)
             .map(|(k, v)| (k.as_str(), Some(v.as_slice())))
             .collect();
-        self.log.send(&records)?;
+        self.send_privileged(&records)?;
         let commit = json!({ "tasks": configs.len() }).to_string().into_bytes();
-        self.log
-            .send(&[(&format!("commit-{name}"), Some(&commit))])?;
+        self.send_privileged(&[(&format!("commit-{name}"), Some(&commit))])?;
         self.read_to_end()
     }
 
     pub fn remove_connector_config(&self, name: &str) -> Result<(), LogError> {
-        self.log.send(&[
+        self.send_privileged(&[
             (&format!("connector-{name}"), None),
             (&format!("target-state-{name}"), None),
         ])?;
@@ -389,8 +555,7 @@ impl KafkaConfigStore {
         let v = json!({ "include-tasks": include_tasks, "only-failed": only_failed })
             .to_string()
             .into_bytes();
-        self.log
-            .send(&[(&format!("restart-connector-{name}"), Some(&v))])?;
+        self.send_privileged(&[(&format!("restart-connector-{name}"), Some(&v))])?;
         self.read_to_end()
     }
 
@@ -403,12 +568,20 @@ impl KafkaConfigStore {
         })
         .to_string()
         .into_bytes();
-        self.log.send(&[("session-key", Some(&v))])?;
+        self.send_privileged(&[("session-key", Some(&v))])?;
         self.read_to_end()
     }
 
     /// A cluster-wide logger level (`logger-cluster-{namespace}`), applied by every worker of
     /// the group (this one included) when it reads the record.
+    /// `putTaskCountRecord`: the task producers a later generation of the connector's tasks
+    /// must fence out.
+    pub fn put_task_count_record(&self, name: &str, count: u32) -> Result<(), LogError> {
+        let v = json!({ "task-count": count }).to_string().into_bytes();
+        self.send_privileged(&[(&format!("tasks-fencing-{name}"), Some(&v))])?;
+        self.read_to_end()
+    }
+
     pub fn put_logger_level(&self, namespace: &str, level: &str) -> Result<(), LogError> {
         let v = json!({ "level": level }).to_string().into_bytes();
         self.log
@@ -555,6 +728,23 @@ mod tests {
         apply(&mut s, "task-c-1", Some(br#"{"properties":{}}"#), 1);
         assert_eq!(apply(&mut s, "commit-c", Some(br#"{"tasks":2}"#), 2), None);
         assert!(!s.tasks.contains_key("c"));
+    }
+
+    #[test]
+    fn task_count_records_settle_pending_fencing() {
+        let mut s = Snapshot::default();
+        apply(&mut s, "connector-c", Some(br#"{"properties":{}}"#), 0);
+        apply(&mut s, "task-c-0", Some(br#"{"properties":{}}"#), 1);
+        apply(&mut s, "commit-c", Some(br#"{"tasks":1}"#), 2);
+        assert!(s.pending_fencing.contains("c"));
+        assert_eq!(s.task_generations.get("c"), Some(&0));
+        apply(&mut s, "tasks-fencing-c", Some(br#"{"task-count":1}"#), 3);
+        assert!(!s.pending_fencing.contains("c"));
+        assert_eq!(s.task_count_records.get("c"), Some(&1));
+        // New task configs need a new round; an incomplete commit too, without a new generation.
+        apply(&mut s, "commit-c", Some(br#"{"tasks":2}"#), 4);
+        assert!(s.pending_fencing.contains("c"));
+        assert_eq!(s.task_generations.get("c"), Some(&0));
     }
 
     #[test]

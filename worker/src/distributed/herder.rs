@@ -505,6 +505,11 @@ impl Worker {
         let key_due = if leader {
             let me = self.clone();
             tokio::task::spawn_blocking(move || {
+                // Under exactly-once the new leader's transactional producer fences out the
+                // previous leader's; a failure is retried by the next write.
+                if let Err(e) = me.configs.claim_write_privileges() {
+                    tracing::error!("Failed to claim write privileges for the config topic: {e}");
+                }
                 me.statuses.remove_deleted(&me.configs.snapshot().work());
                 if protocol == Protocol::Sessioned {
                     me.distribute_session_key()
@@ -516,6 +521,7 @@ impl Worker {
             .ok()
             .flatten()
         } else {
+            self.configs.relinquish_write_privileges();
             None
         };
         let start = if cooperative {

@@ -219,6 +219,10 @@ impl KafkaLog {
         &self.topic
     }
 
+    pub fn partition_count(&self) -> i32 {
+        self.partitions.len() as i32
+    }
+
     /// Writes records (a `None` value is a tombstone) in order and waits for each to be
     /// acknowledged.
     pub fn send(&self, records: &[(&str, Option<&[u8]>)]) -> Result<(), LogError> {

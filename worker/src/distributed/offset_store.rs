@@ -91,6 +91,20 @@ impl KafkaOffsetStore {
         Ok(KafkaOffsetStore { log, data })
     }
 
+    pub fn topic(&self) -> &str {
+        self.log.topic()
+    }
+
+    pub fn partitions(&self) -> i32 {
+        self.log.partition_count()
+    }
+
+    /// Waits until every offset committed before this call is read (`read_committed`: offsets
+    /// written in an open or aborted transaction are not).
+    pub fn read_to_end(&self) -> Result<(), LogError> {
+        self.log.read_to_end(std::time::Duration::from_secs(30))
+    }
+
     pub fn close(&self) {
         self.log.close();
     }

@@ -33,6 +33,8 @@ pub struct Cluster {
     /// The signature algorithms accepted on internal requests
     /// (`inter.worker.verification.algorithms`).
     pub verification_algorithms: Vec<String>,
+    /// Zombie fencing for exactly-once source connectors (`PUT /connectors/{c}/fence`).
+    pub fencing: Arc<super::fencing::Fencing>,
 }
 
 pub const STALE_CONFIG: &str = "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)";
@@ -86,6 +88,19 @@ fn task_configs_target(path: &str) -> Option<String> {
     (!c.contains('/')).then(|| percent_decode(c))
 }
 
+/// `PUT /connectors/{c}/fence` (the internal endpoint) → c.
+fn fence_target(path: &str) -> Option<String> {
+    let rest = path.strip_prefix("/connectors/")?;
+    let c = rest.strip_suffix("/fence")?;
+    (!c.contains('/')).then(|| percent_decode(c))
+}
+
+/// Whether a request is one of the internal endpoints signed under `sessioned`.
+fn internal(method: &Method, path: &str) -> bool {
+    (method == Method::POST && task_configs_target(path).is_some())
+        || (method == Method::PUT && fence_target(path).is_some())
+}
+
 fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -129,10 +144,7 @@ async fn route(cluster: &Cluster, req: Request, next: Next) -> Response {
     }
     // Internal requests are checked on whichever worker receives them, as Apache does, before
     // they are forwarded to the leader.
-    let req = if method == Method::POST
-        && task_configs_target(&path).is_some()
-        && cluster.membership.validates_requests()
-    {
+    let req = if internal(&method, &path) && cluster.membership.validates_requests() {
         match checked_signature(cluster, req).await {
             Ok(req) => req,
             Err(refused) => return refused,
@@ -154,6 +166,11 @@ async fn route(cluster: &Cluster, req: Request, next: Next) -> Response {
         }
     }
     if cluster.membership.is_leader() {
+        if method == Method::PUT {
+            if let Some(c) = fence_target(&path) {
+                return fence(cluster, c).await;
+            }
+        }
         if method == Method::POST {
             if let Some(c) = task_configs_target(&path) {
                 return put_task_configs(cluster, c, req).await;
@@ -425,6 +442,47 @@ async fn put_task_configs(cluster: &Cluster, c: String, req: Request) -> Respons
     }
 }
 
+/// `PUT /connectors/{c}/fence` on the leader: a round of zombie fencing for an exactly-once
+/// source connector whose task is starting on some worker (Apache's
+/// `InternalClusterResource.fenceZombies`); 204 once done.
+async fn fence(cluster: &Cluster, c: String) -> Response {
+    let fencing = cluster.fencing.clone();
+    match tokio::task::spawn_blocking(move || fencing.fence_as_leader(&c)).await {
+        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Err(refused)) => ApiError::new(refused.status, refused.message).into_response(),
+        Err(e) => ApiError::internal(format!("request failed: {e}")).into_response(),
+    }
+}
+
+/// Adds the session-key signature of `body` to an internal request under `sessioned`. Without
+/// a key yet the request goes unsigned; the leader answers 503 and it is tried again.
+pub fn signed(
+    request: reqwest::RequestBuilder,
+    membership: &Membership,
+    store: &KafkaConfigStore,
+    algorithm: &str,
+    body: &[u8],
+) -> reqwest::RequestBuilder {
+    if !membership.validates_requests() {
+        return request;
+    }
+    match store
+        .session_key()
+        .and_then(|k| signature::sign(algorithm, &k.key, body))
+    {
+        Some(mac) => {
+            use base64::Engine as _;
+            request
+                .header(
+                    signature::SIGNATURE_HEADER,
+                    base64::engine::general_purpose::STANDARD.encode(mac),
+                )
+                .header(signature::ALGORITHM_HEADER, algorithm)
+        }
+        None => request,
+    }
+}
+
 /// The task writer of a worker in a group: the leader writes the config topic itself; any
 /// other worker sends the configs to the leader. Sending happens on a thread of its own, in
 /// order, as Apache's workers forward task configs from an executor: a connector starting on a
@@ -563,24 +621,15 @@ impl Sender {
             urlencode(connector)
         );
         let body = serde_json::to_vec(configs).unwrap_or_default();
-        let mut request = self
-            .client
-            .post(&url)
-            .header(header::CONTENT_TYPE, "application/json");
-        if membership.validates_requests() {
-            // Signed with the session key; without one yet, the leader answers 503 and the
-            // request is tried again.
-            let key = store.session_key();
-            if let Some(mac) = key.and_then(|k| signature::sign(&self.algorithm, &k.key, &body)) {
-                use base64::Engine as _;
-                request = request
-                    .header(
-                        signature::SIGNATURE_HEADER,
-                        base64::engine::general_purpose::STANDARD.encode(mac),
-                    )
-                    .header(signature::ALGORITHM_HEADER, &self.algorithm);
-            }
-        }
+        let request = signed(
+            self.client
+                .post(&url)
+                .header(header::CONTENT_TYPE, "application/json"),
+            membership,
+            store,
+            &self.algorithm,
+            &body,
+        );
         let sent = self
             .runtime
             .block_on(async { request.body(body).send().await });
@@ -597,7 +646,7 @@ impl Sender {
     }
 }
 
-fn urlencode(s: &str) -> String {
+pub fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
@@ -647,6 +696,10 @@ mod tests {
             Some("c/d".into())
         );
         assert_eq!(task_configs_target("/connectors/c/tasks/0/restart"), None);
+        assert_eq!(fence_target("/connectors/c%20d/fence"), Some("c d".into()));
+        assert!(internal(&Method::PUT, "/connectors/c/fence"));
+        assert!(!internal(&Method::POST, "/connectors/c/fence"));
+        assert!(!internal(&Method::PUT, "/connectors/c/config"));
         assert_eq!(urlencode("a b/c"), "a%20b%2Fc");
         assert_eq!(percent_decode("100%"), "100%");
     }

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::sync::Notify;
 
-use super::config::DistributedConfig;
+use super::config::{DistributedConfig, ExactlyOnceSource, leader_transactional_id};
 use super::config_store::KafkaConfigStore;
+use super::fencing::{Fencing, Hooks};
 use super::herder::{Membership, TrackingRuntime, Worker};
 use super::incremental::IncrementalAssignor;
 use super::offset_store::KafkaOffsetStore;
@@ -56,6 +57,15 @@ pub async fn serve(
                     .max(std::time::Duration::from_secs(30)),
             )
             .context("cannot open the config topic (config.storage.topic)")?;
+            let configs = if keys.exactly_once_source.transactional_leader() {
+                configs.with_transactional_leader(
+                    &kafka,
+                    &leader_transactional_id(&keys.group_id),
+                    &format!("connect-{}-configs", keys.group_id),
+                )
+            } else {
+                configs
+            };
             let statuses = KafkaStatusStore::open(&kafka, &keys.status_topic, generation)
                 .context("cannot open the status topic (status.storage.topic)")?;
             let offsets = KafkaOffsetStore::open(&kafka, &keys.offset_topic)
@@ -72,14 +82,30 @@ pub async fn serve(
         tokio::runtime::Handle::current(),
         Arc::downgrade(&configs),
     ));
+    let fencing = Arc::new(Fencing::new(
+        s.keys.group_id.clone(),
+        settings.kafka.clone(),
+        configs.clone(),
+        membership.clone(),
+        client.clone(),
+        tokio::runtime::Handle::current(),
+        s.keys.inter_worker_signature_algorithm.clone(),
+    ));
     let metrics = Arc::new(Metrics::default());
-    let runtime = Arc::new(TrackingRuntime::new(Arc::new(KafkaRuntime::new(
+    let mut kafka_runtime = KafkaRuntime::new(
         settings,
         statuses.clone(),
         offsets.clone(),
         s.worker_id.clone(),
         metrics.clone(),
-    ))));
+    );
+    if s.keys.exactly_once_source == ExactlyOnceSource::Enabled {
+        kafka_runtime = kafka_runtime.with_exactly_once(Arc::new(Hooks {
+            fencing: fencing.clone(),
+            offsets: offsets.clone(),
+        }));
+    }
+    let runtime = Arc::new(TrackingRuntime::new(Arc::new(kafka_runtime)));
     let herder = Arc::new(Herder::with_placement(
         configs.clone(),
         statuses.clone(),
@@ -145,6 +171,7 @@ pub async fn serve(
             client,
             rebalance_wait: s.keys.rebalance_timeout,
             verification_algorithms: s.keys.inter_worker_verification_algorithms.clone(),
+            fencing,
         },
     );
     axum::serve(

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod sink_task;
 pub mod source_task;
 pub mod store;
+pub mod transactions;
 pub mod worker;
 
 #[cfg(test)]

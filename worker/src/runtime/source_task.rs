@@ -22,6 +22,7 @@ use super::errors::{
 };
 use super::kafka::{Ack, AckTracker, send_with_retry};
 use super::metrics::TaskMetrics;
+use super::transactions::Transactions;
 use super::worker::TaskContext;
 use crate::converters::Converter;
 use crate::data::{ConnectRecord, Schema, SourceRecord, Value};
@@ -42,13 +43,24 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
     let header_conv = ctx.converter("header.converter")?;
     let errors = ErrorHandling::from_config(&ctx.connector_config);
     let chain = crate::transforms::Chain::from_config(&ctx.connector_config)?;
-    let producer: BaseProducer<AckTracker> = ctx
-        .settings
-        .kafka
-        .producer(&ctx.connector_config)
-        .set("client.id", format!("connector-producer-{}", ctx.name()))
+    // Exactly-once: zombies fenced before the producer exists, its transactions initialised
+    // (and the task checked to be current) before the task starts.
+    let mut transactions = Transactions::prepare(ctx)?;
+    let mut producer_config = ctx.settings.kafka.producer(&ctx.connector_config);
+    producer_config.set("client.id", format!("connector-producer-{}", ctx.name()));
+    if let Some((_, id)) = &transactions {
+        producer_config.set("transactional.id", id);
+    }
+    let producer: BaseProducer<AckTracker> = producer_config
         .create_with_context(AckTracker::default())
         .map_err(|e| kafka_error("Failed to create the producer", &e))?;
+    let mut transactions = match transactions.take() {
+        Some((mut t, _)) => {
+            t.init(ctx, &producer)?;
+            Some(t)
+        }
+        None => None,
+    };
     let dlq = DeadLetterQueue::open(
         &ctx.settings.kafka.base(),
         &errors,
@@ -110,6 +122,10 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
                 Err(e) => return Err(e),
             };
             TaskMetrics::add(&ctx.metrics.records_read, records.len() as u64);
+            let polled = records.len();
+            if let (Some(t), true) = (transactions.as_mut(), polled > 0) {
+                t.begin(&producer)?;
+            }
             for r in records {
                 // The record to send: the task's own, or a transformed copy (the task's is kept
                 // for `commit_record`).
@@ -178,7 +194,14 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
             }
             producer.poll(std::time::Duration::ZERO);
             inflight.acknowledge(ctx, &producer, &mut *task);
-            if last_commit.elapsed() >= ctx.settings.offset_flush_interval {
+            if let Some(t) = transactions.as_mut() {
+                if t.due(polled) {
+                    t.commit(ctx, &producer, &pending.entries)?;
+                    pending = PendingOffsets::default();
+                    inflight.acknowledge(ctx, &producer, &mut *task);
+                    commit_task(ctx, &mut *task);
+                }
+            } else if last_commit.elapsed() >= ctx.settings.offset_flush_interval {
                 commit(ctx, &producer, &errors, dlq.as_ref(), &mut pending)?;
                 inflight.acknowledge(ctx, &producer, &mut *task);
                 commit_task(ctx, &mut *task);
@@ -187,13 +210,25 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
         }
         Ok(())
     })();
-    let committed = match &result {
-        Ok(()) => commit(ctx, &producer, &errors, dlq.as_ref(), &mut pending).map(|()| {
+    let committed = match (&result, transactions.as_mut()) {
+        (Ok(()), Some(t)) => t.commit(ctx, &producer, &pending.entries).map(|()| {
             inflight.acknowledge(ctx, &producer, &mut *task);
             commit_task(ctx, &mut *task);
         }),
-        Err(_) => Ok(()),
+        (Ok(()), None) => commit(ctx, &producer, &errors, dlq.as_ref(), &mut pending).map(|()| {
+            inflight.acknowledge(ctx, &producer, &mut *task);
+            commit_task(ctx, &mut *task);
+        }),
+        (Err(_), t) => {
+            if let Some(t) = t {
+                t.abort(ctx, &producer);
+            }
+            Ok(())
+        }
     };
+    if let (Err(_), Some(t)) = (&committed, transactions.as_mut()) {
+        t.abort(ctx, &producer);
+    }
     task.stop();
     result.and(committed)
 }

@@ -45,6 +45,23 @@ impl RuntimeSettings {
     }
 }
 
+/// What a distributed worker with `exactly.once.source.support=enabled` lends its source tasks
+/// (the hooks of Apache's `ExactlyOnceWorkerSourceTask`).
+pub trait ExactlyOnce: Send + Sync {
+    /// The task producer's `transactional.id`: `<group>-<connector>-<task>`.
+    fn transactional_id(&self, id: &ConnectorTaskId) -> String;
+    /// How many times the connector's task configs have been committed.
+    fn generation(&self, connector: &str) -> u64;
+    /// `preProducerCheck`: a round of zombie fencing for the connector, done by the leader.
+    fn fence(&self, connector: &str) -> Result<(), ConnectError>;
+    /// `postProducerCheck`: the task's configs are still the latest and it still runs here.
+    fn verify(&self, id: &ConnectorTaskId, generation: u64) -> Result<(), ConnectError>;
+    /// Where offsets go in the task's transactions: the offsets topic and its partition count.
+    fn offsets_topic(&self) -> (String, i32);
+    /// Reads the offsets topic to its end, so the task starts from the last committed offsets.
+    fn read_offsets(&self) -> Result<(), ConnectError>;
+}
+
 /// What a task loop gets.
 pub struct TaskContext {
     pub id: ConnectorTaskId,
@@ -55,6 +72,8 @@ pub struct TaskContext {
     pub worker_id: String,
     pub stop: Arc<AtomicBool>,
     pub metrics: Arc<TaskMetrics>,
+    /// For a source task under exactly-once: the hooks and the generation it started with.
+    pub exactly_once: Option<(Arc<dyn ExactlyOnce>, u64)>,
 }
 
 impl TaskContext {
@@ -144,6 +163,7 @@ pub struct KafkaRuntime {
     worker_id: String,
     metrics: Arc<Metrics>,
     tasks: Mutex<HashMap<ConnectorTaskId, Running>>,
+    exactly_once: Option<Arc<dyn ExactlyOnce>>,
 }
 
 impl KafkaRuntime {
@@ -161,7 +181,14 @@ impl KafkaRuntime {
             worker_id,
             metrics,
             tasks: Mutex::default(),
+            exactly_once: None,
         }
+    }
+
+    /// Runs source tasks with transactions (`exactly.once.source.support=enabled`).
+    pub fn with_exactly_once(mut self, hooks: Arc<dyn ExactlyOnce>) -> KafkaRuntime {
+        self.exactly_once = Some(hooks);
+        self
     }
 }
 
@@ -170,6 +197,13 @@ impl Runtime for KafkaRuntime {
         // Apache's `Worker.startTask` line: every start of a task, whatever asked for it.
         tracing::info!("Creating task {}-{}", spec.id.connector, spec.id.task);
         let stop = Arc::new(AtomicBool::new(false));
+        let source = matches!(spec.task, Task::Source(_));
+        // The generation is taken now, as Apache's herder takes it when it starts the task.
+        let exactly_once = self
+            .exactly_once
+            .as_ref()
+            .filter(|_| source)
+            .map(|h| (h.clone(), h.generation(&spec.id.connector)));
         let ctx = TaskContext {
             id: spec.id.clone(),
             connector_config: spec.connector_config,
@@ -178,9 +212,8 @@ impl Runtime for KafkaRuntime {
             offsets: self.offsets.clone(),
             worker_id: self.worker_id.clone(),
             stop: stop.clone(),
-            metrics: self
-                .metrics
-                .task(&spec.id, matches!(spec.task, Task::Source(_))),
+            metrics: self.metrics.task(&spec.id, source),
+            exactly_once,
         };
         let task = spec.task;
         let connector_type = spec.connector_type;

@@ -18,6 +18,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_connect-worker");
 pub struct Group {
     pub id: String,
     pub dir: tempfile::TempDir,
+    /// More worker properties, one `key=value` per line.
+    pub extra: String,
 }
 
 impl Group {
@@ -25,6 +27,15 @@ impl Group {
         Group {
             id: unique(prefix),
             dir: tempfile::tempdir().unwrap(),
+            extra: String::new(),
+        }
+    }
+
+    /// A group whose workers all get `extra` properties as well.
+    pub fn with(prefix: &str, extra: &str) -> Group {
+        Group {
+            extra: extra.to_owned(),
+            ..Group::new(prefix)
         }
     }
 
@@ -39,8 +50,9 @@ impl Group {
              key.converter=org.apache.kafka.connect.json.JsonConverter\n\
              value.converter=org.apache.kafka.connect.json.JsonConverter\n\
              offset.flush.interval.ms=500\nsession.timeout.ms=6000\nheartbeat.interval.ms=1000\n\
-             scheduled.rebalance.max.delay.ms=1000\nplugin.discovery=service_load\n",
-            bs = env().bootstrap_servers
+             scheduled.rebalance.max.delay.ms=1000\nplugin.discovery=service_load\n{extra}",
+            bs = env().bootstrap_servers,
+            extra = self.extra
         )
     }
 
