@@ -16,12 +16,47 @@ use serde_json::{Value, json};
 
 const EXACTLY_ONCE: &str = "exactly.once.source.support=enabled\n";
 
-/// Writes `lines` lines to a new file and returns its path.
-fn input(group: &Group, name: &str, lines: usize) -> std::path::PathBuf {
-    let path = group.path(name);
-    let text: String = (0..lines).map(|i| format!("{name}-line-{i}\n")).collect();
-    std::fs::write(&path, text).unwrap();
-    path
+/// Appends lines to a file from a thread of its own, ~2,000 a second, until stopped: a source
+/// tailing it is always in the middle of its input when a worker is killed.
+struct Appender {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<usize>>,
+}
+
+impl Appender {
+    fn start(path: std::path::PathBuf, name: &'static str) -> Appender {
+        std::fs::write(&path, "").unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .unwrap();
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let chunk: String =
+                        (n..n + 100).map(|i| format!("{name}-line-{i}\n")).collect();
+                    f.write_all(chunk.as_bytes()).unwrap();
+                    n += 100;
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                n
+            })
+        };
+        Appender {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops appending; returns how many lines the file has.
+    fn finish(mut self) -> usize {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.take().unwrap().join().unwrap()
+    }
 }
 
 /// A FileStream source with small batches, so that each poll is a transaction and the file
@@ -69,6 +104,11 @@ fn committed_exactly(topic: &str, lines: usize) -> BTreeSet<String> {
 fn under_way(topic: &str, n: usize) {
     let read = consume(topic, n, Duration::from_secs(90), true);
     assert_eq!(read.len(), n, "{topic}: the source never got going");
+}
+
+/// How many records a `read_committed` reader finds in `topic` now.
+fn committed(topic: &str) -> usize {
+    consume(topic, usize::MAX, Duration::from_secs(2), true).len()
 }
 
 /// The worker running `connector`'s task 0.
@@ -119,8 +159,8 @@ fn a_killed_source_task_resumes_without_duplicates() {
     let mut workers = vec![connect_worker(&group), connect_worker(&group)];
     let topic = unique("deos-data");
     create_topic(&topic, 3);
-    const LINES: usize = 40_000;
-    let file = input(&group, "src", LINES);
+    let file = group.path("src");
+    let appender = Appender::start(file.clone(), "src");
     source(&workers[0].api(), "src", &file, &topic, 500);
     let api = workers[1].api();
     runner(&mut workers, &api, "src");
@@ -136,7 +176,9 @@ fn a_killed_source_task_resumes_without_duplicates() {
         &[survivor.id.as_str()],
         Duration::from_secs(60),
     );
-    committed_exactly(&topic, LINES);
+    under_way(&topic, committed(&topic) + 2_000);
+    let lines = appender.finish();
+    committed_exactly(&topic, lines);
     // The leader recorded the task count to fence when the connector's tasks change.
     assert_eq!(
         task_count_record(&group, "src"),
@@ -161,7 +203,6 @@ fn apache_and_connect_worker_take_over_each_others_exactly_once_tasks() {
     let group = Group::with("deosmix", EXACTLY_ONCE);
     let mut workers = vec![apache_worker(&group, "sessioned"), connect_worker(&group)];
     let mut apache_ids = vec![workers[0].id.clone()];
-    const LINES: usize = 60_000;
     let topic = unique("deosmix-data");
     create_topic(&topic, 3);
     let api = workers[0].api();
@@ -202,8 +243,9 @@ fn apache_and_connect_worker_take_over_each_others_exactly_once_tasks() {
         true,
         (400, Some("Connector sink is not a source connector")),
     );
-    let file = input(&group, "a", LINES);
-    source(&workers[1].api(), "a", &file, &topic, 100);
+    let file = group.path("a");
+    let appender = Appender::start(file.clone(), "a");
+    source(&workers[1].api(), "a", &file, &topic, 500);
     fence("/connectors/a/fence", true, (204, None));
     fence(
         "/connectors/a/fence",
@@ -235,10 +277,6 @@ fn apache_and_connect_worker_take_over_each_others_exactly_once_tasks() {
     // Let the rebalance that the new worker brings settle before the second kill.
     std::thread::sleep(Duration::from_secs(5));
     let second = runner(&mut workers, &survivor_api, "a").id.clone();
-    assert!(
-        consume(&topic, LINES, Duration::from_secs(1), true).len() < LINES,
-        "the file was through before the second kill; give it more lines"
-    );
     let victim = workers.iter().position(|w| w.id == second).unwrap();
     workers[victim].kill();
     let last = &workers[1 - victim];
@@ -263,7 +301,10 @@ fn apache_and_connect_worker_take_over_each_others_exactly_once_tasks() {
         &[last.id.as_str()],
         Duration::from_secs(60),
     );
-    committed_exactly(&topic, LINES);
+    // The last worker carries on with the growing file; then the file stops growing.
+    under_way(&topic, committed(&topic) + 2_000);
+    let lines = appender.finish();
+    committed_exactly(&topic, lines);
     assert_eq!(
         task_count_record(&group, "a"),
         Some(json!({"task-count": 1}))
