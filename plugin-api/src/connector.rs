@@ -99,6 +99,13 @@ pub trait Connector: Send + Sync {
     /// connector adds the errors that depend on several keys (Apache's override that calls
     /// `super.validate` first).
     fn validate(&self, _config: &ConfigMap, _values: &mut Vec<ConfigValueInfo>) {}
+    /// `SourceConnector.exactlyOnceSupport`: whether the connector's tasks can give
+    /// exactly-once delivery with this config (`Some(true)`: SUPPORTED, `Some(false)`:
+    /// UNSUPPORTED), asked on an unstarted instance when `exactly.once.support=required`.
+    /// `None` is Java's default `null`: the connector does not say.
+    fn exactly_once_support(&self, _config: &ConfigMap) -> Option<bool> {
+        None
+    }
     /// `Connector.stop`: releases what `start` acquired. Tasks are stopped before it is called.
     fn stop(&mut self) {}
     /// Checks offsets submitted through `PATCH /connectors/{c}/offsets` (`alterOffsets`), on an

@@ -101,7 +101,13 @@ async fn run(cli: Cli, levels: Arc<LogLevels>) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {} (listeners)", config.rest_listen))?;
             let worker_id = worker_id(&config, listener.local_addr()?);
-            let defaults = worker_defaults(&config);
+            let defaults = WorkerDefaults {
+                exactly_once_source: Some(
+                    keys.exactly_once_source
+                        == connect_worker::distributed::config::ExactlyOnceSource::Enabled,
+                ),
+                ..worker_defaults(&config)
+            };
             return connect_worker::distributed::start::serve(
                 connect_worker::distributed::start::Start {
                     config,
@@ -212,6 +218,7 @@ fn worker_defaults(config: &WorkerConfig) -> WorkerDefaults {
             "header.converter",
             WorkerDefaults::default().header_converter,
         ),
+        exactly_once_source: None,
     }
 }
 

@@ -21,6 +21,9 @@ pub struct WorkerDefaults {
     pub key_converter: String,
     pub value_converter: String,
     pub header_converter: String,
+    /// In a distributed worker, whether `exactly.once.source.support=enabled`; standalone
+    /// workers (`None`) check nothing of exactly-once, as Apache's standalone herder.
+    pub exactly_once_source: Option<bool>,
 }
 
 impl Default for WorkerDefaults {
@@ -29,6 +32,7 @@ impl Default for WorkerDefaults {
             key_converter: registry::DEFAULT_CONVERTER.to_owned(),
             value_converter: registry::DEFAULT_CONVERTER.to_owned(),
             header_converter: registry::DEFAULT_HEADER_CONVERTER.to_owned(),
+            exactly_once_source: None,
         }
     }
 }
@@ -181,6 +185,13 @@ pub fn validate(config: &ConfigMap, defaults: &WorkerDefaults) -> Result<ConfigI
         {
             v.errors.extend(errs);
         }
+    }
+    if let (Some(enabled), Some(PluginType::Source), registry::Factory::Connector(create)) = (
+        defaults.exactly_once_source,
+        plugin.connector_type(),
+        &plugin.factory,
+    ) {
+        exactly_once_checks(config, enabled, &*create(), &mut configs);
     }
     configs.extend(alias_configs(config));
     // The connector's own keys: its config definition, then `Connector.validate` on an
@@ -340,6 +351,54 @@ fn sink_checks(config: &ConfigMap, errors: &mut BTreeMap<&'static str, Vec<Strin
             errors.entry("topics.regex").or_default().push(format!(
                 "The DLQ topic '{dlq}' may not be included in the regex matching the topics ('topics.regex={regex}') consumed by the connector"
             ));
+        }
+    }
+}
+
+/// A distributed worker's checks of a source connector's exactly-once keys (Apache's
+/// `DistributedHerder.validateSourceConnectorConfig`), on keys that passed their own validators.
+fn exactly_once_checks(
+    config: &ConfigMap,
+    enabled: bool,
+    connector: &dyn crate::plugin::Connector,
+    configs: &mut [ConfigInfo],
+) {
+    let valid = |configs: &mut [ConfigInfo], name: &str| -> Option<(String, usize)> {
+        let i = configs.iter().position(|c| c.definition.name == name)?;
+        let v = configs[i].value.as_ref()?;
+        v.errors
+            .is_empty()
+            .then(|| (v.value.clone().unwrap_or_default().to_ascii_lowercase(), i))
+    };
+    if let Some(("required", i)) = valid(configs, "exactly.once.support")
+        .as_ref()
+        .map(|(v, i)| (v.as_str(), *i))
+    {
+        let mut errors = Vec::new();
+        if !enabled {
+            errors
+                .push("This worker does not have exactly-once source support enabled.".to_owned());
+        }
+        match connector.exactly_once_support(config) {
+            Some(true) => {}
+            Some(false) => errors.push(
+                "The connector does not support exactly-once semantics with the provided configuration.".to_owned(),
+            ),
+            None => errors.push(
+                "The connector does not implement the API required for preflight validation of exactly-once source support. Please consult the documentation for the connector to determine whether it supports exactly-once semantics, and then consider reconfiguring the connector to use the value \"requested\" for this property (which will disable this preflight check and allow the connector to be created).".to_owned(),
+            ),
+        }
+        if let Some(v) = configs[i].value.as_mut() {
+            v.errors.extend(errors);
+        }
+    }
+    // No connector here defines its own transaction boundaries (Apache's default answer).
+    if let Some(("connector", i)) = valid(configs, "transaction.boundary")
+        .as_ref()
+        .map(|(v, i)| (v.as_str(), *i))
+    {
+        if let Some(v) = configs[i].value.as_mut() {
+            v.errors.push("The connector does not support connector-defined transaction boundaries with the given configuration. Please reconfigure it to use a different transaction boundary definition.".to_owned());
         }
     }
 }

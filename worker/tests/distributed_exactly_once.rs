@@ -243,6 +243,55 @@ fn apache_and_connect_worker_take_over_each_others_exactly_once_tasks() {
         true,
         (400, Some("Connector sink is not a source connector")),
     );
+    // Validation of the exactly-once keys, as a distributed worker with it enabled does it.
+    for (extra, errors) in [
+        (json!({"file": "", "exactly.once.support": "required"}), 1),
+        (
+            json!({"file": "/tmp/in.txt", "exactly.once.support": "REQUIRED",
+                   "transaction.boundary": "connector"}),
+            1,
+        ),
+        (
+            json!({"file": "/tmp/in.txt", "exactly.once.support": "sometimes",
+                   "transaction.boundary": "never"}),
+            2,
+        ),
+    ] {
+        let mut config = json!({"connector.class": "FileStreamSource", "name": "v", "topic": "t"});
+        config
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let picked: Vec<Value> = workers
+            .iter()
+            .map(|w| {
+                let (code, body) = w.api().call(
+                    "PUT",
+                    "/connector-plugins/FileStreamSource/config/validate",
+                    Some(&config),
+                );
+                assert_eq!(code, 200, "{body}");
+                let keys: Vec<Value> = body["configs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|c| {
+                        matches!(
+                            c["value"]["name"].as_str(),
+                            Some("exactly.once.support" | "transaction.boundary")
+                        )
+                    })
+                    .map(|c| c["value"].clone())
+                    .collect();
+                json!({"error_count": body["error_count"], "keys": keys})
+            })
+            .collect();
+        assert_eq!(
+            picked[0], picked[1],
+            "validate {config}: Apache's and ours differ"
+        );
+        assert_eq!(picked[0]["error_count"], errors, "{}", picked[0]);
+    }
     let file = group.path("a");
     let appender = Appender::start(file.clone(), "a");
     source(&workers[1].api(), "a", &file, &topic, 500);

@@ -260,7 +260,7 @@ pub static SOURCE: &[ConfigKey] = &[
         order: 2,
         width: Width::Short,
         display_name: "Exactly once support",
-        validator: Validator::None,
+        validator: Validator::OneOfCaseInsensitive(&["REQUIRED", "REQUESTED"]),
     },
     ConfigKey {
         name: "transaction.boundary",
@@ -272,7 +272,7 @@ pub static SOURCE: &[ConfigKey] = &[
         order: 3,
         width: Width::Short,
         display_name: "Transaction Boundary",
-        validator: Validator::None,
+        validator: Validator::OneOfCaseInsensitive(&["INTERVAL", "POLL", "CONNECTOR"]),
     },
     ConfigKey {
         name: "transaction.boundary.interval.ms",

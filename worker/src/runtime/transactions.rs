@@ -69,7 +69,7 @@ fn boundary(config: &ConfigMap, default_interval: Duration) -> Result<Boundary, 
         other => Err(ConnectError::new(
             crate::error::class::CONFIG,
             format!(
-                "Invalid value {other} for configuration transaction.boundary: String must be one of (case insensitive): POLL, INTERVAL, CONNECTOR"
+                "Invalid value {other} for configuration transaction.boundary: String must be one of (case insensitive): INTERVAL, POLL, CONNECTOR"
             ),
         )),
     }

@@ -145,6 +145,12 @@ impl Connector for FileStreamSourceConnector {
         })))
     }
 
+    /// A real file that is only appended to can be read exactly once; stdin cannot, since
+    /// its position is not tracked (Apache's answer).
+    fn exactly_once_support(&self, config: &ConfigMap) -> Option<bool> {
+        Some(config.get("file").is_some_and(|f| !f.is_empty()))
+    }
+
     fn alter_offsets(
         &self,
         _config: &ConfigMap,
