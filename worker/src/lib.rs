@@ -24,16 +24,22 @@
 //!     the incremental protocols both do the same: a changed connector config restarts the
 //!     connector where it runs, a target state change is applied in place, and new connectors
 //!     and new task configs are handed out by a rebalance that moves nothing else.
-//!   - Exactly-once source support (`exactly.once.source.support`, `PUT /connectors/{c}/fence`,
-//!     `tasks-fencing-*` records) and transactional config-topic writes are not implemented;
-//!     those records are read and ignored. A worker that fails 5 rounds in a row to read the
+//!   - Exactly-once source support (`exactly.once.source.support`, KIP-618) follows Apache:
+//!     transactional task producers with the offsets in the transaction, zombie fencing by the
+//!     leader (`tasks-fencing-*` records, `PUT /connectors/{c}/fence`), transactional
+//!     config-topic writes by the leader. Differences: producers are fenced by initialising a
+//!     producer per transactional id (what `Admin.fenceProducers` asks of the broker, one
+//!     client per id); a connector-specific `offsets.storage.topic` is not used (offsets go to
+//!     the worker's offsets topic); `transaction.boundary=connector` fails the task, as no
+//!     connector here defines its own boundaries; records a source task sends to its DLQ are
+//!     outside the transaction. A worker that fails 5 rounds in a row to read the
 //!     config topic to its assignment's offset leaves the group for `worker.unsync.backoff.ms`,
 //!     as Apache does (not tested: it needs a config topic that cannot be read). Cluster-wide logger levels (`PUT /admin/loggers/{n}?scope=cluster`,
 //!     `logger-cluster-*` records) are written and applied as Apache does.
 //!   - Offsets alteration and reset run on the leader (requests are forwarded) through the
 //!     standalone herder's code, tested in a group of one (the REST conformance suite against
-//!     a distributed worker), not yet across several workers; Apache also fences zombies for
-//!     exactly-once connectors.
+//!     a distributed worker), not yet across several workers; Apache also fences zombies
+//!     before altering an exactly-once source connector's offsets, which is not done here.
 //!   - Under the eager protocol every rebalance stops and restarts all work, so a FAILED task
 //!     runs again after any config change in the group and fails again on its record (sending
 //!     it to the DLQ once more if one is configured), as on Apache's eager workers.

@@ -380,7 +380,9 @@ impl Worker {
         let before = self.membership.protocol();
         if before.is_none_or(|p| p == Protocol::Eager) {
             let me = self.clone();
-            let _ = tokio::task::spawn_blocking(move || me.revoke_all()).await;
+            // Still a member of the last generation: heartbeats keep it one while work stops.
+            self.beating_until(member, tokio::task::spawn_blocking(move || me.revoke_all()))
+                .await;
         }
         let protocols = self.metadata();
         let joined = member.join(&protocols).await?;
@@ -439,7 +441,13 @@ impl Worker {
             {
                 let me = self.clone();
                 let revoked = a.clone();
-                let _ = tokio::task::spawn_blocking(move || me.revoke(&revoked)).await;
+                // A sink task commits as it stops: heartbeats go on meanwhile, or a stop that
+                // outlasts `session.timeout.ms` would drop this worker from the group.
+                self.beating_until(
+                    member,
+                    tokio::task::spawn_blocking(move || me.revoke(&revoked)),
+                )
+                .await;
             }
             // What this worker runs from now on: what it ran, less what is revoked, plus
             // what is new.
@@ -593,17 +601,17 @@ impl Worker {
         Some(Instant::now() + Duration::from_millis(left as u64))
     }
 
-    /// Waits for the work being started to be running before the worker joins again, sending
-    /// heartbeats meanwhile: a member that stops heartbeating for `session.timeout.ms` is
-    /// dropped from the group, and its work counts as lost.
-    async fn finish_starting(
+    /// Waits for work being started or stopped, sending heartbeats meanwhile: a member that
+    /// stops heartbeating for `session.timeout.ms` is dropped from the group, and its work
+    /// counts as lost.
+    async fn beating_until(
         &self,
         member: &mut GroupMember,
-        mut starting: tokio::task::JoinHandle<()>,
+        mut work: tokio::task::JoinHandle<()>,
     ) {
         loop {
             tokio::select! {
-                _ = &mut starting => return,
+                _ = &mut work => return,
                 _ = tokio::time::sleep(self.config.heartbeat_interval) => {
                     if let Err(e) = member.heartbeat().await {
                         member.forget_coordinator(&e);
@@ -676,7 +684,7 @@ impl Worker {
                 tokio::task::spawn_blocking(move || me.start_assigned(&start))
             };
             if outcome.rejoin_now {
-                self.finish_starting(&mut member, starting).await;
+                self.beating_until(&mut member, starting).await;
                 continue;
             }
             // Far enough away never to fire when no rebalance or key rotation is due.
@@ -710,7 +718,7 @@ impl Worker {
                     _ = self.shutdown.notified() => break true,
                 }
             };
-            self.finish_starting(&mut member, starting).await;
+            self.beating_until(&mut member, starting).await;
             if stop {
                 break;
             }
