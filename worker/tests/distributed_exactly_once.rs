@@ -191,6 +191,59 @@ fn a_killed_source_task_resumes_without_duplicates() {
         (400, Some("Internal request missing required signature")),
         "{body}"
     );
+
+    // Offsets altered through a worker that joined since, with the connector stopped: the
+    // leader fences and writes them in a transaction; every worker reads them; resumed, the
+    // source reads the file again from the start, each line once more.
+    let survivor_api = survivor.api();
+    let back = connect_worker(&group);
+    let (code, body) = back.api().call("PUT", "/connectors/src/stop", None);
+    assert_eq!(code, 204, "{body}");
+    let stopped = |api: &connect_testkit::Connect| {
+        api.status("src")
+            .is_some_and(|s| s.connector.state == connect_api::State::Stopped && s.tasks.is_empty())
+    };
+    distributed_support::eventually("src stopped", Duration::from_secs(60), || {
+        stopped(&survivor_api).then_some(())
+    });
+    let partition = json!({"filename": file});
+    let offsets =
+        |api: &connect_testkit::Connect| api.call("GET", "/connectors/src/offsets", None).1;
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert_eq!(
+        offsets(&back.api()),
+        json!({"offsets": [{"partition": partition, "offset": {"position": size}}]})
+    );
+    let (code, body) = back.api().call(
+        "PATCH",
+        "/connectors/src/offsets",
+        Some(&json!({"offsets": [{"partition": partition, "offset": {"position": 0}}]})),
+    );
+    assert_eq!(
+        (code, body["message"].as_str()),
+        (
+            200,
+            Some("The offsets for this connector have been altered successfully")
+        ),
+        "{body}"
+    );
+    for api in [back.api(), survivor.api()] {
+        distributed_support::eventually(
+            "the altered offset on every worker",
+            Duration::from_secs(30),
+            || {
+                (offsets(&api)
+                    == json!({"offsets": [{"partition": partition, "offset": {"position": 0}}]}))
+                .then_some(())
+            },
+        );
+    }
+    let (code, body) = back.api().call("PUT", "/connectors/src/resume", None);
+    assert_eq!(code, 202, "{body}");
+    let twice = consume(&topic, 2 * lines, Duration::from_secs(120), true);
+    assert_eq!(twice.len(), 2 * lines, "every line again");
+    let twice = consume(&topic, 2 * lines + 1, Duration::from_secs(5), true);
+    assert_eq!(twice.len(), 2 * lines, "every line again, once");
 }
 
 /// Apache's worker and ours in one exactly-once group: the first to run the task is killed in

@@ -158,7 +158,6 @@ impl Fencable {
                 if let Some(v) = v {
                     r = r.payload(*v);
                 }
-                let mut r = r;
                 loop {
                     match producer.send(r) {
                         Ok(()) => break,
@@ -421,13 +420,11 @@ impl KafkaConfigStore {
         config
             .set("acks", "all")
             .set("enable.idempotence", "true")
-            .set("transactional.id", id)
             .set("client.id", format!("{client_id}-leader"));
         for (k, v) in &settings.producer {
-            if k != "transactional.id" {
-                config.set(k, v);
-            }
+            config.set(k, v);
         }
+        // Whatever the worker's producer settings say: the id is the group's.
         config.set("transactional.id", id);
         self.fencable = Some(Fencable {
             config,

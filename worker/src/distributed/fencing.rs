@@ -281,6 +281,80 @@ pub fn fence_producers(settings: &KafkaSettings, ids: &[String]) -> Result<(), C
     })
 }
 
+/// The offsets store of a worker with exactly-once enabled. Tasks write their offsets in their
+/// own transactions; what comes here is an offsets alteration or reset (the connector is
+/// stopped), which the leader makes as Apache does: a round of zombie fencing first, then the
+/// offsets in a transaction of task 0's transactional id, fencing out any task 0 still alive.
+pub struct FencedOffsets {
+    pub fencing: Arc<Fencing>,
+    pub inner: Arc<KafkaOffsetStore>,
+}
+
+impl crate::runtime::store::OffsetStore for FencedOffsets {
+    fn get(
+        &self,
+        connector: &str,
+        partition: &crate::plugin::OffsetMap,
+    ) -> Option<crate::plugin::OffsetMap> {
+        self.inner.get(connector, partition)
+    }
+
+    fn all(&self, connector: &str) -> Vec<(crate::plugin::OffsetMap, crate::plugin::OffsetMap)> {
+        self.inner.all(connector)
+    }
+
+    fn put(
+        &self,
+        connector: &str,
+        offsets: &[(crate::plugin::OffsetMap, Option<crate::plugin::OffsetMap>)],
+    ) -> Result<(), std::io::Error> {
+        self.fencing.fence_as_leader(connector).map_err(|r| {
+            std::io::Error::other(format!(
+                "Failed to perform zombie fencing for source connector prior to modifying offsets: {}",
+                r.message
+            ))
+        })?;
+        let id = task_transactional_id(&self.fencing.group, connector, 0);
+        let failed = |e: rdkafka::error::KafkaError| {
+            std::io::Error::other(format!(
+                "Failed to modify offsets for source connector {connector}: {e}"
+            ))
+        };
+        let producer: BaseProducer = self
+            .fencing
+            .settings
+            .base()
+            .set("transactional.id", &id)
+            .set(
+                "client.id",
+                format!("connector-offset-producer-{connector}"),
+            )
+            .create()
+            .map_err(failed)?;
+        producer.init_transactions(FENCE_TIMEOUT).map_err(failed)?;
+        producer.begin_transaction().map_err(failed)?;
+        let topic = self.inner.topic().to_owned();
+        for (partition, offset) in offsets {
+            let key = super::offset_store::offset_key(connector, partition);
+            let value = offset
+                .as_ref()
+                .map(|o| serde_json::Value::Object(o.clone()).to_string());
+            let mut record = rdkafka::producer::BaseRecord::<[u8], [u8]>::to(&topic)
+                .key(key.as_bytes())
+                .partition(crate::runtime::transactions::offset_partition(
+                    key.as_bytes(),
+                    self.inner.partitions(),
+                ));
+            if let Some(v) = &value {
+                record = record.payload(v.as_bytes());
+            }
+            crate::runtime::kafka::send_with_retry(&producer, record).map_err(failed)?;
+        }
+        producer.commit_transaction(FENCE_TIMEOUT).map_err(failed)?;
+        self.inner.read_to_end().map_err(std::io::Error::other)
+    }
+}
+
 /// The exactly-once hooks of a distributed worker's source tasks.
 pub struct Hooks {
     pub fencing: Arc<Fencing>,

@@ -604,11 +604,7 @@ impl Worker {
     /// Waits for work being started or stopped, sending heartbeats meanwhile: a member that
     /// stops heartbeating for `session.timeout.ms` is dropped from the group, and its work
     /// counts as lost.
-    async fn beating_until(
-        &self,
-        member: &mut GroupMember,
-        mut work: tokio::task::JoinHandle<()>,
-    ) {
+    async fn beating_until(&self, member: &mut GroupMember, mut work: tokio::task::JoinHandle<()>) {
         loop {
             tokio::select! {
                 _ = &mut work => return,

@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 
 use super::config::{DistributedConfig, ExactlyOnceSource, leader_transactional_id};
 use super::config_store::KafkaConfigStore;
-use super::fencing::{Fencing, Hooks};
+use super::fencing::{FencedOffsets, Fencing, Hooks};
 use super::herder::{Membership, TrackingRuntime, Worker};
 use super::incremental::IncrementalAssignor;
 use super::offset_store::KafkaOffsetStore;
@@ -18,6 +18,7 @@ use crate::logging::LogLevels;
 use crate::rest::{AppState, router};
 use crate::runtime::herder::Herder;
 use crate::runtime::metrics::Metrics;
+use crate::runtime::store::OffsetStore;
 use crate::runtime::worker::{KafkaRuntime, RuntimeSettings};
 use crate::validation::WorkerDefaults;
 
@@ -106,10 +107,20 @@ pub async fn serve(
         }));
     }
     let runtime = Arc::new(TrackingRuntime::new(Arc::new(kafka_runtime)));
+    // Offsets alterations and resets: fenced and transactional under exactly-once.
+    let herder_offsets: Arc<dyn OffsetStore> =
+        if s.keys.exactly_once_source == ExactlyOnceSource::Enabled {
+            Arc::new(FencedOffsets {
+                fencing: fencing.clone(),
+                inner: offsets.clone(),
+            })
+        } else {
+            offsets.clone()
+        };
     let herder = Arc::new(Herder::with_placement(
         configs.clone(),
         statuses.clone(),
-        offsets.clone(),
+        herder_offsets,
         runtime.clone(),
         s.worker_id.clone(),
         s.defaults,

@@ -189,7 +189,7 @@ impl Transactions {
 
 /// The offsets-topic partition of a key, as Java's default partitioner picks it (murmur2),
 /// so an Apache worker finds it where it would have written it.
-fn offset_partition(key: &[u8], partitions: i32) -> i32 {
+pub fn offset_partition(key: &[u8], partitions: i32) -> i32 {
     ((murmur2(key) & 0x7fff_ffff) % partitions.max(1) as u32) as i32
 }
 
