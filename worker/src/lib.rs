@@ -29,8 +29,7 @@
 //!     leader (`tasks-fencing-*` records, `PUT /connectors/{c}/fence`), transactional
 //!     config-topic writes by the leader. Differences: producers are fenced by initialising a
 //!     producer per transactional id (what `Admin.fenceProducers` asks of the broker, one
-//!     client per id); a connector-specific `offsets.storage.topic` is not used (offsets go to
-//!     the worker's offsets topic); `transaction.boundary=connector` fails the task, as no
+//!     client per id); `transaction.boundary=connector` fails the task, as no
 //!     connector here defines its own boundaries; records a source task sends to its DLQ are
 //!     outside the transaction. A worker that fails 5 rounds in a row to read the
 //!     config topic to its assignment's offset leaves the group for `worker.unsync.backoff.ms`,

@@ -67,14 +67,16 @@ fn source(
     file: &std::path::Path,
     topic: &str,
     batch: usize,
+    extra: Value,
 ) {
-    create(
-        api,
-        name,
-        json!({"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
-               "file": file, "topic": topic, "tasks.max": "1", "batch.size": batch.to_string(),
-               "exactly.once.support": "required"}),
-    );
+    let mut config = json!({"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
+           "file": file, "topic": topic, "tasks.max": "1", "batch.size": batch.to_string(),
+           "exactly.once.support": "required"});
+    config
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    create(api, name, config);
 }
 
 /// The payloads a `read_committed` reader finds in `topic`, once there are at least `lines`;
@@ -161,7 +163,7 @@ fn a_killed_source_task_resumes_without_duplicates() {
     create_topic(&topic, 3);
     let file = group.path("src");
     let appender = Appender::start(file.clone(), "src");
-    source(&workers[0].api(), "src", &file, &topic, 500);
+    source(&workers[0].api(), "src", &file, &topic, 500, json!({}));
     let api = workers[1].api();
     runner(&mut workers, &api, "src");
     under_way(&topic, 2_000);
@@ -347,7 +349,16 @@ fn apache_and_connect_worker_take_over_each_others_exactly_once_tasks() {
     }
     let file = group.path("a");
     let appender = Appender::start(file.clone(), "a");
-    source(&workers[1].api(), "a", &file, &topic, 500);
+    // The connector keeps its offsets in a topic of its own, which both sides must use.
+    let own_offsets = format!("{}-a-offsets", group.id);
+    source(
+        &workers[1].api(),
+        "a",
+        &file,
+        &topic,
+        500,
+        json!({"offsets.storage.topic": own_offsets}),
+    );
     fence("/connectors/a/fence", true, (204, None));
     fence(
         "/connectors/a/fence",
@@ -407,6 +418,21 @@ fn apache_and_connect_worker_take_over_each_others_exactly_once_tasks() {
     under_way(&topic, committed(&topic) + 2_000);
     let lines = appender.finish();
     committed_exactly(&topic, lines);
+    // The offsets are in the connector's topic (and copied to the worker's), read back alike.
+    let key = serde_json::to_vec(&json!(["a", {"filename": file}])).unwrap();
+    let in_own = consume(&own_offsets, usize::MAX, Duration::from_secs(3), true);
+    assert!(
+        in_own
+            .iter()
+            .any(|r| r.key.as_deref() == Some(key.as_slice())),
+        "no offset of a in {own_offsets}: {} records",
+        in_own.len()
+    );
+    let size = std::fs::metadata(&file).unwrap().len();
+    distributed_support::eventually("a's last offset", Duration::from_secs(30), || {
+        let (_, body) = last.api().call("GET", "/connectors/a/offsets", None);
+        (body["offsets"][0]["offset"]["position"] == json!(size)).then_some(())
+    });
     assert_eq!(
         task_count_record(&group, "a"),
         Some(json!({"task-count": 1}))

@@ -477,6 +477,10 @@ impl KafkaConfigStore {
             .map_or(0, |g| g + 1)
     }
 
+    pub fn connector_config(&self, name: &str) -> Option<ConfigMap> {
+        lock(&self.state).connectors.get(name).cloned()
+    }
+
     pub fn has_connector(&self, name: &str) -> bool {
         lock(&self.state).connectors.contains_key(name)
     }

@@ -16,11 +16,14 @@ use rdkafka::producer::{BaseProducer, Producer};
 
 use super::config::task_transactional_id;
 use super::config_store::KafkaConfigStore;
+use super::connector_offsets::OffsetTopics;
 use super::herder::Membership;
 use super::offset_store::KafkaOffsetStore;
 use crate::error::ConnectError;
+use crate::plugin::OffsetMap;
 use crate::registry::{self, PluginType};
 use crate::runtime::kafka::KafkaSettings;
+use crate::runtime::store::OffsetStore;
 use crate::runtime::worker::ExactlyOnce;
 
 /// How long fencing one producer may take.
@@ -287,26 +290,22 @@ pub fn fence_producers(settings: &KafkaSettings, ids: &[String]) -> Result<(), C
 /// offsets in a transaction of task 0's transactional id, fencing out any task 0 still alive.
 pub struct FencedOffsets {
     pub fencing: Arc<Fencing>,
-    pub inner: Arc<KafkaOffsetStore>,
+    pub inner: Arc<OffsetTopics>,
 }
 
-impl crate::runtime::store::OffsetStore for FencedOffsets {
-    fn get(
-        &self,
-        connector: &str,
-        partition: &crate::plugin::OffsetMap,
-    ) -> Option<crate::plugin::OffsetMap> {
+impl OffsetStore for FencedOffsets {
+    fn get(&self, connector: &str, partition: &OffsetMap) -> Option<OffsetMap> {
         self.inner.get(connector, partition)
     }
 
-    fn all(&self, connector: &str) -> Vec<(crate::plugin::OffsetMap, crate::plugin::OffsetMap)> {
+    fn all(&self, connector: &str) -> Vec<(OffsetMap, OffsetMap)> {
         self.inner.all(connector)
     }
 
     fn put(
         &self,
         connector: &str,
-        offsets: &[(crate::plugin::OffsetMap, Option<crate::plugin::OffsetMap>)],
+        offsets: &[(OffsetMap, Option<OffsetMap>)],
     ) -> Result<(), std::io::Error> {
         self.fencing.fence_as_leader(connector).map_err(|r| {
             std::io::Error::other(format!(
@@ -314,6 +313,14 @@ impl crate::runtime::store::OffsetStore for FencedOffsets {
                 r.message
             ))
         })?;
+        let primary = self.inner.primary(connector)?;
+        let worker = self.inner.worker_store();
+        let own_topic = !Arc::ptr_eq(&primary, worker);
+        let (tombstones, values): (Vec<_>, Vec<_>) =
+            offsets.iter().cloned().partition(|(_, o)| o.is_none());
+        if own_topic && !tombstones.is_empty() {
+            worker.put(connector, &tombstones)?;
+        }
         let id = task_transactional_id(&self.fencing.group, connector, 0);
         let failed = |e: rdkafka::error::KafkaError| {
             std::io::Error::other(format!(
@@ -333,17 +340,16 @@ impl crate::runtime::store::OffsetStore for FencedOffsets {
             .map_err(failed)?;
         producer.init_transactions(FENCE_TIMEOUT).map_err(failed)?;
         producer.begin_transaction().map_err(failed)?;
-        let topic = self.inner.topic().to_owned();
         for (partition, offset) in offsets {
             let key = super::offset_store::offset_key(connector, partition);
             let value = offset
                 .as_ref()
                 .map(|o| serde_json::Value::Object(o.clone()).to_string());
-            let mut record = rdkafka::producer::BaseRecord::<[u8], [u8]>::to(&topic)
+            let mut record = rdkafka::producer::BaseRecord::<[u8], [u8]>::to(primary.topic())
                 .key(key.as_bytes())
                 .partition(crate::runtime::transactions::offset_partition(
                     key.as_bytes(),
-                    self.inner.partitions(),
+                    primary.partitions(),
                 ));
             if let Some(v) = &value {
                 record = record.payload(v.as_bytes());
@@ -351,14 +357,22 @@ impl crate::runtime::store::OffsetStore for FencedOffsets {
             crate::runtime::kafka::send_with_retry(&producer, record).map_err(failed)?;
         }
         producer.commit_transaction(FENCE_TIMEOUT).map_err(failed)?;
-        self.inner.read_to_end().map_err(std::io::Error::other)
+        primary.read_to_end().map_err(std::io::Error::other)?;
+        if own_topic {
+            super::connector_offsets::secondary(worker, connector, &values);
+        }
+        Ok(())
     }
 }
 
 /// The exactly-once hooks of a distributed worker's source tasks.
 pub struct Hooks {
     pub fencing: Arc<Fencing>,
-    pub offsets: Arc<KafkaOffsetStore>,
+    pub offsets: Arc<OffsetTopics>,
+}
+
+fn io(what: &str, e: impl std::fmt::Display) -> ConnectError {
+    ConnectError::connect(what.to_owned()).with_cause(ConnectError::connect(e.to_string()))
 }
 
 impl ExactlyOnce for Hooks {
@@ -376,10 +390,10 @@ impl ExactlyOnce for Hooks {
 
     fn verify(&self, id: &ConnectorTaskId, generation: u64) -> Result<(), ConnectError> {
         let name = format!("{}-{}", id.connector, id.task);
-        self.fencing.configs.read_to_end().map_err(|e| {
-            ConnectError::connect("Failed to read to end of config topic")
-                .with_cause(ConnectError::connect(e.to_string()))
-        })?;
+        self.fencing
+            .configs
+            .read_to_end()
+            .map_err(|e| io("Failed to read to end of config topic", e))?;
         if self.fencing.configs.task_generation(&id.connector) != generation {
             return Err(ConnectError::connect(format!(
                 "Cannot start source task {name} with exactly-once support as the connector has already generated a new set of task configs"
@@ -393,14 +407,33 @@ impl ExactlyOnce for Hooks {
         Ok(())
     }
 
-    fn offsets_topic(&self) -> (String, i32) {
-        (self.offsets.topic().to_owned(), self.offsets.partitions())
+    fn offsets_topic(&self, connector: &str) -> Result<(String, i32), ConnectError> {
+        let store = self
+            .offsets
+            .primary(connector)
+            .map_err(|e| io("Failed to open the connector's offsets topic", e))?;
+        Ok((store.topic().to_owned(), store.partitions()))
     }
 
-    fn read_offsets(&self) -> Result<(), ConnectError> {
-        self.offsets.read_to_end().map_err(|e| {
-            ConnectError::connect("Failed to read to end of offsets topic")
-                .with_cause(ConnectError::connect(e.to_string()))
-        })
+    fn read_offsets(&self, connector: &str) -> Result<(), ConnectError> {
+        let read = |s: &KafkaOffsetStore| {
+            s.read_to_end()
+                .map_err(|e| io("Failed to read to end of offsets topic", e))
+        };
+        read(self.offsets.worker_store())?;
+        if let Some(own) = self
+            .offsets
+            .connector_store(connector)
+            .map_err(|e| io("Failed to open the connector's offsets topic", e))?
+        {
+            read(&own)?;
+        }
+        Ok(())
+    }
+
+    fn committed(&self, connector: &str, offsets: &[(OffsetMap, Option<OffsetMap>)]) {
+        if let Ok(Some(_)) = self.offsets.connector_store(connector) {
+            super::connector_offsets::secondary(self.offsets.worker_store(), connector, offsets);
+        }
     }
 }

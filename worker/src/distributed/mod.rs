@@ -11,12 +11,14 @@
 //! - [`klog`]: an internal topic read from the beginning and written with acknowledgements;
 //! - [`config_store`], [`status_store`], [`offset_store`]: the config, status and offsets
 //!   topics in Apache's keys and JSON values;
+//! - [`connector_offsets`]: connector-specific offsets topics (`offsets.storage.topic`);
 //! - [`fencing`]: zombie fencing for exactly-once source connectors;
 //! - [`herder`]: membership, assignment and the herder glue that runs assigned work.
 
 pub mod assignor;
 pub mod config;
 pub mod config_store;
+pub mod connector_offsets;
 pub mod fencing;
 pub mod group;
 pub mod herder;

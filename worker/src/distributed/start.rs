@@ -8,6 +8,7 @@ use tokio::sync::Notify;
 
 use super::config::{DistributedConfig, ExactlyOnceSource, leader_transactional_id};
 use super::config_store::KafkaConfigStore;
+use super::connector_offsets::OffsetTopics;
 use super::fencing::{FencedOffsets, Fencing, Hooks};
 use super::herder::{Membership, TrackingRuntime, Worker};
 use super::incremental::IncrementalAssignor;
@@ -92,18 +93,25 @@ pub async fn serve(
         tokio::runtime::Handle::current(),
         s.keys.inter_worker_signature_algorithm.clone(),
     ));
+    // Source offsets in the worker's topic, or a connector's own (`offsets.storage.topic`).
+    let topics = Arc::new(OffsetTopics::new(
+        settings.kafka.clone(),
+        offsets.clone(),
+        s.keys.offset_topic.clone(),
+        configs.clone(),
+    ));
     let metrics = Arc::new(Metrics::default());
     let mut kafka_runtime = KafkaRuntime::new(
         settings,
         statuses.clone(),
-        offsets.clone(),
+        topics.clone(),
         s.worker_id.clone(),
         metrics.clone(),
     );
     if s.keys.exactly_once_source == ExactlyOnceSource::Enabled {
         kafka_runtime = kafka_runtime.with_exactly_once(Arc::new(Hooks {
             fencing: fencing.clone(),
-            offsets: offsets.clone(),
+            offsets: topics.clone(),
         }));
     }
     let runtime = Arc::new(TrackingRuntime::new(Arc::new(kafka_runtime)));
@@ -112,10 +120,10 @@ pub async fn serve(
         if s.keys.exactly_once_source == ExactlyOnceSource::Enabled {
             Arc::new(FencedOffsets {
                 fencing: fencing.clone(),
-                inner: offsets.clone(),
+                inner: topics.clone(),
             })
         } else {
-            offsets.clone()
+            topics.clone()
         };
     let herder = Arc::new(Herder::with_placement(
         configs.clone(),
@@ -196,6 +204,7 @@ pub async fn serve(
     let _ = member.await;
     configs.close();
     statuses.close();
+    topics.close();
     offsets.close();
     tracing::info!("Kafka Connect stopped");
     Ok(())

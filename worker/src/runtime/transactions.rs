@@ -84,7 +84,7 @@ impl Transactions {
         };
         let boundary = boundary(&ctx.connector_config, ctx.settings.offset_flush_interval)?;
         hooks.fence(&ctx.id.connector)?;
-        let (offsets_topic, offsets_partitions) = hooks.offsets_topic();
+        let (offsets_topic, offsets_partitions) = hooks.offsets_topic(&ctx.id.connector)?;
         let id = hooks.transactional_id(&ctx.id);
         Ok(Some((
             Transactions {
@@ -114,7 +114,7 @@ impl Transactions {
             )
         })?;
         self.hooks.verify(&ctx.id, self.generation)?;
-        self.hooks.read_offsets()?;
+        self.hooks.read_offsets(&ctx.id.connector)?;
         self.last_commit = Instant::now();
         Ok(())
     }
@@ -174,6 +174,11 @@ impl Transactions {
         if let Some(e) = producer.context().take_error() {
             return Err(failed(&e));
         }
+        let copies: Vec<(OffsetMap, Option<OffsetMap>)> = offsets
+            .iter()
+            .map(|(p, o)| ((**p).clone(), Some(o.clone())))
+            .collect();
+        self.hooks.committed(&ctx.id.connector, &copies);
         Ok(())
     }
 

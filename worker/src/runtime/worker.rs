@@ -56,10 +56,18 @@ pub trait ExactlyOnce: Send + Sync {
     fn fence(&self, connector: &str) -> Result<(), ConnectError>;
     /// `postProducerCheck`: the task's configs are still the latest and it still runs here.
     fn verify(&self, id: &ConnectorTaskId, generation: u64) -> Result<(), ConnectError>;
-    /// Where offsets go in the task's transactions: the offsets topic and its partition count.
-    fn offsets_topic(&self) -> (String, i32);
-    /// Reads the offsets topic to its end, so the task starts from the last committed offsets.
-    fn read_offsets(&self) -> Result<(), ConnectError>;
+    /// Where the connector's offsets go in its tasks' transactions: the offsets topic and its
+    /// partition count.
+    fn offsets_topic(&self, connector: &str) -> Result<(String, i32), ConnectError>;
+    /// Reads the connector's offsets to their end, so the task starts from the last committed.
+    fn read_offsets(&self, connector: &str) -> Result<(), ConnectError>;
+    /// After a transaction committed these offsets: any copy kept elsewhere (the worker's
+    /// topic, for a connector with its own).
+    fn committed(
+        &self,
+        connector: &str,
+        offsets: &[(crate::plugin::OffsetMap, Option<crate::plugin::OffsetMap>)],
+    );
 }
 
 /// What a task loop gets.
