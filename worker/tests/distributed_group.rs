@@ -329,3 +329,70 @@ fn a_million_lines_survive_a_kill_in_a_group_of_three() {
         "a corrupt line in the sink file"
     );
 }
+
+/// A source connector with its own `offsets.storage.topic`: its offsets are written there and
+/// copied to the worker's offsets topic, read back by `GET /connectors/{c}/offsets`, and a
+/// restart of the connector resumes from them (no line twice).
+#[test]
+fn a_source_keeps_its_offsets_in_its_own_topic() {
+    let group = Group::new("downoffsets");
+    let worker = connect_worker(&group);
+    let topic = unique("downoffsets-data");
+    create_topic(&topic, 1);
+    let input = group.path("in.txt");
+    std::fs::write(&input, "a\nb\nc\n").unwrap();
+    let own = format!("{}-own-offsets", group.id);
+    create(
+        &worker.api(),
+        "src",
+        json!({"connector.class": "FileStreamSource", "file": input, "topic": topic,
+               "offsets.storage.topic": own,
+               "value.converter": "org.apache.kafka.connect.storage.StringConverter"}),
+    );
+    let expected =
+        json!({"offsets": [{"partition": {"filename": input}, "offset": {"position": 6}}]});
+    eventually(
+        "the offset of the whole file",
+        Duration::from_secs(60),
+        || (worker.api().call("GET", "/connectors/src/offsets", None).1 == expected).then_some(()),
+    );
+    let key = serde_json::to_vec(&json!(["src", {"filename": input}])).unwrap();
+    for t in [own.clone(), format!("{}-offsets", group.id)] {
+        let records = connect_testkit::consume(&t, usize::MAX, Duration::from_secs(3), true);
+        assert!(
+            records
+                .iter()
+                .any(|r| r.key.as_deref() == Some(key.as_slice())),
+            "no offset of src in {t}"
+        );
+    }
+    let (code, body) = worker
+        .api()
+        .call("POST", "/connectors/src/restart?includeTasks=true", None);
+    assert!(code == 202 || code == 204, "{code} {body}");
+    running_on(
+        &worker.api(),
+        "src",
+        1,
+        &[worker.id.as_str()],
+        Duration::from_secs(60),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&input)
+            .unwrap();
+        f.write_all(b"d\n").unwrap();
+    }
+    let values = |n: usize, wait: u64| {
+        connect_testkit::consume(&topic, n, Duration::from_secs(wait), true)
+            .iter()
+            .map(|r| String::from_utf8_lossy(r.value.as_deref().unwrap_or_default()).into_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(values(4, 60).len(), 4, "d after the restart");
+    // No line twice: a fifth record would be one.
+    assert_eq!(values(5, 3), ["a", "b", "c", "d"]);
+}

@@ -202,6 +202,10 @@ impl KafkaRuntime {
 
 impl Runtime for KafkaRuntime {
     fn start_task(&self, spec: TaskSpec) {
+        // One thread per task: an instance still running (a restart that reaches the task by
+        // two paths) stops, committing what it has, before the new one starts. Replacing it
+        // in the map without stopping it left it running unseen, sending records twice.
+        self.stop_task(&spec.id);
         // Apache's `Worker.startTask` line: every start of a task, whatever asked for it.
         tracing::info!("Creating task {}-{}", spec.id.connector, spec.id.task);
         let stop = Arc::new(AtomicBool::new(false));
