@@ -255,7 +255,7 @@ fn cooperative_rebalances_leave_other_work_running() {
 fn a_million_lines_survive_a_kill_in_a_group_of_three() {
     const LINES: usize = 1_000_000;
     let group = Group::new("dmillion");
-    let mut workers = vec![
+    let mut workers = [
         connect_worker(&group),
         connect_worker(&group),
         connect_worker(&group),

@@ -154,25 +154,12 @@ impl Fencable {
         let sent = (|| {
             producer.begin_transaction()?;
             for (k, v) in records {
-                let mut r = rdkafka::producer::BaseRecord::<str, [u8]>::to(topic).key(*k);
+                let mut r =
+                    rdkafka::producer::BaseRecord::<[u8], [u8]>::to(topic).key(k.as_bytes());
                 if let Some(v) = v {
                     r = r.payload(*v);
                 }
-                loop {
-                    match producer.send(r) {
-                        Ok(()) => break,
-                        Err((
-                            rdkafka::error::KafkaError::MessageProduction(
-                                rdkafka::types::RDKafkaErrorCode::QueueFull,
-                            ),
-                            back,
-                        )) => {
-                            producer.poll(Duration::from_millis(10));
-                            r = back;
-                        }
-                        Err((e, _)) => return Err(e),
-                    }
-                }
+                crate::runtime::kafka::send_with_retry(producer, r)?;
             }
             producer.commit_transaction(FENCABLE_TIMEOUT)
         })();
