@@ -125,6 +125,20 @@ fn runner<'a>(
     workers.iter_mut().find(|w| w.id == tasks[0]).unwrap()
 }
 
+/// Waits until `connector`'s task runs on the worker `id` (the one left after a kill).
+fn runs_alone(api: &connect_testkit::Connect, id: &str, connector: &str) {
+    running_on(api, connector, 1, &[id], Duration::from_secs(60));
+}
+
+/// Lets the task carry on with the growing file, stops the file growing, and checks that
+/// every line was committed exactly once; returns the file's line count.
+fn finish_exactly(topic: &str, appender: Appender) -> usize {
+    under_way(topic, committed(topic) + 2_000);
+    let lines = appender.finish();
+    committed_exactly(topic, lines);
+    lines
+}
+
 fn task_count_record(group: &Group, connector: &str) -> Option<Value> {
     let topic = format!("{}-configs", group.id);
     consume(&topic, usize::MAX, Duration::from_secs(3), true)
@@ -171,16 +185,8 @@ fn a_killed_source_task_resumes_without_duplicates() {
     let victim_id = victim.id.clone();
     victim.kill();
     let survivor = workers.iter().find(|w| w.id != victim_id).unwrap();
-    running_on(
-        &survivor.api(),
-        "src",
-        1,
-        &[survivor.id.as_str()],
-        Duration::from_secs(60),
-    );
-    under_way(&topic, committed(&topic) + 2_000);
-    let lines = appender.finish();
-    committed_exactly(&topic, lines);
+    runs_alone(&survivor.api(), &survivor.id, "src");
+    let lines = finish_exactly(&topic, appender);
     // The leader recorded the task count to fence when the connector's tasks change.
     assert_eq!(
         task_count_record(&group, "src"),
@@ -372,13 +378,7 @@ fn apache_and_connect_worker_take_over_each_others_exactly_once_tasks() {
     let survivor = workers.iter().find(|w| w.id != first).unwrap();
     let survivor_api = survivor.api();
     let survivor_id = survivor.id.clone();
-    running_on(
-        &survivor_api,
-        "a",
-        1,
-        &[survivor_id.as_str()],
-        Duration::from_secs(60),
-    );
+    runs_alone(&survivor_api, &survivor_id, "a");
     under_way(&topic, 6_000);
     workers[dead] = if apache_ids.contains(&first) {
         let w = apache_worker(&group, "sessioned");
@@ -407,17 +407,8 @@ fn apache_and_connect_worker_take_over_each_others_exactly_once_tasks() {
         kind(&second),
         kind(&last.id)
     );
-    running_on(
-        &last.api(),
-        "a",
-        1,
-        &[last.id.as_str()],
-        Duration::from_secs(60),
-    );
-    // The last worker carries on with the growing file; then the file stops growing.
-    under_way(&topic, committed(&topic) + 2_000);
-    let lines = appender.finish();
-    committed_exactly(&topic, lines);
+    runs_alone(&last.api(), &last.id, "a");
+    finish_exactly(&topic, appender);
     // The offsets are in the connector's topic (and copied to the worker's), read back alike.
     let key = serde_json::to_vec(&json!(["a", {"filename": file}])).unwrap();
     let in_own = consume(&own_offsets, usize::MAX, Duration::from_secs(3), true);

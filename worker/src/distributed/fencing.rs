@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use connect_api::ConnectorTaskId;
+use connect_api::{ConnectorTaskId, ConnectorType};
 use rdkafka::producer::{BaseProducer, Producer};
 
 use super::config::task_transactional_id;
@@ -21,7 +21,7 @@ use super::herder::Membership;
 use super::offset_store::KafkaOffsetStore;
 use crate::error::ConnectError;
 use crate::plugin::OffsetMap;
-use crate::registry::{self, PluginType};
+use crate::runtime::herder::HerderState;
 use crate::runtime::kafka::KafkaSettings;
 use crate::runtime::store::OffsetStore;
 use crate::runtime::worker::ExactlyOnce;
@@ -92,19 +92,13 @@ impl Fencing {
             ));
         }
         let _round = self.round.lock().unwrap_or_else(|e| e.into_inner());
-        let snapshot = self.configs.snapshot();
-        let Some(config) = snapshot.connectors.get(connector) else {
+        let Some(config) = self.configs.connector_config(connector) else {
             return Err(Refused::new(
                 StatusCode::NOT_FOUND,
                 format!("Connector {connector} not found"),
             ));
         };
-        let source = config
-            .get("connector.class")
-            .and_then(|c| registry::find_connector(c))
-            .and_then(|e| e.connector_type())
-            == Some(PluginType::Source);
-        if !source {
+        if HerderState::connector_type(&config) != ConnectorType::Source {
             return Err(Refused::new(
                 StatusCode::BAD_REQUEST,
                 format!("Connector {connector} is not a source connector"),
@@ -121,7 +115,7 @@ impl Fencing {
             return Ok(());
         }
         let task_count = snapshot.tasks.get(connector).map_or(0, Vec::len) as u32;
-        let generation = snapshot.task_generations.get(connector).copied();
+        let generation = self.configs.task_generation(connector);
         match snapshot.task_count_records.get(connector).copied() {
             // One task before and after: the new task's producer fences the old one itself.
             Some(old) if old != 1 || task_count != 1 => {
@@ -135,14 +129,7 @@ impl Fencing {
                 self.configs
                     .read_to_end()
                     .map_err(|_| internal(&"Failed to read to end of config topic"))?;
-                if self
-                    .configs
-                    .snapshot()
-                    .task_generations
-                    .get(connector)
-                    .copied()
-                    != generation
-                {
+                if self.configs.task_generation(connector) != generation {
                     return Err(Refused::new(
                         StatusCode::CONFLICT,
                         "Fencing failed because new task configurations were generated for the connector",
@@ -340,22 +327,15 @@ impl OffsetStore for FencedOffsets {
             .map_err(failed)?;
         producer.init_transactions(FENCE_TIMEOUT).map_err(failed)?;
         producer.begin_transaction().map_err(failed)?;
-        for (partition, offset) in offsets {
-            let key = super::offset_store::offset_key(connector, partition);
-            let value = offset
-                .as_ref()
-                .map(|o| serde_json::Value::Object(o.clone()).to_string());
-            let mut record = rdkafka::producer::BaseRecord::<[u8], [u8]>::to(primary.topic())
-                .key(key.as_bytes())
-                .partition(crate::runtime::transactions::offset_partition(
-                    key.as_bytes(),
-                    primary.partitions(),
-                ));
-            if let Some(v) = &value {
-                record = record.payload(v.as_bytes());
-            }
-            crate::runtime::kafka::send_with_retry(&producer, record).map_err(failed)?;
-        }
+        super::offset_store::send_offsets(
+            &producer,
+            primary.topic(),
+            primary.partitions(),
+            connector,
+            offsets.iter().map(|(p, o)| (p, o.as_ref())),
+            || (),
+        )
+        .map_err(failed)?;
         producer.commit_transaction(FENCE_TIMEOUT).map_err(failed)?;
         primary.read_to_end().map_err(std::io::Error::other)?;
         if own_topic {
@@ -431,9 +411,13 @@ impl ExactlyOnce for Hooks {
         Ok(())
     }
 
-    fn committed(&self, connector: &str, offsets: &[(OffsetMap, Option<OffsetMap>)]) {
+    fn committed(&self, connector: &str, offsets: &[(Arc<OffsetMap>, OffsetMap)]) {
         if let Ok(Some(_)) = self.offsets.connector_store(connector) {
-            super::connector_offsets::secondary(self.offsets.worker_store(), connector, offsets);
+            let copies: Vec<(OffsetMap, Option<OffsetMap>)> = offsets
+                .iter()
+                .map(|(p, o)| ((**p).clone(), Some(o.clone())))
+                .collect();
+            super::connector_offsets::secondary(self.offsets.worker_store(), connector, &copies);
         }
     }
 }

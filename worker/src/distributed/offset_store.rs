@@ -33,6 +33,79 @@ pub fn offset_key(connector: &str, partition: &OffsetMap) -> String {
     .to_string()
 }
 
+/// One offsets-topic record: the key and the JSON value (`None`: a tombstone).
+fn encode(
+    connector: &str,
+    partition: &OffsetMap,
+    offset: Option<&OffsetMap>,
+) -> (String, Option<Vec<u8>>) {
+    (
+        offset_key(connector, partition),
+        offset.map(|o| Json::Object(o.clone()).to_string().into_bytes()),
+    )
+}
+
+/// Queues offset records on a transactional producer, in its open transaction, each on the
+/// partition Java's producer would pick for its key; `opaque` tags their delivery reports.
+pub fn send_offsets<'a, C: rdkafka::producer::ProducerContext>(
+    producer: &rdkafka::producer::BaseProducer<C>,
+    topic: &str,
+    partitions: i32,
+    connector: &str,
+    offsets: impl Iterator<Item = (&'a OffsetMap, Option<&'a OffsetMap>)>,
+    opaque: impl Fn() -> C::DeliveryOpaque,
+) -> Result<(), rdkafka::error::KafkaError> {
+    for (partition, offset) in offsets {
+        let (key, value) = encode(connector, partition, offset);
+        let mut record = rdkafka::producer::BaseRecord::with_opaque_to(topic, opaque())
+            .key(key.as_bytes())
+            .partition(partition_of(key.as_bytes(), partitions));
+        if let Some(v) = &value {
+            record = record.payload(v.as_slice());
+        }
+        crate::runtime::kafka::send_with_retry(producer, record)?;
+    }
+    Ok(())
+}
+
+/// The offsets-topic partition of a key, as Java's default partitioner picks it (murmur2),
+/// so an Apache worker finds it where it would have written it.
+fn partition_of(key: &[u8], partitions: i32) -> i32 {
+    ((murmur2(key) & 0x7fff_ffff) % partitions.max(1) as u32) as i32
+}
+
+/// Kafka's `Utils.murmur2`.
+fn murmur2(data: &[u8]) -> u32 {
+    const SEED: u32 = 0x9747_b28c;
+    const M: u32 = 0x5bd1_e995;
+    const R: u32 = 24;
+    let mut h = SEED ^ data.len() as u32;
+    let chunks = data.chunks_exact(4);
+    let tail = chunks.remainder();
+    for c in chunks {
+        let mut k = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        k = k.wrapping_mul(M);
+        k ^= k >> R;
+        k = k.wrapping_mul(M);
+        h = h.wrapping_mul(M);
+        h ^= k;
+    }
+    if tail.len() >= 3 {
+        h ^= u32::from(tail[2]) << 16;
+    }
+    if tail.len() >= 2 {
+        h ^= u32::from(tail[1]) << 8;
+    }
+    if !tail.is_empty() {
+        h ^= u32::from(tail[0]);
+        h = h.wrapping_mul(M);
+    }
+    h ^= h >> 13;
+    h = h.wrapping_mul(M);
+    h ^= h >> 15;
+    h
+}
+
 fn parse_key(key: &[u8]) -> Option<(String, String)> {
     let j: Json = serde_json::from_slice(key).ok()?;
     let arr = j.as_array()?;
@@ -137,13 +210,7 @@ impl OffsetStore for KafkaOffsetStore {
     ) -> Result<(), std::io::Error> {
         let encoded: Vec<(String, Option<Vec<u8>>)> = offsets
             .iter()
-            .map(|(p, o)| {
-                (
-                    offset_key(connector, p),
-                    o.as_ref()
-                        .map(|o| Json::Object(o.clone()).to_string().into_bytes()),
-                )
-            })
+            .map(|(p, o)| encode(connector, p, o.as_ref()))
             .collect();
         let records: Vec<(&str, Option<&[u8]>)> = encoded
             .iter()
@@ -162,6 +229,29 @@ impl OffsetStore for KafkaOffsetStore {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn murmur2_is_kafkas() {
+        // Kafka's UtilsTest.testMurmur2 cases.
+        for (data, expected) in [
+            (&b"21"[..], -973932308),
+            (b"foobar", -790332482),
+            (b"a-little-bit-long-string", -985981536),
+            (b"a-little-bit-longer-string", -1486304829),
+            (
+                b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8",
+                -58897971,
+            ),
+            (b"abc", 479470107),
+        ] {
+            assert_eq!(
+                murmur2(data) as i32,
+                expected,
+                "{}",
+                String::from_utf8_lossy(data)
+            );
+        }
+    }
 
     #[test]
     fn keys_are_apaches() {

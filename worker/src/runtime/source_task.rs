@@ -194,15 +194,19 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
             }
             producer.poll(std::time::Duration::ZERO);
             inflight.acknowledge(ctx, &producer, &mut *task);
-            if let Some(t) = transactions.as_mut() {
-                if t.due(polled) {
-                    t.commit(ctx, &producer, &pending.entries)?;
-                    pending = PendingOffsets::default();
-                    inflight.acknowledge(ctx, &producer, &mut *task);
-                    commit_task(ctx, &mut *task);
-                }
-            } else if last_commit.elapsed() >= ctx.settings.offset_flush_interval {
-                commit(ctx, &producer, &errors, dlq.as_ref(), &mut pending)?;
+            let due = match &transactions {
+                Some(t) => t.due(polled),
+                None => last_commit.elapsed() >= ctx.settings.offset_flush_interval,
+            };
+            if due {
+                commit_offsets(
+                    ctx,
+                    &producer,
+                    transactions.as_mut(),
+                    &errors,
+                    dlq.as_ref(),
+                    &mut pending,
+                )?;
                 inflight.acknowledge(ctx, &producer, &mut *task);
                 commit_task(ctx, &mut *task);
                 last_commit = Instant::now();
@@ -210,23 +214,23 @@ pub fn run(ctx: &TaskContext, mut task: Box<dyn SourceTask>) -> Result<(), Conne
         }
         Ok(())
     })();
-    let committed = match (&result, transactions.as_mut()) {
-        (Ok(()), Some(t)) => t.commit(ctx, &producer, &pending.entries).map(|()| {
+    let committed = match &result {
+        Ok(()) => commit_offsets(
+            ctx,
+            &producer,
+            transactions.as_mut(),
+            &errors,
+            dlq.as_ref(),
+            &mut pending,
+        )
+        .map(|()| {
             inflight.acknowledge(ctx, &producer, &mut *task);
             commit_task(ctx, &mut *task);
         }),
-        (Ok(()), None) => commit(ctx, &producer, &errors, dlq.as_ref(), &mut pending).map(|()| {
-            inflight.acknowledge(ctx, &producer, &mut *task);
-            commit_task(ctx, &mut *task);
-        }),
-        (Err(_), t) => {
-            if let Some(t) = t {
-                t.abort(ctx, &producer);
-            }
-            Ok(())
-        }
+        Err(_) => Ok(()),
     };
-    if let (Err(_), Some(t)) = (&committed, transactions.as_mut()) {
+    // A failed task leaves nothing of its open transaction for readers to see.
+    if let (true, Some(t)) = (result.is_err() || committed.is_err(), transactions.as_mut()) {
         t.abort(ctx, &producer);
     }
     task.stop();
@@ -306,6 +310,26 @@ fn dlq_bytes<'a>(rec: &'a ConnectRecord, c: &Converters<'_>) -> SourceRecordByte
             })
             .collect(),
         timestamp: rec.timestamp,
+    }
+}
+
+/// Stores the offsets of what was sent: in the transaction, which then commits, under
+/// exactly-once; otherwise once every sent record is acknowledged.
+fn commit_offsets(
+    ctx: &TaskContext,
+    producer: &BaseProducer<AckTracker>,
+    transactions: Option<&mut Transactions>,
+    errors: &ErrorHandling,
+    dlq: Option<&DeadLetterQueue>,
+    pending: &mut PendingOffsets,
+) -> Result<(), ConnectError> {
+    match transactions {
+        Some(t) => {
+            t.commit(ctx, producer, &pending.entries)?;
+            *pending = PendingOffsets::default();
+            Ok(())
+        }
+        None => commit(ctx, producer, errors, dlq, pending),
     }
 }
 

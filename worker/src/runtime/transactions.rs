@@ -14,11 +14,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use connect_api::ConfigMap;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::producer::{BaseProducer, Producer};
 
 use super::errors::kafka_error;
-use super::kafka::{AckTracker, send_with_retry};
+use super::kafka::AckTracker;
 use super::worker::{ExactlyOnce, TaskContext};
+use crate::distributed::offset_store;
 use crate::error::ConnectError;
 use crate::plugin::OffsetMap;
 
@@ -157,16 +158,15 @@ impl Transactions {
             ))
             .with_cause(kafka_error("Failed to commit producer transaction", e))
         };
-        for (partition, offset) in offsets {
-            let key = crate::distributed::offset_store::offset_key(&ctx.id.connector, partition);
-            let value = serde_json::Value::Object(offset.clone()).to_string();
-            let record: BaseRecord<'_, [u8], [u8], usize> =
-                BaseRecord::with_opaque_to(&self.offsets_topic, OFFSET_RECORD)
-                    .key(key.as_bytes())
-                    .payload(value.as_bytes())
-                    .partition(offset_partition(key.as_bytes(), self.offsets_partitions));
-            send_with_retry(producer, record).map_err(|e| failed(&e))?;
-        }
+        offset_store::send_offsets(
+            producer,
+            &self.offsets_topic,
+            self.offsets_partitions,
+            &ctx.id.connector,
+            offsets.iter().map(|(p, o)| (&**p, Some(o))),
+            || OFFSET_RECORD,
+        )
+        .map_err(|e| failed(&e))?;
         self.open = false;
         producer
             .commit_transaction(TIMEOUT)
@@ -174,11 +174,7 @@ impl Transactions {
         if let Some(e) = producer.context().take_error() {
             return Err(failed(&e));
         }
-        let copies: Vec<(OffsetMap, Option<OffsetMap>)> = offsets
-            .iter()
-            .map(|(p, o)| ((**p).clone(), Some(o.clone())))
-            .collect();
-        self.hooks.committed(&ctx.id.connector, &copies);
+        self.hooks.committed(&ctx.id.connector, offsets);
         Ok(())
     }
 
@@ -192,70 +188,9 @@ impl Transactions {
     }
 }
 
-/// The offsets-topic partition of a key, as Java's default partitioner picks it (murmur2),
-/// so an Apache worker finds it where it would have written it.
-pub fn offset_partition(key: &[u8], partitions: i32) -> i32 {
-    ((murmur2(key) & 0x7fff_ffff) % partitions.max(1) as u32) as i32
-}
-
-/// Kafka's `Utils.murmur2`.
-fn murmur2(data: &[u8]) -> u32 {
-    const SEED: u32 = 0x9747_b28c;
-    const M: u32 = 0x5bd1_e995;
-    const R: u32 = 24;
-    let mut h = SEED ^ data.len() as u32;
-    let chunks = data.chunks_exact(4);
-    let tail = chunks.remainder();
-    for c in chunks {
-        let mut k = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-        k = k.wrapping_mul(M);
-        k ^= k >> R;
-        k = k.wrapping_mul(M);
-        h = h.wrapping_mul(M);
-        h ^= k;
-    }
-    if tail.len() >= 3 {
-        h ^= u32::from(tail[2]) << 16;
-    }
-    if tail.len() >= 2 {
-        h ^= u32::from(tail[1]) << 8;
-    }
-    if !tail.is_empty() {
-        h ^= u32::from(tail[0]);
-        h = h.wrapping_mul(M);
-    }
-    h ^= h >> 13;
-    h = h.wrapping_mul(M);
-    h ^= h >> 15;
-    h
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn murmur2_is_kafkas() {
-        // Kafka's UtilsTest.testMurmur2 cases.
-        for (data, expected) in [
-            (&b"21"[..], -973932308),
-            (b"foobar", -790332482),
-            (b"a-little-bit-long-string", -985981536),
-            (b"a-little-bit-longer-string", -1486304829),
-            (
-                b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8",
-                -58897971,
-            ),
-            (b"abc", 479470107),
-        ] {
-            assert_eq!(
-                murmur2(data) as i32,
-                expected,
-                "{}",
-                String::from_utf8_lossy(data)
-            );
-        }
-    }
 
     #[test]
     fn boundaries() {

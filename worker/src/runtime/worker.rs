@@ -66,7 +66,7 @@ pub trait ExactlyOnce: Send + Sync {
     fn committed(
         &self,
         connector: &str,
-        offsets: &[(crate::plugin::OffsetMap, Option<crate::plugin::OffsetMap>)],
+        offsets: &[(Arc<crate::plugin::OffsetMap>, crate::plugin::OffsetMap)],
     );
 }
 

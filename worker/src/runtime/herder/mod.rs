@@ -216,7 +216,8 @@ impl HerderState {
             .ok_or_else(|| HerderError::NotFound(format!("Connector {name} not found")))
     }
 
-    fn connector_type(config: &ConfigMap) -> ConnectorType {
+    /// Source or sink, from the connector class a config names.
+    pub fn connector_type(config: &ConfigMap) -> ConnectorType {
         match config
             .get("connector.class")
             .and_then(|c| registry::find_connector(c))
